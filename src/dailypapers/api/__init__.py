@@ -1,0 +1,1 @@
+"""The JSON API, compatible with the Hugging Face papers API."""

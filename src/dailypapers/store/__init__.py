@@ -1,0 +1,1 @@
+"""Storage: schema, engine and migrations, paper writes (``papers``) and reads (``queries``)."""

@@ -1,0 +1,1 @@
+"""The web application: HTML pages (``routes``), templates and static files."""
