@@ -20,6 +20,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# API response caches re-check the data version on every request, so tests see their writes.
+os.environ.setdefault("DAILYPAPERS_API_CACHE_SECONDS", "0")
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         "limits use Redis so that several web workers and hosts share them.",
     )
     page_size: int = Field(50, ge=1, le=500, description="Papers per page in the web feed.")
+    api_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="Feed and API responses are cached per worker; the cache re-checks the "
+        "database's data version at most this often (seconds). `0` checks on every request.",
+    )
 
     # --- search -----------------------------------------------------------------------------
     embedding_model: str = Field(
@@ -82,6 +88,22 @@ class Settings(BaseSettings):
     dkim_selector: str | None = Field(None, description="DKIM selector (`s=` tag).")
     dkim_domain: str | None = Field(None, description="DKIM signing domain (`d=` tag).")
     digest_hour: int = Field(7, ge=0, le=23, description="Hour of day (UTC) the worker sends digests.")
+    smtp_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one SMTP operation.")
+    mail_retries: int = Field(
+        3, ge=0, description="Retries of a mail after a temporary SMTP failure (4xx, lost link)."
+    )
+    mail_retry_backoff_seconds: float = Field(
+        2.0, ge=0, description="First wait before retrying a mail; doubles on every retry."
+    )
+    digest_trending_papers: int = Field(
+        5, ge=0, le=50, description="Top trending papers at the head of every digest."
+    )
+    digest_papers_per_topic: int = Field(
+        10, ge=1, le=100, description="At most this many papers per followed topic in a digest."
+    )
+    digest_weekly_day: int = Field(
+        1, ge=1, le=7, description="ISO weekday (1 = Monday) on which weekly digests go out."
+    )
 
     # --- ingestion --------------------------------------------------------------------------
     arxiv_api_url: str = Field(
@@ -94,10 +116,47 @@ class Settings(BaseSettings):
     hf_api_url: str = Field("https://huggingface.co", description="Base URL of the HF papers API.")
     http_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one upstream request.")
     http_max_retries: int = Field(5, ge=0, description="Retries of a failing upstream request.")
+    http_backoff_seconds: float = Field(
+        2.0, ge=0, description="First retry delay; doubles each retry, with random jitter."
+    )
+    http_backoff_max_seconds: float = Field(
+        120.0, ge=0, description="Longest wait between retries, `Retry-After` included."
+    )
+    arxiv_page_size: int = Field(
+        100, ge=1, le=2000, description="Papers per arXiv API call (`max_results`)."
+    )
+    arxiv_first_run_days: int = Field(
+        3, ge=0, description="How far back a category's first `ingest run` goes without `--since`."
+    )
+    arxiv_max_pages: int = Field(
+        50, ge=1, description="At most this many pages per category and run (a runaway guard)."
+    )
+    hf_lookback_days: int = Field(
+        2, ge=0, description="`ingest run --source hf` re-reads this many past days (upvotes grow)."
+    )
+    ingest_arxiv_cron: str = Field(
+        "15 0-6 * * 1-5",
+        description="When the worker ingests arXiv (cron, UTC; day 0 = Sunday): hourly in the "
+        "announcement window. Empty disables.",
+    )
+    ingest_hf_cron: str = Field(
+        "40 23 * * *", description="When the worker ingests HF daily papers (cron, UTC)."
+    )
+    worker_threads: int = Field(2, ge=1, description="Tasks `dailypapers worker` runs at once.")
 
     # --- community --------------------------------------------------------------------------
     submissions_per_day: int = Field(10, ge=0, description="Papers one user may submit a day.")
     rate_limit_enabled: bool = Field(True, description="Turn write-endpoint rate limits on or off.")
+    session_days: int = Field(
+        30, ge=1, description="A log-in lasts this many days; log-out or a password change ends it."
+    )
+    trending_half_life_hours: float = Field(
+        24.0, gt=0, description="Age at which a paper's votes count half in Trending "
+        "(see docs/community.md)."
+    )
+    trending_comment_weight: float = Field(
+        0.5, ge=0, description="What one comment counts for in the trending score, next to one upvote."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -18,7 +18,12 @@ COMMAND_MODULES = [
     "dailypapers.cli.db_cmd",
     "dailypapers.cli.serve_cmd",
     "dailypapers.cli.import_cmd",
+    "dailypapers.cli.demo_cmd",
     "dailypapers.cli.stats_cmd",
+    "dailypapers.cli.users_cmd",
+    "dailypapers.cli.ingest_cmd",
+    "dailypapers.cli.worker_cmd",
+    "dailypapers.cli.digest_cmd",
 ]
 
 err_console = Console(stderr=True)

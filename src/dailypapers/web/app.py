@@ -6,7 +6,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from dailypapers import __version__
+from dailypapers.community.auth import current_user
 from dailypapers.config import Settings, get_settings
 from dailypapers.store import db
 
@@ -23,9 +24,14 @@ log = logging.getLogger(__name__)
 ROUTERS = [
     "dailypapers.api.health",
     "dailypapers.api.daily_papers",
+    "dailypapers.api.search",
     "dailypapers.api.papers",
     "dailypapers.web.routes.feed",
     "dailypapers.web.routes.papers",
+    "dailypapers.api.community",
+    "dailypapers.api.subscriptions",
+    "dailypapers.web.routes.subscribe",
+    "dailypapers.web.routes.atom",
 ]
 
 
@@ -38,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Self-hosted daily papers: feed, search, similar papers and digests. "
         "The `/api/daily_papers` and `/api/papers/*` endpoints speak the Hugging Face papers API.",
+        dependencies=[Depends(current_user)],  # sets request.state.user for every route
     )
     app.state.settings = settings
     app.state.sessionmaker = db.session_factory(settings)

@@ -1,5 +1,29 @@
-"""(being written)"""
+"""The paper page: ``/papers/{id}`` with the full abstract, authors, categories and links.
 
-from fastapi import APIRouter
+Other areas fill slots on it: ``partials/upvote_button.html`` and ``partials/comments.html``
+(community), ``partials/similar.html`` (search). Each sees ``item`` and ``paper``.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
+from dailypapers.feed.queries import get_paper
+from dailypapers.feed.windows import Window
+from dailypapers.web.deps import get_db
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/papers/{paper_id:paper_id}", response_class=HTMLResponse)
+def paper_page(paper_id: str, request: Request, session: Session = Depends(get_db)) -> HTMLResponse:
+    """One paper, by arXiv id (any version) or ``t-`` id."""
+    item = get_paper(session, paper_id)
+    if item is None:
+        raise HTTPException(404, f"No paper with id {paper_id!r} here.")
+    day = Window.containing("day", item.feed_date) if item.feed_date else None
+    return render(request, "paper.html", item=item, paper=item.paper, day=day)

@@ -1,0 +1,203 @@
+"""Community write API: submit, upvote, comment, claim, links, and API tokens.
+
+Scripts authenticate with ``Authorization: Bearer TOKEN`` (no CSRF token needed); the site's
+own scripts use the session cookie plus the ``X-CSRF-Token`` header. Errors are JSON
+``{"error": "..."}`` with 401 (no or bad credentials), 403, 404, 409, 422 or 429.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
+from dailypapers.community import claims, comments, submissions, votes
+from dailypapers.community.auth import (
+    CurrentUser,
+    create_api_token,
+    list_api_tokens,
+    require_user,
+    revoke_api_token,
+)
+from dailypapers.community.errors import http_errors
+from dailypapers.feed.queries import normalise_paper_id
+from dailypapers.web.deps import get_db
+from dailypapers.web.ratelimit import rate_limit
+from dailypapers.web.security import require_csrf
+
+router = APIRouter(tags=["community"])
+
+
+async def writer(request: Request, user: CurrentUser = Depends(require_user)) -> CurrentUser:
+    """The user of a write request: 401 without credentials first, then the CSRF check."""
+    await require_csrf(request)
+    return user
+
+
+class SubmitIn(BaseModel):
+    id: str = Field(..., description="arXiv id or URL", examples=["2511.01234"])
+
+
+class CommentIn(BaseModel):
+    text: str = Field(..., description="Plain text; http(s) links become links.")
+
+
+class TokenIn(BaseModel):
+    name: str = Field("", max_length=100, description="A label to recognise the token by.")
+
+
+class LinksIn(BaseModel):
+    githubRepo: str | None = None  # noqa: N815 - HF field names
+    projectPage: str | None = None  # noqa: N815
+
+
+def _paper_id(raw: str) -> str:
+    pid = normalise_paper_id(raw)
+    if pid is None:
+        raise HTTPException(404, f"No paper with id {raw!r}.")
+    return pid
+
+
+def _settings(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.settings
+
+
+@router.get("/api/me", summary="The authenticated user")
+def me(user: CurrentUser = Depends(require_user)) -> dict:
+    return {"name": user.username, "email": user.email, "isAdmin": user.is_admin}
+
+
+@router.post(
+    "/api/papers/submit",
+    status_code=201,
+    summary="Submit a paper to today's feed",
+    dependencies=[Depends(rate_limit("submit", per_minute=10))],
+)
+def submit(
+    body: SubmitIn, request: Request, user: CurrentUser = Depends(writer),
+    session: Session = Depends(get_db),
+) -> dict:  # fmt: skip
+    """Add a paper by arXiv id or URL; metadata from the local database or the arXiv API."""
+    with http_errors():
+        return submissions.submit_paper(session, _settings(request), user, body.id).as_json()
+
+
+@router.post(
+    "/api/papers/{paper_id:paper_id}/upvote",
+    summary="Upvote a paper (idempotent)",
+    dependencies=[Depends(rate_limit("upvote", per_minute=60))],
+)
+def upvote(
+    paper_id: str, request: Request, user: CurrentUser = Depends(writer),
+    session: Session = Depends(get_db),
+) -> dict:  # fmt: skip
+    with http_errors():
+        result = votes.upvote(session, _settings(request), user.id, _paper_id(paper_id))
+    return {"id": result.paper_id, "upvotes": result.upvotes, "upvoted": result.upvoted}
+
+
+@router.delete(
+    "/api/papers/{paper_id:paper_id}/upvote",
+    summary="Withdraw an upvote (idempotent)",
+    dependencies=[Depends(rate_limit("upvote", per_minute=60))],
+)
+def remove_upvote(
+    paper_id: str, request: Request, user: CurrentUser = Depends(writer),
+    session: Session = Depends(get_db),
+) -> dict:  # fmt: skip
+    with http_errors():
+        result = votes.remove_upvote(session, _settings(request), user.id, _paper_id(paper_id))
+    return {"id": result.paper_id, "upvotes": result.upvotes, "upvoted": result.upvoted}
+
+
+@router.get("/api/papers/{paper_id:paper_id}/comments", summary="Comments on a paper")
+def list_comments(paper_id: str, session: Session = Depends(get_db)) -> list[dict]:
+    return [c.as_json() for c in comments.list_comments(session, _paper_id(paper_id))]
+
+
+@router.post(
+    "/api/papers/{paper_id:paper_id}/comments",
+    status_code=201,
+    summary="Comment on a paper",
+    dependencies=[Depends(rate_limit("comment", per_minute=10))],
+)
+def add_comment(
+    paper_id: str, body: CommentIn, request: Request,
+    user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
+) -> dict:  # fmt: skip
+    with http_errors():
+        view = comments.add_comment(session, _settings(request), user, _paper_id(paper_id), body.text)
+    return view.as_json()
+
+
+@router.patch(
+    "/api/comments/{comment_id}",
+    summary="Edit your comment",
+    dependencies=[Depends(rate_limit("comment", per_minute=10))],
+)
+def edit_comment(
+    comment_id: int, body: CommentIn, user: CurrentUser = Depends(writer),
+    session: Session = Depends(get_db),
+) -> dict:  # fmt: skip
+    with http_errors():
+        return comments.edit_comment(session, user, comment_id, body.text).as_json()
+
+
+@router.delete("/api/comments/{comment_id}", summary="Delete your comment (admins: any)")
+def delete_comment(
+    comment_id: int, request: Request, user: CurrentUser = Depends(writer),
+    session: Session = Depends(get_db),
+) -> dict:  # fmt: skip
+    with http_errors():
+        comments.delete_comment(session, _settings(request), user, comment_id)
+    return {"deleted": comment_id}
+
+
+@router.post("/api/papers/{paper_id:paper_id}/claim", summary="Claim authorship of a paper")
+def claim(
+    paper_id: str, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
+) -> dict:
+    with http_errors():
+        return {"id": paper_id, "claim": claims.claim_paper(session, user, _paper_id(paper_id))}
+
+
+@router.put("/api/papers/{paper_id:paper_id}/links", summary="Set code and project links")
+def set_links(
+    paper_id: str, body: LinksIn, user: CurrentUser = Depends(writer),
+    session: Session = Depends(get_db),
+) -> dict:  # fmt: skip
+    """For confirmed authors and admins; an empty or null value clears a link."""
+    with http_errors():
+        paper = claims.set_links(
+            session, user, _paper_id(paper_id), body.githubRepo, body.projectPage
+        )
+    return {"id": paper.id, "githubRepo": paper.github_repo, "projectPage": paper.project_page}
+
+
+@router.get("/api/tokens", summary="Your API tokens (without their secret)")
+def tokens(user: CurrentUser = Depends(require_user), session: Session = Depends(get_db)) -> list:
+    return [
+        {"id": t.id, "name": t.name, "createdAt": t.created_at.isoformat() + "Z",
+         "lastUsedAt": t.last_used_at.isoformat() + "Z" if t.last_used_at else None}
+        for t in list_api_tokens(session, user.id)
+    ]  # fmt: skip
+
+
+@router.post("/api/tokens", status_code=201, summary="Create an API token (shown once)")
+def new_token(
+    body: TokenIn, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
+) -> dict:
+    token = create_api_token(session, user.id, body.name)
+    session.commit()
+    return {"token": token, "name": body.name}
+
+
+@router.delete("/api/tokens/{token_id}", summary="Revoke an API token")
+def revoke_token(
+    token_id: int, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
+) -> dict:
+    if not revoke_api_token(session, user.id, token_id):
+        raise HTTPException(404, f"You have no live token with id {token_id}.")
+    session.commit()
+    return {"revoked": token_id}

@@ -1,0 +1,106 @@
+"""``dailypapers digest``: send the e-mail digests (or write them to disk), list subscribers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from dailypapers.cli.main import CliError
+from dailypapers.config import get_settings
+from dailypapers.store import db
+from dailypapers.store.models import Subscription
+
+console = Console(stderr=True)
+digest_app = typer.Typer(help="E-mail digests: send them, preview them, list subscribers.",
+                         no_args_is_help=True)  # fmt: skip
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"invalid --date {text!r}: use YYYY-MM-DD, e.g. 2025-03-18") from None
+
+
+@digest_app.command("send")
+def send(
+    frequency: str | None = typer.Option(
+        None, help="Only `daily` or only `weekly` subscribers (default: both)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Render the mails; send nothing."),
+    to_dir: Path | None = typer.Option(
+        None, "--to-dir", help="With --dry-run: write each mail as a .eml file here."
+    ),
+    only: str | None = typer.Option(None, "--only", help="Just this subscriber's address."),
+    date: str | None = typer.Option(
+        None, "--date", help="Send the digest of this day (YYYY-MM-DD; default today, UTC)."
+    ),
+) -> None:
+    """Send the digests that are due; safe to rerun (each subscriber gets one per period).
+
+    Example: dailypapers digest send --dry-run --to-dir /tmp/digests --only ada@example.org
+    """
+    from dailypapers.digest.send import DigestAborted, DigestBusy, send_digests
+    from dailypapers.mail import DkimConfigError
+
+    if frequency not in (None, "daily", "weekly"):
+        raise CliError("--frequency must be daily or weekly")
+    if dry_run != (to_dir is not None):
+        raise CliError("--dry-run and --to-dir go together: --dry-run --to-dir DIR")
+    settings = get_settings()
+    db.ensure_schema(settings)
+    frequencies = (frequency,) if frequency else ("daily", "weekly")
+    columns = (TextColumn("[bold]digests"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("digests", total=None)
+        try:
+            summary = send_digests(
+                settings, frequencies=frequencies, as_of=_parse_date(date), dry_run_dir=to_dir,
+                only=only, progress=lambda done, total: bar.update(task, completed=done,
+                                                                  total=total),
+            )  # fmt: skip
+        except (DigestBusy, DigestAborted, DkimConfigError) as exc:
+            raise CliError(str(exc)) from None
+    typer.echo(f"digests: {summary.line()}" + (f" → {to_dir}" if to_dir else ""))
+
+
+@digest_app.command("list")
+def list_subscribers(
+    status: str | None = typer.Option(
+        None, help="Only pending, confirmed, unsubscribed or bounced subscribers."
+    ),
+    limit: int = typer.Option(50, min=1, help="At most this many rows."),
+) -> None:
+    """Show subscribers with their frequency, topics and last digest, and counts by status.
+
+    Example: dailypapers digest list --status bounced
+    """
+    settings = get_settings()
+    db.ensure_schema(settings)
+    with db.session_scope(settings) as session:
+        counts = dict(session.execute(
+            select(Subscription.status, func.count()).group_by(Subscription.status)
+        ).all())  # fmt: skip
+        query = select(Subscription).order_by(Subscription.id).limit(limit)
+        if status:
+            query = query.where(Subscription.status == status)
+        rows = session.scalars(query).all()
+    table = Table("email", "status", "frequency", "topics", "last digest")
+    for sub in rows:
+        last = f"{sub.last_digest_at:%Y-%m-%d %H:%M}" if sub.last_digest_at else "never"
+        table.add_row(sub.email, sub.status, sub.frequency, "; ".join(sub.topics or []), last)
+    Console().print(table)
+    typer.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no subscribers")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(digest_app, name="digest")

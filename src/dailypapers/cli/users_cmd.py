@@ -1,0 +1,109 @@
+"""``dailypapers users`` (accounts and API tokens) and ``dailypapers trending refresh``."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from dailypapers.config import get_settings
+from dailypapers.store import db
+from dailypapers.store.models import User
+
+users_app = typer.Typer(help="User accounts and API tokens.", no_args_is_help=True)
+trending_app = typer.Typer(help="The trending score.", no_args_is_help=True)
+console = Console()
+
+
+def _error(message: str) -> Exception:
+    from dailypapers.cli.main import CliError
+
+    return CliError(message)
+
+
+@users_app.command("create")
+def create(
+    name: str = typer.Argument(..., help="User name (3-40 letters, digits, . _ -)."),
+    email: str = typer.Option(..., "--email", help="Email address (log-in and password reset)."),
+    password: str = typer.Option(
+        ..., "--password", prompt=True, hide_input=True, help="At least 8 characters."
+    ),
+    admin: bool = typer.Option(False, "--admin", help="Make the user an administrator."),
+) -> None:
+    """Create an account.
+
+    Example: dailypapers users create alice --email alice@example.org --password 's3cret-pass' --admin
+    """
+    from dailypapers.community.errors import CommunityError
+    from dailypapers.community.users import create_user
+
+    settings = get_settings()
+    db.ensure_schema(settings)
+    with db.session_scope(settings) as session:
+        try:
+            user = create_user(session, name, email, password, is_admin=admin)
+        except CommunityError as exc:
+            raise _error(exc.message) from None
+        console.print(f"created {'admin ' if admin else ''}user {user.username} (id {user.id})")
+
+
+@users_app.command("token")
+def token(
+    name: str = typer.Argument(..., help="User name or email address."),
+    label: str = typer.Option("cli", "--label", help="A name to recognise the token by."),
+) -> None:
+    """Create an API token for a user; the token is printed on the last line, once.
+
+    Example: TOKEN=$(dailypapers users token alice | tail -n1)
+    """
+    from dailypapers.community.auth import create_api_token
+    from dailypapers.community.users import find_user
+
+    settings = get_settings()
+    db.ensure_schema(settings)
+    with db.session_scope(settings) as session:
+        user = find_user(session, name)
+        if user is None:
+            raise _error(f"no user {name!r}; create one with `dailypapers users create`")
+        secret = create_api_token(session, user.id, label)
+    console.print(f"new API token for {user.username} (send it as 'Authorization: Bearer …'):")
+    print(secret)
+
+
+@users_app.command("list")
+def list_users() -> None:
+    """List the accounts.
+
+    Example: dailypapers users list
+    """
+    settings = get_settings()
+    db.ensure_schema(settings)
+    table = Table("id", "name", "email", "admin", "created")
+    with db.session_scope(settings) as session:
+        for user in session.scalars(select(User).order_by(User.id)):
+            table.add_row(
+                str(user.id), user.username, user.email, "yes" if user.is_admin else "",
+                user.created_at.strftime("%Y-%m-%d"),
+            )  # fmt: skip
+    console.print(table)
+
+
+@trending_app.command("refresh")
+def refresh() -> None:
+    """Recompute every paper's trending score (after imports; votes keep it current otherwise).
+
+    Example: dailypapers trending refresh
+    """
+    from dailypapers.community.trending import refresh_scores
+
+    settings = get_settings()
+    db.ensure_schema(settings)
+    with db.session_scope(settings) as session:
+        changed = refresh_scores(session, settings)
+    console.print(f"trending scores updated for {len(changed)} papers")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
+    app.add_typer(trending_app, name="trending")

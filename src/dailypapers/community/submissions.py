@@ -1,0 +1,142 @@
+"""Submitting a paper to the daily feed by arXiv id or URL.
+
+The paper's metadata comes from the local database, else from the arXiv API
+(``settings.arxiv_api_url``). The day of the submission (UTC) becomes its feed date. A paper
+enters the feed once: the feed entry's primary key is the paper id, so of two concurrent
+submissions exactly one wins and the other is told the paper is already there. Each user may
+submit ``settings.submissions_per_day`` papers a day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dailypapers.community.auth import CurrentUser
+from dailypapers.community.errors import CommunityError
+from dailypapers.community.trending import refresh_paper
+from dailypapers.config import Settings
+from dailypapers.store.models import FeedEntry, Paper, utcnow
+from dailypapers.store.papers import upsert_records
+from dailypapers.store.records import PaperRecord, parse_arxiv_id
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submission:
+    paper_id: str
+    title: str
+    feed_date: dt.date
+    fetched: bool  # metadata came from the arXiv API (the paper was new here)
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.paper_id, "title": self.title,
+            "feedDate": self.feed_date.isoformat(), "fetched": self.fetched,
+        }  # fmt: skip
+
+
+def parse_submission(raw: object) -> str:
+    """The bare arXiv id in ``raw`` (id, ``arXiv:`` id, abs/pdf/HF URL) or a 422."""
+    parsed = parse_arxiv_id(raw) if isinstance(raw, str) and len(raw) < 500 else None
+    if parsed is None:
+        raise CommunityError(
+            "Give an arXiv id such as 2511.01234 or a URL like https://arxiv.org/abs/2511.01234.",
+            422,
+        )
+    return parsed[0]
+
+
+def _check_quota(session: Session, settings: Settings, user: CurrentUser) -> None:
+    midnight = dt.datetime.combine(utcnow().date(), dt.time())
+    count = session.scalar(
+        select(func.count())
+        .select_from(FeedEntry)
+        .where(FeedEntry.submitted_by_id == user.id, FeedEntry.created_at >= midnight)
+    )
+    if (count or 0) >= settings.submissions_per_day:
+        raise CommunityError(
+            f"You have reached today's limit of {settings.submissions_per_day} submissions; "
+            "try again tomorrow (UTC).",
+            429,
+        )
+
+
+def _already_in_feed(session: Session, paper_id: str) -> None:
+    day = session.scalar(select(FeedEntry.feed_date).where(FeedEntry.paper_id == paper_id))
+    if day is not None:
+        raise CommunityError(f"This paper is already in the feed of {day.isoformat()}.", 409)
+
+
+def _fetch(settings: Settings, arxiv_id: str) -> PaperRecord:
+    from dailypapers.ingest.arxiv_api import fetch_by_ids
+    from dailypapers.ingest.http import UpstreamError
+
+    # A person is waiting: fail fast instead of the patient retries of background ingestion.
+    quick = settings.model_copy(update={"http_max_retries": 1, "http_timeout_seconds": 15})
+    try:
+        records = fetch_by_ids(quick, [arxiv_id])
+    except UpstreamError as exc:
+        log.warning("arXiv lookup of %s failed: %s", arxiv_id, exc)
+        raise CommunityError("arXiv did not answer; please try again in a few minutes.", 502) from None
+    for record in records:
+        if record.arxiv_id == arxiv_id:
+            return record
+    raise CommunityError(f"arXiv has no paper {arxiv_id}.", 404)
+
+
+def _insert_entry(
+    session: Session, settings: Settings, user: CurrentUser, paper_id: str, day: dt.date
+) -> bool:
+    dialect = sqlite if settings.is_sqlite else postgresql
+    stmt = dialect.insert(FeedEntry.__table__).values(
+        paper_id=paper_id, feed_date=day, submitted_by_id=user.id,
+        submitter_name=user.username, created_at=utcnow(),
+    )  # fmt: skip
+    stmt = stmt.on_conflict_do_nothing().returning(FeedEntry.__table__.c.paper_id)
+    return session.execute(stmt).first() is not None
+
+
+def submit_paper(session: Session, settings: Settings, user: CurrentUser, raw: object) -> Submission:
+    """Put the paper named by ``raw`` into today's feed, submitted by ``user``; commits."""
+    arxiv_id = parse_submission(raw)
+    _check_quota(session, settings, user)
+    paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
+    if paper is not None:
+        _already_in_feed(session, paper.id)
+    fetched = paper is None
+    if fetched:
+        record = _fetch(settings, arxiv_id)
+        record.feed_date, record.submitter_name, record.source = None, None, "submission"
+        upsert_records(session, [record])
+        paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
+        assert paper is not None
+    day = utcnow().date()
+    if not _insert_entry(session, settings, user, paper.id, day):
+        session.rollback()
+        _already_in_feed(session, paper.id)
+    refresh_paper(session, settings, paper.id)
+    session.commit()
+    if fetched:
+        _index_later(settings, [paper.id])
+    return Submission(paper.id, paper.title, day, fetched)
+
+
+def _index_later(settings: Settings, ids: list[str]) -> None:
+    """Hand a new paper to semantic search, when that is switched on and available."""
+    if not settings.embed_on_import:
+        return
+    try:
+        from dailypapers.search.indexer import index_papers
+    except ImportError:
+        return
+    try:
+        index_papers(settings, ids)
+    except Exception:  # search is best effort here; the nightly/next import re-indexes
+        log.warning("indexing submitted papers %s failed", ids, exc_info=True)

@@ -1,0 +1,229 @@
+"""Composing digests: which papers each subscriber gets, grouped by topic.
+
+A digest covers the feed dates from the subscriber's last digest (or, the first time, the last
+day or week) up to the run's date. Papers of that window are loaded once per window and each
+topic is matched once per window (a cache shared by every subscriber of the run), which is
+what makes 10,000 personalised digests cheap. Papers a subscriber was already mailed
+(``digest_papers``) never come again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings
+from dailypapers.digest.topics import Topic, parse_topic, query_terms, words
+from dailypapers.feed.windows import Window
+from dailypapers.store.models import DigestPaper, FeedEntry, Paper, Subscription
+from dailypapers.store.records import normalise_name
+
+FIRST_SPAN = {"daily": 1, "weekly": 7}  # days a first digest looks back
+MAX_SPAN = {"daily": 7, "weekly": 14}  # never look back further, even after an outage
+
+
+def period_key(frequency: str, day: dt.date) -> str:
+    """The send-log key of the digest period containing ``day``: ``daily:2025-03-18`` or
+    ``weekly:2025-W12``."""
+    if frequency == "weekly":
+        return "weekly:" + Window.containing("week", day).key
+    return f"daily:{day.isoformat()}"
+
+
+def _stem(word: str) -> str:
+    # Plural folding only: "transformers" finds "transformer" without a stemmer's surprises.
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
+@dataclass(slots=True)
+class MailPaper:
+    """What a digest shows of a paper, plus the keys topic matching needs."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    author_count: int
+    organization: str | None
+    upvotes: int
+    categories: list[str]
+    feed_date: dt.date
+    github_repo: str | None
+    project_page: str | None
+    arxiv_id: str | None
+    trending_score: float
+    title_words: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+    text: str = ""
+    author_keys: frozenset[str] = frozenset()
+
+    def index(self) -> None:
+        """Fill the matching keys (once per paper per run)."""
+        title = words(self.title)
+        body = words(self.abstract)
+        self.title_words = frozenset(_stem(w) for w in title)
+        self.words = self.title_words | frozenset(_stem(w) for w in body)
+        self.text = " " + " ".join([*title, "|", *body]) + " "
+        self.author_keys = frozenset(normalise_name(a) for a in self.authors)
+
+
+@dataclass
+class Section:
+    """One heading of a digest and its papers."""
+
+    label: str
+    papers: list[MailPaper]
+    topic: str | None = None
+
+
+@dataclass
+class Digest:
+    """Everything one mail says; ``paper_ids`` goes to the send log."""
+
+    subscription_id: int
+    email: str
+    frequency: str
+    period_key: str
+    window: Window
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def paper_ids(self) -> list[str]:
+        return [p.id for s in self.sections for p in s.papers]
+
+
+class WindowPapers:
+    """The papers that entered the feed in one window, with a per-topic match cache."""
+
+    def __init__(self, papers: list[MailPaper]) -> None:
+        self.papers = papers  # trending order
+        self.by_id = {p.id: p for p in papers}
+        self.trending = [p for p in papers if p.trending_score > 0 or p.upvotes > 0]
+        self._matches: dict[str, list[str]] = {}
+
+    def match(self, topic: Topic) -> list[str]:
+        """Ids of the window's papers matching ``topic``, best first (cached)."""
+        cached = self._matches.get(topic.raw)
+        if cached is None:
+            cached = self._matches[topic.raw] = self._match(topic)
+        return cached
+
+    def _match(self, topic: Topic) -> list[str]:
+        if topic.kind == "category":
+            key = topic.value.lower()
+            return [p.id for p in self.papers if key in (c.lower() for c in p.categories)]
+        if topic.kind == "org":
+            key = normalise_name(topic.value)
+            return [p.id for p in self.papers if key in normalise_name(p.organization or "")]
+        if topic.kind == "author":
+            key = normalise_name(topic.value)
+            return [p.id for p in self.papers if key in p.author_keys]
+        return self._match_query(topic.value)
+
+    def _match_query(self, query: str) -> list[str]:
+        required, phrases, excluded = query_terms(query)
+        need = {_stem(w) for w in required}
+        avoid = {_stem(w) for w in excluded}
+        scored = []
+        for rank, p in enumerate(self.papers):
+            if not need <= p.words or avoid & p.words:
+                continue
+            if any(f" {phrase} " not in p.text for phrase in phrases):
+                continue
+            title_hits = len(need & p.title_words)
+            scored.append((-title_hits, rank, p.id))
+        return [pid for _, _, pid in sorted(scored)]
+
+
+def load_window(session: Session, window: Window) -> WindowPapers:
+    """The window's papers, most trending first."""
+    rows = session.execute(
+        select(
+            Paper.id, Paper.title, Paper.abstract, Paper.authors, Paper.author_count,
+            Paper.organization, Paper.upvotes, Paper.categories, FeedEntry.feed_date,
+            Paper.github_repo, Paper.project_page, Paper.arxiv_id, Paper.trending_score,
+        )
+        .join(FeedEntry, FeedEntry.paper_id == Paper.id)
+        .where(FeedEntry.feed_date >= window.start, FeedEntry.feed_date <= window.end)
+        .order_by(
+            Paper.trending_score.desc(), Paper.upvotes.desc(), FeedEntry.feed_date.desc(),
+            Paper.id,
+        )
+    ).all()  # fmt: skip
+    papers = [MailPaper(*row) for row in rows]
+    for paper in papers:
+        paper.authors = list(paper.authors or [])
+        paper.categories = list(paper.categories or [])
+        paper.index()
+    return WindowPapers(papers)
+
+
+class Composer:
+    """Builds the digests of one run; windows and topic matches are shared across subscribers."""
+
+    def __init__(self, session: Session, settings: Settings, as_of: dt.date) -> None:
+        self.session = session
+        self.settings = settings
+        self.as_of = as_of
+        self._windows: dict[Window, WindowPapers] = {}
+
+    def window_for(self, sub: Subscription) -> Window:
+        """From the last digest's date (inclusive: papers may have arrived after it) to today."""
+        start = self.as_of - dt.timedelta(days=FIRST_SPAN.get(sub.frequency, 1))
+        if sub.last_digest_at is not None:
+            start = sub.last_digest_at.date()
+        earliest = self.as_of - dt.timedelta(days=MAX_SPAN.get(sub.frequency, 7))
+        return Window.between(min(max(start, earliest), self.as_of), self.as_of)
+
+    def papers(self, window: Window) -> WindowPapers:
+        if window not in self._windows:
+            self._windows[window] = load_window(self.session, window)
+        return self._windows[window]
+
+    def seen(self, subscription_ids: list[int]) -> dict[int, set[str]]:
+        """Papers each subscriber was already mailed (batched, one query)."""
+        seen: dict[int, set[str]] = defaultdict(set)
+        for chunk_start in range(0, len(subscription_ids), 500):
+            chunk = subscription_ids[chunk_start : chunk_start + 500]
+            rows = self.session.execute(
+                select(DigestPaper.subscription_id, DigestPaper.paper_id).where(
+                    DigestPaper.subscription_id.in_(chunk)
+                )
+            )
+            for sid, pid in rows:
+                seen[sid].add(pid)
+        return seen
+
+    def compose(self, sub: Subscription, seen: set[str]) -> Digest | None:
+        """The digest for ``sub``, or None when there is nothing new to say."""
+        window = self.window_for(sub)
+        papers = self.papers(window)
+        digest = Digest(sub.id, sub.email, sub.frequency, period_key(sub.frequency, self.as_of),
+                        window)  # fmt: skip
+        used = set(seen)
+        trending = self._take(papers.trending, used, self.settings.digest_trending_papers)
+        if trending:
+            digest.sections.append(Section("Trending", trending))
+        for raw in sub.topics or []:
+            topic = parse_topic(raw)
+            ids = papers.match(topic)
+            chosen = self._take((papers.by_id[i] for i in ids), used,
+                                self.settings.digest_papers_per_topic)  # fmt: skip
+            if chosen:
+                digest.sections.append(Section(topic.label, chosen, topic.raw))
+        return digest if digest.sections else None
+
+    @staticmethod
+    def _take(candidates, used: set[str], limit: int) -> list[MailPaper]:  # type: ignore[no-untyped-def]
+        chosen = []
+        for paper in candidates:
+            if len(chosen) >= limit:
+                break
+            if paper.id not in used:
+                used.add(paper.id)
+                chosen.append(paper)
+        return chosen

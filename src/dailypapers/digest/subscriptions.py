@@ -1,0 +1,141 @@
+"""Subscriptions: double opt-in, preferences by signed link, unsubscribe.
+
+Nothing about an address leaks through the answers: a subscribe request for a new, pending,
+confirmed or unsubscribed address gets the same reply, and the only effect anyone can observe
+is a mail in that address's own inbox. A confirmed subscriber's settings never change until
+the link in that mail is followed, because the requested settings travel inside the signed
+confirmation link rather than being written at once.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings
+from dailypapers.digest import tokens
+from dailypapers.digest.render import render_confirmation, site_url
+from dailypapers.digest.tokens import ConfirmRequest, InvalidToken
+from dailypapers.digest.topics import TopicError, clean_topics
+from dailypapers.store.models import Subscription, utcnow
+
+FREQUENCIES = ("daily", "weekly")
+SUBSCRIBE_REPLY = (
+    "Thanks! If this address can receive mail, a confirmation link is on its way. "
+    "Nothing will be sent before you confirm."
+)
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+__all__ = [
+    "FREQUENCIES",
+    "SUBSCRIBE_REPLY",
+    "InvalidToken",
+    "SubscriptionError",
+    "confirm",
+    "for_manage_token",
+    "normalise_email",
+    "request_subscription",
+    "unsubscribe",
+    "update_preferences",
+]
+
+
+class SubscriptionError(ValueError):
+    """Input a subscriber can fix (bad address, frequency or topics)."""
+
+
+def normalise_email(text: str) -> str:
+    """The address in canonical form; :class:`SubscriptionError` when it is not one."""
+    email = (text or "").strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email) or ".." in email:
+        raise SubscriptionError("Please enter a valid e-mail address, e.g. ada@example.org.")
+    return email
+
+
+def check_preferences(frequency: str, topics: list[str]) -> tuple[str, list[str]]:
+    """Validated ``(frequency, topics)``."""
+    if frequency not in FREQUENCIES:
+        raise SubscriptionError("frequency must be daily or weekly")
+    try:
+        return frequency, clean_topics(topics)
+    except TopicError as exc:
+        raise SubscriptionError(str(exc)) from exc
+
+
+def request_subscription(
+    session: Session, settings: Settings, email: str, frequency: str, topics: list[str]
+) -> EmailMessage:
+    """Record a pending subscriber when the address is new; return the mail to send it.
+
+    The caller commits and queues the mail; the HTTP answer must not depend on the outcome.
+    """
+    email = normalise_email(email)
+    frequency, topics = check_preferences(frequency, topics)
+    sub = session.scalar(select(Subscription).where(Subscription.email == email))
+    if sub is None:
+        sub = Subscription(email=email, frequency=frequency, topics=topics, status="pending")
+        session.add(sub)
+        session.flush()
+    elif sub.status != "confirmed":
+        sub.frequency, sub.topics = frequency, topics
+    request = ConfirmRequest(sub.id, email, frequency, tuple(topics))
+    url = site_url(settings, f"/subscribe/confirm/{tokens.make_confirm_token(settings, request)}")
+    return render_confirmation(
+        settings, email, url, already=sub.status == "confirmed", frequency=frequency,
+        topics=topics,
+    )  # fmt: skip
+
+
+def confirm(session: Session, settings: Settings, token: str) -> Subscription:
+    """Apply a confirmation link: the subscriber is active with the settings they asked for.
+
+    A link issued before the subscriber last unsubscribed no longer works, so an old mail
+    cannot undo an unsubscribe.
+    """
+    request, issued_at = tokens.read_confirm_token_with_time(settings, token)
+    sub = session.get(Subscription, request.subscription_id)
+    if sub is None or sub.email != request.email:
+        raise InvalidToken("This confirmation link is no longer valid: subscribe again.")
+    if sub.unsubscribed_at is not None and issued_at < sub.unsubscribed_at:
+        raise InvalidToken("This link predates your unsubscription: subscribe again.")
+    sub.frequency, sub.topics = request.frequency, list(request.topics)
+    if sub.status != "confirmed":
+        sub.status = "confirmed"
+        sub.confirmed_at = utcnow()
+        sub.unsubscribed_at = None
+        sub.bounce_reason = None
+    return sub
+
+
+def for_manage_token(session: Session, settings: Settings, token: str) -> Subscription:
+    """The subscription a preferences/unsubscribe link names; :class:`InvalidToken` if revoked."""
+    sid, version = tokens.read_manage_token(settings, token)
+    sub = session.get(Subscription, sid)
+    if sub is None or sub.token_version != version:
+        raise InvalidToken("This link is no longer valid: use the link from your latest digest.")
+    return sub
+
+
+def update_preferences(sub: Subscription, frequency: str, topics: list[str]) -> Subscription:
+    """Change frequency and topics from the preferences page (re-activates a subscriber)."""
+    sub.frequency, sub.topics = check_preferences(frequency, topics)
+    if sub.status != "confirmed":
+        sub.status = "confirmed"
+        sub.confirmed_at = utcnow()
+        sub.unsubscribed_at = None
+        sub.bounce_reason = None
+    return sub
+
+
+def unsubscribe(sub: Subscription) -> Subscription:
+    """Stop all mail to ``sub`` at once (idempotent)."""
+    if sub.status != "unsubscribed":
+        sub.status = "unsubscribed"
+        sub.unsubscribed_at = utcnow()
+    return sub

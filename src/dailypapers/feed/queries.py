@@ -1,0 +1,252 @@
+"""Read side of the daily feed: typed queries used by pages, the API, Atom feeds and digests.
+
+Every list is one SQL query over ``feed_entries`` joined to ``papers`` (no per-row queries);
+rows become light ``FeedItem`` view models that templates and serializers share. Writes live in
+``dailypapers.store.papers``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Select, func, literal, select
+from sqlalchemy.orm import Session
+
+from dailypapers.feed.windows import Window, WindowKind
+from dailypapers.store.models import FeedEntry, Meta, Paper
+from dailypapers.store.records import parse_arxiv_id
+
+FeedSort = Literal["publishedAt", "trending", "upvotes"]
+FEED_SORTS: tuple[str, ...] = ("publishedAt", "trending", "upvotes")
+DATA_VERSION_KEY = "data_version"
+
+_TITLE_ID = re.compile(r"^t-[0-9a-f]{12}$")
+_P, _F = Paper.__table__.c, FeedEntry.__table__.c
+_PAPER_COLUMNS = (
+    _P.id, _P.arxiv_id, _P.title, _P.abstract, _P.authors, _P.author_count, _P.categories,
+    _P.published_on, _P.organization, _P.upvotes, _P.num_comments, _P.github_repo,
+    _P.github_stars, _P.project_page, _P.pdf_url, _P.comment, _P.trending_score, _P.updated_at,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """The fields of a paper that lists, pages and the API show."""
+
+    id: str
+    arxiv_id: str | None
+    title: str
+    abstract: str
+    authors: list[str]
+    author_count: int
+    categories: list[str]
+    published_on: dt.date | None
+    organization: str | None
+    upvotes: int
+    num_comments: int
+    github_repo: str | None
+    github_stars: int | None
+    project_page: str | None
+    pdf_url: str | None
+    comment: str | None
+    trending_score: float
+    updated_at: dt.datetime | None
+
+    @property
+    def has_code(self) -> bool:
+        return bool(self.github_repo)
+
+    @property
+    def abs_url(self) -> str | None:
+        """The arXiv abstract page, when the paper has an arXiv id."""
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def pdf_link(self) -> str | None:
+        """The stored PDF link, else arXiv's PDF URL."""
+        return self.pdf_url or (f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None)
+
+    @property
+    def num_authors(self) -> int:
+        return max(self.author_count or 0, len(self.authors))
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a list: the paper, the day it entered the feed and who submitted it."""
+
+    paper: PaperView
+    feed_date: dt.date | None
+    submitter: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbours:
+    """The nearest earlier and later windows (same kind) that have papers, if any."""
+
+    previous: Window | None
+    next: Window | None
+
+
+# --- ids ---------------------------------------------------------------------------------------
+def normalise_paper_id(raw: str) -> str | None:
+    """The stored id for ``2503.01234``, ``2503.01234v2``, ``arXiv:…``, an abs URL or ``t-…``.
+
+    Returns None when the text cannot be a paper id (callers answer 404).
+    """
+    text = raw.strip()
+    if _TITLE_ID.match(text.lower()):
+        return text.lower()
+    parsed = parse_arxiv_id(text)
+    return parsed[0] if parsed else None
+
+
+# --- rows → view models ------------------------------------------------------------------------
+def _item(row: Sequence) -> FeedItem:
+    values = list(row)
+    paper = PaperView(*values[: len(_PAPER_COLUMNS)])
+    return FeedItem(paper, values[-2], values[-1])
+
+
+def _items_select() -> Select:
+    return select(*_PAPER_COLUMNS, _F.feed_date, _F.submitter_name)
+
+
+def _apply_filters(stmt: Select, window: Window | None, submitter: str | None) -> Select:
+    if window is not None:
+        stmt = stmt.where(_F.feed_date >= window.start, _F.feed_date <= window.end)
+    if submitter:
+        stmt = stmt.where(_F.submitter_name == submitter)
+    return stmt
+
+
+def _order(stmt: Select, sort: FeedSort) -> Select:
+    if sort == "publishedAt":  # newest feed date first; paper id keeps pages stable
+        return stmt.order_by(_F.feed_date.desc(), _F.paper_id.desc())
+    if sort == "trending":
+        return stmt.order_by(
+            _P.trending_score.desc(), _P.upvotes.desc(), _F.feed_date.desc(), _P.id.desc()
+        )
+    if sort == "upvotes":
+        return stmt.order_by(_P.upvotes.desc(), _F.feed_date.desc(), _P.id.desc())
+    raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(FEED_SORTS)}")
+
+
+# --- lists -------------------------------------------------------------------------------------
+def list_feed(
+    session: Session,
+    window: Window | None = None,
+    *,
+    sort: FeedSort = "publishedAt",
+    submitter: str | None = None,
+    page: int = 0,
+    limit: int = 50,
+) -> list[FeedItem]:
+    """One page of feed entries in ``window`` (all dates when None), in one query.
+
+    ``sort``: ``publishedAt`` (feed date, newest first), ``trending`` (``trending_score``) or
+    ``upvotes``. ``page`` counts from 0; ``limit`` entries per page.
+    """
+    if page < 0 or limit < 1:
+        raise ValueError("page must be ≥ 0 and limit ≥ 1")
+    stmt = _items_select().select_from(FeedEntry.__table__.join(Paper.__table__))
+    stmt = _order(_apply_filters(stmt, window, submitter), sort)
+    rows = session.execute(stmt.limit(limit).offset(page * limit))
+    return [_item(row) for row in rows]
+
+
+def count_feed(
+    session: Session, window: Window | None = None, *, submitter: str | None = None
+) -> int:
+    """How many feed entries ``window`` holds (one cheap query on the feed-date index)."""
+    stmt = _apply_filters(select(func.count()).select_from(FeedEntry.__table__), window, submitter)
+    return int(session.execute(stmt).scalar_one())
+
+
+def get_paper(session: Session, raw_id: str) -> FeedItem | None:
+    """A paper by arXiv id (any version, ``arXiv:``/URL forms) or ``t-`` id, with its feed entry."""
+    paper_id = normalise_paper_id(raw_id)
+    if paper_id is None:
+        return None
+    found = papers_by_ids(session, [paper_id])
+    return found[0] if found else None
+
+
+def papers_by_ids(session: Session, ids: Iterable[str]) -> list[FeedItem]:
+    """Papers for stored ids in the order given (missing ids are left out), in one query.
+
+    Search and similar-papers use it to turn ranked ids into list entries.
+    """
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    stmt = (
+        _items_select()
+        .select_from(Paper.__table__.outerjoin(FeedEntry.__table__))
+        .where(_P.id.in_(wanted))
+    )
+    by_id = {item.paper.id: item for item in map(_item, session.execute(stmt))}
+    return [by_id[pid] for pid in wanted if pid in by_id]
+
+
+# --- dates and windows -------------------------------------------------------------------------
+def latest_feed_date(session: Session) -> dt.date | None:
+    """The most recent feed date that has papers (None for an empty feed)."""
+    return session.execute(select(func.max(_F.feed_date))).scalar_one()
+
+
+def neighbours(session: Session, window: Window) -> Neighbours:
+    """The nearest earlier and later windows of the same kind that hold papers (one query)."""
+    before = select(func.max(_F.feed_date)).where(_F.feed_date < window.start).scalar_subquery()
+    after = select(func.min(_F.feed_date)).where(_F.feed_date > window.end).scalar_subquery()
+    prev_day, next_day = session.execute(select(before, after)).one()
+    kind = window.kind
+    if kind == "range":
+        return Neighbours(None, None)
+    return Neighbours(
+        Window.containing(kind, prev_day) if prev_day else None,
+        Window.containing(kind, next_day) if next_day else None,
+    )
+
+
+def default_window(
+    session: Session, kind: WindowKind = "day", today: dt.date | None = None
+) -> Window:
+    """The window holding ``today`` when it has papers, else the one of the latest feed date."""
+    today = today or dt.date.today()
+    window = Window.containing(kind, today)
+    if count_feed(session, window):
+        return window
+    latest = latest_feed_date(session)
+    return Window.containing(kind, latest) if latest else window
+
+
+# --- cache invalidation ------------------------------------------------------------------------
+def data_version(session: Session) -> str:
+    """A fingerprint that changes whenever anything the feed shows changes (one query).
+
+    Combines an explicit counter (``bump_data_version``) with cheap aggregates, so writers
+    that forget to bump (an upvote, a trending recompute) still invalidate caches.
+    """
+    papers = select(
+        func.count().label("n"), func.max(_P.updated_at).label("u"),
+        func.sum(_P.upvotes).label("v"), func.sum(_P.num_comments).label("c"),
+        func.sum(_P.trending_score).label("t"),
+    ).subquery()  # fmt: skip
+    feed = select(func.count().label("n"), func.max(_F.created_at).label("c")).subquery()
+    counter = select(Meta.value).where(Meta.key == DATA_VERSION_KEY).scalar_subquery()
+    stmt = select(counter, *papers.c, *feed.c).select_from(papers.join(feed, literal(True)))
+    return "|".join(str(v) for v in session.execute(stmt).one())
+
+
+def bump_data_version(session: Session) -> None:
+    """Mark the feed data as changed (call in the writing transaction) so caches refresh."""
+    row = session.get(Meta, DATA_VERSION_KEY)
+    if row is None:
+        session.add(Meta(key=DATA_VERSION_KEY, value="1"))
+    else:
+        row.value = str(int(row.value or 0) + 1)

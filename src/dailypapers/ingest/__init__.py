@@ -1,0 +1,1 @@
+"""Getting papers in: file importers and live sources (arXiv API, Hugging Face daily papers)."""

@@ -1,0 +1,310 @@
+"""Import files into the store: detect the format, stream entries, write batches.
+
+Each batch of about ``BATCH_SIZE`` records is one transaction, so an entry is written whole
+or not at all and an interrupted import keeps every finished batch; rerunning the same
+files changes nothing that is already there. A bad entry is reported as ``file:line: why``
+and skipped (``strict`` stops at the first). When the database refuses a batch, its records
+are written one by one to find the culprit and keep the rest.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import orjson
+from sqlalchemy.exc import OperationalError
+
+from dailypapers.config import Settings
+from dailypapers.ingest.arxiv_jsonl import parse_arxiv_jsonl
+from dailypapers.ingest.entries import Entry
+from dailypapers.ingest.hf_daily import parse_hf_daily
+from dailypapers.ingest.pages import looks_like_pages, parse_pages
+from dailypapers.store import db
+from dailypapers.store.papers import UpsertStats, upsert_records
+from dailypapers.store.records import PaperRecord
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("pages", "arxiv-jsonl", "hf-daily")
+BATCH_SIZE = 1000
+ProgressFn = Callable[[Path, int, int], None]  # (file, bytes done, file size in bytes)
+
+# Column sizes of ``papers``: longer values are refused alike on SQLite and PostgreSQL.
+_LIMITS = {"organization": 200, "github_repo": 500, "project_page": 500, "pdf_url": 500,
+           "submitter_name": 100}  # fmt: skip
+
+
+class ImportFailed(Exception):
+    """An input cannot be imported at all (missing file, unknown format); the message says why."""
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """A bad entry: where it is and why it was skipped."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts of papers added/updated/unchanged and the skipped entries."""
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    read: int = 0
+    files: int = 0
+    errors: list[ImportIssue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stopped: bool = False  # strict mode stopped at the first error
+
+    def summary(self) -> str:
+        return (
+            f"{self.added} added, {self.updated} updated, {self.skipped} skipped, "
+            f"{len(self.errors)} errors"
+        )
+
+
+def import_paths(
+    settings: Settings,
+    paths: Iterable[Path | str],
+    fmt: str | None = None,
+    year: int | None = None,
+    strict: bool = False,
+    progress: ProgressFn | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Import files (folders: every file in them) into the database of ``settings``.
+
+    ``fmt`` is one of ``FORMATS`` or None to detect it from each file's content; ``year`` is
+    the year of page dates written without one. Raises ``ImportFailed`` before writing
+    anything when a path is missing or a format cannot be told.
+    """
+    if fmt is not None and fmt not in FORMATS:
+        raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    files = expand_paths(paths)
+    formats = {path: fmt or detect_format(path) for path in files}
+    report = ImportReport()
+    for path in files:
+        report.files += 1
+        _import_file(settings, path, formats[path], year, strict, progress, batch_size, report)
+        if report.stopped:
+            break
+    return report
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """The files to read: each path, or the visible files of a folder in name order."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            visible = (p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            files.extend(sorted(visible))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ImportFailed(f"no such file: {path}")
+    return files
+
+
+def open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
+    """The file as text (gzip undone when the content is gzip) and the raw file for progress."""
+    raw = path.open("rb")
+    compressed = raw.read(2) == b"\x1f\x8b"
+    raw.seek(0)
+    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if compressed else raw
+    return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace"), raw
+
+
+def detect_format(path: Path) -> str:
+    """Tell the format from the start of the content: a JSON list, JSON lines, or page text."""
+    text, raw = open_text(path)
+    try:
+        head = text.read(65536)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise ImportFailed(f"{path}: cannot read ({exc})") from None
+    finally:
+        raw.close()
+    stripped = head.lstrip()
+    if stripped.startswith("["):
+        return "hf-daily"
+    if stripped.startswith("{"):
+        return "hf-daily" if _is_hf_object(stripped.split("\n", 1)[0]) else "arxiv-jsonl"
+    if looks_like_pages(head):
+        return "pages"
+    raise ImportFailed(f"{path}: cannot tell the format; pass --format {'|'.join(FORMATS)}")
+
+
+def _is_hf_object(line: str) -> bool:
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(obj, dict):
+        return False
+    return "paper" in obj or ("summary" in obj and "abstract" not in obj)
+
+
+def _entries(fmt: str, text: IO[str], year: int | None) -> Iterator[Entry]:
+    if fmt == "pages":
+        return parse_pages(text, year=year)
+    if fmt == "hf-daily":
+        return parse_hf_daily(text.read())
+    return parse_arxiv_jsonl(text)
+
+
+def _import_file(
+    settings: Settings,
+    path: Path,
+    fmt: str,
+    year: int | None,
+    strict: bool,
+    progress: ProgressFn | None,
+    batch_size: int,
+    report: ImportReport,
+) -> None:
+    size = path.stat().st_size
+    text, raw = open_text(path)
+    with raw:
+        for batch in _batches(_entries(fmt, text, year), path, strict, batch_size, report):
+            _flush(settings, path, batch, strict, report)
+            if report.stopped:
+                return
+            if progress:
+                progress(path, min(raw.tell(), size), size)
+    if progress:
+        progress(path, size, size)
+
+
+def _batches(
+    entries: Iterator[Entry], path: Path, strict: bool, batch_size: int, report: ImportReport
+) -> Iterator[list[tuple[int, PaperRecord]]]:
+    """Good records in batches; bad entries go to the report (``strict`` stops at the first)."""
+    batch: list[tuple[int, PaperRecord]] = []
+    line = 0
+    try:
+        for entry in entries:
+            line = entry.line
+            record, problem = _checked(entry)
+            if record is None:
+                report.errors.append(ImportIssue(str(path), line, problem or "unreadable"))
+                if strict:
+                    report.stopped = True
+                    break
+                continue
+            batch.append((line, record))
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+    except (EOFError, OSError, zlib.error) as exc:
+        # a truncated or corrupt gzip: the complete entries read before the damage are kept
+        message = f"file is truncated or corrupt ({exc})"
+        report.errors.append(ImportIssue(str(path), line + 1, message))
+        report.stopped = strict
+    if batch:
+        yield batch
+
+
+def _checked(entry: Entry) -> tuple[PaperRecord | None, str | None]:
+    """The entry's record made safe to store, or the reason it cannot be stored."""
+    if entry.record is None:
+        return None, entry.error or "unreadable entry"
+    record = entry.record
+    # PostgreSQL refuses NUL characters in text; SQLite would keep them: drop them everywhere
+    record.title = record.title.replace("\x00", "")
+    record.abstract = record.abstract.replace("\x00", "")
+    record.authors = [a.replace("\x00", "") for a in record.authors]
+    try:
+        record.validate()
+    except ValueError as exc:
+        return None, str(exc)
+    for name, limit in _LIMITS.items():
+        value = getattr(record, name)
+        if value is not None and len(value) > limit:
+            return None, f"{name} longer than {limit} characters"
+    if record.categories and len(record.categories[0]) > 32:
+        return None, "primary category longer than 32 characters"
+    return record, None
+
+
+def _flush(
+    settings: Settings,
+    path: Path,
+    batch: list[tuple[int, PaperRecord]],
+    strict: bool,
+    report: ImportReport,
+) -> None:
+    """Write one batch in one transaction; if the database refuses it, find the bad record."""
+    report.read += len(batch)
+    try:
+        stats = _write(settings, [record for _, record in batch])
+    except OperationalError:
+        raise  # the database is unreachable or locked: nothing to isolate
+    except Exception:  # a record the database refuses: isolate it below
+        log.info("batch of %d refused; writing its records one by one", len(batch))
+        stats = _write_one_by_one(settings, path, batch, strict, report)
+    report.added += stats.added
+    report.updated += stats.updated
+    report.skipped += stats.skipped
+    _index(settings, stats.changed_ids, report)
+
+
+def _write(settings: Settings, records: list[PaperRecord]) -> UpsertStats:
+    with db.session_scope(settings) as session:
+        return upsert_records(session, records)
+
+
+def _write_one_by_one(
+    settings: Settings,
+    path: Path,
+    batch: list[tuple[int, PaperRecord]],
+    strict: bool,
+    report: ImportReport,
+) -> UpsertStats:
+    total = UpsertStats()
+    for line, record in batch:
+        try:
+            total += _write(settings, [record])
+        except OperationalError:
+            raise
+        except Exception as exc:  # reported with its line, then skipped
+            reason = f"database refused the entry: {str(exc).splitlines()[0][:200]}"
+            report.errors.append(ImportIssue(str(path), line, reason))
+            if strict:
+                report.stopped = True
+                break
+    return total
+
+
+def _index(settings: Settings, changed_ids: list[str], report: ImportReport) -> None:
+    """Embed and index the papers a batch changed, when the settings ask for it."""
+    if not settings.embed_on_import or not changed_ids:
+        return
+    try:
+        from dailypapers.search.indexer import index_papers
+    except ImportError:
+        _warn_once(report, "semantic index not updated: the search indexer is not installed")
+        return
+    try:
+        index_papers(settings, changed_ids)
+    except Exception as exc:  # the papers are stored; indexing can be redone
+        _warn_once(report, f"indexing failed ({exc}); run `dailypapers index rebuild`")
+
+
+def _warn_once(report: ImportReport, message: str) -> None:
+    if message not in report.warnings:
+        report.warnings.append(message)
+        log.warning(message)

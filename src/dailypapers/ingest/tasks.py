@@ -1,0 +1,58 @@
+"""Scheduled ingestion for ``dailypapers worker``.
+
+``DAILYPAPERS_INGEST_ARXIV_CRON`` (default hourly at :15, 00:00-06:59 UTC, Monday to Friday: arXiv
+announces new papers at 20:00 US Eastern, Sunday to Thursday) and ``DAILYPAPERS_INGEST_HF_CRON``
+(default daily at 23:40 UTC) decide when they run. A lock keeps two runs of one source from
+overlapping when a run outlasts its interval. ``ingest_now`` queues a run on demand.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from huey.exceptions import TaskLockedException
+
+from dailypapers.ingest import live
+from dailypapers.jobs import cron, current_settings, huey
+
+log = logging.getLogger(__name__)
+
+
+def run_source(source: str) -> list[dict]:
+    """Run one source under its lock; returns a small summary (stored as the task result)."""
+    settings = current_settings()
+    try:
+        with huey.lock_task(f"ingest-{source}"):
+            results = live.run(settings, [source])
+    except TaskLockedException:
+        log.info("ingest %s is already running; this turn is skipped", source)
+        return []
+    summary = [
+        {"source": r.source, "key": r.key, "added": r.added, "updated": r.updated,
+         "error": r.error}
+        for r in results
+    ]  # fmt: skip
+    for r in results:
+        log.info("ingest %s %s: %d added, %d updated%s", r.source, r.key, r.added, r.updated,
+                 f"; error: {r.error}" if r.error else "")  # fmt: skip
+    return summary
+
+
+@huey.periodic_task(cron(lambda s: s.ingest_arxiv_cron), name="ingest_arxiv")
+def ingest_arxiv() -> list[dict]:
+    """Fetch new arXiv papers of the configured categories."""
+    return run_source("arxiv")
+
+
+@huey.periodic_task(cron(lambda s: s.ingest_hf_cron), name="ingest_hf")
+def ingest_hf() -> list[dict]:
+    """Fetch recent Hugging Face daily papers (upvotes, comments, organizations)."""
+    return run_source("hf")
+
+
+@huey.task(name="ingest_now")
+def ingest_now(source: str) -> list[dict]:
+    """Queue an ingestion run of ``source`` (``arxiv`` or ``hf``) right away."""
+    if source not in live.SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    return run_source(source)

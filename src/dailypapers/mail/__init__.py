@@ -1,0 +1,32 @@
+"""Outgoing mail: ``send_message(settings, message)`` and the reusable ``SmtpSender``."""
+
+from dailypapers.mail.dkim_sign import DkimConfigError, dkim_signature
+from dailypapers.mail.smtp import (
+    MailConfigError,
+    MailError,
+    MessageRejected,
+    RateLimiter,
+    RecipientRejected,
+    SmtpSender,
+    SmtpUnavailable,
+    TemporaryFailure,
+    prepare,
+    send_message,
+    serialise,
+)
+
+__all__ = [
+    "DkimConfigError",
+    "MailConfigError",
+    "MailError",
+    "MessageRejected",
+    "RateLimiter",
+    "RecipientRejected",
+    "SmtpSender",
+    "SmtpUnavailable",
+    "TemporaryFailure",
+    "dkim_signature",
+    "prepare",
+    "send_message",
+    "serialise",
+]

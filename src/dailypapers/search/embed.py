@@ -1,0 +1,74 @@
+"""Sentence embeddings with the configured model, loaded once per process and offline.
+
+Query embeddings are cached (LRU), so a repeated search costs no model call.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+
+import numpy as np
+
+from dailypapers.search.contract import resolve_model_path
+
+QUERY_CACHE_SIZE = 4096
+MAX_SEQ_LENGTH = 256
+
+
+class Embedder:
+    """A sentence-transformers model with batch and cached single-query embedding."""
+
+    def __init__(self, model: str) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        self.model = SentenceTransformer(resolve_model_path(model), device="cpu")
+        self.model.max_seq_length = MAX_SEQ_LENGTH
+        self.dim = int(self.model.get_embedding_dimension())
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
+        )  # fmt: skip
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query's vector, from the LRU cache when the same text was asked before."""
+        key = " ".join(text.split()).lower()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        vector = self.embed([key])[0]
+        vector.setflags(write=False)
+        with self._lock:
+            self._cache[key] = vector
+            if len(self._cache) > QUERY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return vector
+
+
+_load_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _load(model: str) -> Embedder:
+    return Embedder(model)
+
+
+def get_embedder(model: str) -> Embedder:
+    """The process-wide embedder of ``model`` (loaded on first use, a few seconds)."""
+    with _load_lock:
+        return _load(model)

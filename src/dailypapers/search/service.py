@@ -1,0 +1,201 @@
+"""The search service used by the API, pages, Atom feeds and digests.
+
+``search(settings, session, SearchRequest(q="diffusion author:ho", sort="date"))`` parses the
+query, runs the keyword and semantic engines over the local index, fuses them, pins an exact
+arXiv id or title match first, sorts and pages, and returns the papers as feed items.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings
+from dailypapers.feed.queries import FeedItem, papers_by_ids
+from dailypapers.search import hybrid
+from dailypapers.search.engine import LocalIndex, get_index
+from dailypapers.search.query import ParsedQuery, QueryError, parse_query
+from dailypapers.store.models import Paper
+from dailypapers.store.records import normalise_title, parse_arxiv_id
+
+Sort = Literal["relevance", "date", "upvotes", "trending"]
+Mode = Literal["hybrid", "keyword", "semantic"]
+SORTS: tuple[str, ...] = ("relevance", "date", "upvotes", "trending")
+MODES: tuple[str, ...] = ("hybrid", "keyword", "semantic")
+MAX_LIMIT = 100
+MAX_DEPTH = 1000  # results reachable by paging
+SORT_POOL = 300  # the most relevant matches that date/upvote/trending sorts reorder
+FILTER_SCAN = 20_000  # a filter matching fewer papers is searched exhaustively
+
+
+@dataclass
+class SearchRequest:
+    """What to search: query text (with its own filters) plus filters given as parameters."""
+
+    q: str = ""
+    authors: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    since: dt.date | None = None
+    until: dt.date | None = None
+    has_code: bool | None = None
+    sort: str = "relevance"
+    mode: str = "hybrid"
+    page: int = 1
+    limit: int = 20
+
+
+@dataclass
+class SearchHit:
+    id: str
+    score: float
+    keyword_rank: int | None = None
+    semantic_rank: int | None = None
+
+
+@dataclass
+class SearchResult:
+    """One page of results, best first, with what the page needs to show them."""
+
+    query: ParsedQuery
+    hits: list[SearchHit]
+    items: list[FeedItem]
+    total: int
+    page: int
+    limit: int
+    sort: str
+    mode: str
+    pinned: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def highlight_terms(self) -> list[str]:
+        return self.query.highlight_terms
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.limit < self.total
+
+
+def build_query(req: SearchRequest) -> ParsedQuery:
+    """The parsed query text with the request's filter parameters added."""
+    if req.sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+    if req.mode not in MODES:
+        raise QueryError(f"mode must be one of {', '.join(MODES)}")
+    if not 1 <= req.limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+    if req.page < 1 or (req.page - 1) * req.limit >= MAX_DEPTH:
+        raise QueryError(f"page must be between 1 and {MAX_DEPTH // req.limit}")
+    q = parse_query(req.q)
+    q.authors += [a for a in req.authors if a.strip()]
+    q.orgs += [o for o in req.orgs if o.strip()]
+    q.categories += [c for c in req.categories if c.strip()]
+    q.since = req.since or q.since
+    q.until = req.until or q.until
+    q.has_code = req.has_code if req.has_code is not None else q.has_code
+    if q.since and q.until and q.since > q.until:
+        raise QueryError("since is after until")
+    return q
+
+
+def search(settings: Settings, session: Session, req: SearchRequest) -> SearchResult:
+    """Run ``req``; raises ``QueryError`` (a 400 for callers) on a malformed request."""
+    q = build_query(req)
+    index = get_index(settings)
+    depth = min(MAX_DEPTH, max(100, 2 * req.page * req.limit))
+    if req.sort != "relevance":
+        depth = max(depth, SORT_POOL)
+    notes: list[str] = []
+    kw_rows = index.keyword.search(q, depth)[0] if req.mode != "semantic" or not q.has_text else []
+    sem_rows = _semantic(settings, index, q, depth, notes) if req.mode != "keyword" else []
+    if req.mode == "semantic" and not sem_rows and q.has_text:
+        kw_rows = index.keyword.search(q, depth)[0]
+    fused = hybrid.fuse([kw_rows, sem_rows], [hybrid.KEYWORD_WEIGHT, hybrid.SEMANTIC_WEIGHT])
+    kw_rank = {r: i + 1 for i, r in enumerate(kw_rows)}
+    sem_rank = {r: i + 1 for i, r in enumerate(sem_rows)}
+    hits = [
+        SearchHit(index.ids[row], score, kw_rank.get(row), sem_rank.get(row)) for row, score in fused
+    ]
+    pinned = _pinned(session, q) if req.sort == "relevance" else None
+    if pinned:
+        hits = [SearchHit(pinned, float("inf"))] + [h for h in hits if h.id != pinned]
+    return _page(session, q, req, hits, pinned, notes)
+
+
+def _semantic(
+    settings: Settings, index: LocalIndex, q: ParsedQuery, depth: int, notes: list[str]
+) -> list[int]:
+    """Nearest rows to the query's text that satisfy its filters, phrases and exclusions."""
+    if not q.has_text:
+        return []
+    if len(index.vectors) == 0:
+        notes.append("semantic search is unavailable until papers are embedded "
+                     "(`dailypapers index rebuild`); showing keyword matches")  # fmt: skip
+        return []
+    from dailypapers.search.embed import get_embedder
+
+    vector = get_embedder(settings.embedding_model).embed_query(q.text)
+    constraint = dataclasses.replace(q, terms=[])
+    if not (constraint.has_filters or constraint.phrases or constraint.excluded):
+        return [int(r) for r in index.vectors.search(vector, depth)[0]]
+    rows, _ = index.vectors.search(vector, depth * 5)
+    allowed = set(index.keyword.search(constraint, len(rows), rows=[int(r) for r in rows])[0])
+    kept = [int(r) for r in rows if int(r) in allowed][:depth]
+    if len(kept) < depth:  # a selective filter: score every paper that passes it
+        passing = index.keyword.search(constraint, FILTER_SCAN)[0]
+        if len(passing) < FILTER_SCAN:
+            kept = [int(r) for r in index.vectors.search(vector, depth, np.array(passing))[0]]
+    return kept
+
+
+def _pinned(session: Session, q: ParsedQuery) -> str | None:
+    """An exact arXiv id or exact title typed as the whole query."""
+    text = " ".join([*q.phrases, *q.terms]).strip()
+    if not text:
+        return None
+    parsed = parse_arxiv_id(text)
+    if parsed and len(text) <= len(parsed[0]) + 40 and " " not in text:
+        found = session.scalar(select(Paper.id).where(Paper.id == parsed[0]))
+        if found:
+            return found
+    norm = normalise_title(q.raw if not q.has_filters else text)
+    if len(norm) < 12:  # short queries are words, not titles
+        return None
+    return session.scalar(select(Paper.id).where(Paper.title_norm == norm).limit(1))
+
+
+def _sort_key(sort: str):  # type: ignore[no-untyped-def]
+    if sort == "date":
+        return lambda it: (it.paper.published_on or it.feed_date or dt.date.min)
+    if sort == "upvotes":
+        return lambda it: it.paper.upvotes
+    return lambda it: it.paper.trending_score
+
+
+def _page(
+    session: Session, q: ParsedQuery, req: SearchRequest, hits: list[SearchHit],
+    pinned: str | None, notes: list[str],
+) -> SearchResult:  # fmt: skip
+    start = (req.page - 1) * req.limit
+    if req.sort == "relevance" and q.has_text:
+        window = hits[start : start + req.limit]
+        items = papers_by_ids(session, [h.id for h in window])
+        total = len(hits)
+    else:
+        pool = hits[:SORT_POOL] if q.has_text else hits
+        items_all = papers_by_ids(session, [h.id for h in pool])
+        if req.sort != "relevance":
+            items_all.sort(key=_sort_key(req.sort), reverse=True)
+        by_id = {h.id: h for h in pool}
+        total = len(items_all)
+        items = items_all[start : start + req.limit]
+        window = [by_id[it.paper.id] for it in items]
+    return SearchResult(q, window, items, total, req.page, req.limit, req.sort, req.mode,
+                        pinned, notes)  # fmt: skip

@@ -1,0 +1,175 @@
+"""Dense vector search: exact matrix search, or an HNSW graph (usearch) above a size.
+
+A ``VectorIndex`` is a snapshot (float16 matrix on disk, memory-mapped, plus an HNSW graph
+for large collections) and an in-memory delta of rows embedded since the snapshot. Rows are
+the paper row numbers shared with the keyword index. Vectors are L2-normalised, so the dot
+product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+# Below this many vectors an exact float32 matrix product beats an ANN graph on recall and is
+# fast enough (about 5 ms at 75k on two cores); see docs/search.md for the measurements.
+EXACT_MAX = 200_000
+
+
+def _top(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if len(scores) > k:
+        part = np.argpartition(-scores, k)[:k]
+        scores, rows = scores[part], rows[part]
+    order = np.argsort(-scores, kind="stable")
+    return rows[order], scores[order]
+
+
+class VectorIndex:
+    """Snapshot + delta of one contract's vectors, searchable exactly or through HNSW."""
+
+    def __init__(self, dim: int, rows: np.ndarray, base: np.ndarray, ann=None) -> None:  # type: ignore[no-untyped-def]
+        self.dim = dim
+        self.base_rows = rows.astype(np.int64)
+        self.base = base
+        self.ann = ann
+        self.base32 = None if ann is not None else np.ascontiguousarray(base, dtype=np.float32)
+        self._pos = np.full(int(rows.max()) + 1 if len(rows) else 0, -1, dtype=np.int64)
+        self._pos[self.base_rows] = np.arange(len(rows))
+        self.delta: dict[int, np.ndarray] = {}
+        self._delta_rows = np.zeros(0, dtype=np.int64)
+        self._delta_mat = np.zeros((0, dim), dtype=np.float32)
+        self._delta_only = 0
+
+    @classmethod
+    def empty(cls, dim: int) -> VectorIndex:
+        return cls(dim, np.zeros(0, np.int64), np.zeros((0, dim), np.float16))
+
+    def __len__(self) -> int:
+        return len(self.base_rows) + self._delta_only
+
+    def same_as_base(self, row: int, vector: np.ndarray) -> bool:
+        """Whether the snapshot already holds exactly this vector for ``row``."""
+        pos = self._base_pos(row)
+        return pos >= 0 and row not in self.delta and np.array_equal(self.base[pos], vector)
+
+    def _base_pos(self, row: int) -> int:
+        return int(self._pos[row]) if 0 <= row < len(self._pos) else -1
+
+    def put(self, rows: list[int], vectors: np.ndarray) -> None:
+        """Add or replace vectors in the delta (newer than the snapshot)."""
+        for row, vec in zip(rows, np.asarray(vectors, dtype=np.float32), strict=True):
+            self.delta[int(row)] = vec
+        self._delta_rows = np.fromiter(self.delta, dtype=np.int64, count=len(self.delta))
+        self._delta_mat = (
+            np.stack(list(self.delta.values())) if self.delta else np.zeros((0, self.dim), np.float32)
+        )
+        self._delta_only = sum(1 for r in self.delta if self._base_pos(r) < 0)
+
+    def get(self, row: int) -> np.ndarray | None:
+        """A row's vector (float32), or None when it has none."""
+        if row in self.delta:
+            return self.delta[row]
+        pos = self._base_pos(row)
+        return None if pos < 0 else np.asarray(self.base[pos], dtype=np.float32)
+
+    def has(self, row: int) -> bool:
+        return row in self.delta or self._base_pos(row) >= 0
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest rows and their cosine scores, best first.
+
+        ``allowed`` restricts the search to those rows (scored exactly).
+        """
+        query = np.asarray(query, dtype=np.float32)
+        if allowed is not None:
+            return self._search_subset(query, np.asarray(allowed, dtype=np.int64), k)
+        parts_r, parts_s = [self._delta_rows], [self._delta_mat @ query]
+        if self.base32 is not None:
+            rows, scores = self.base_rows, self.base32 @ query
+            rows, scores = _top(scores, rows, k + len(self.delta))
+        elif self.ann is not None and len(self.base_rows):
+            found = self.ann.search(query, k + min(len(self.delta), 1000))
+            rows, scores = found.keys.astype(np.int64), 1.0 - found.distances.astype(np.float32)
+        else:
+            rows, scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if self.delta:  # a row re-embedded since the snapshot counts with its new vector
+            fresh = ~np.isin(rows, self._delta_rows)
+            rows, scores = rows[fresh], scores[fresh]
+        parts_r.append(rows)
+        parts_s.append(scores)
+        return _top(np.concatenate(parts_s), np.concatenate(parts_r), k)
+
+    def _search_subset(self, query: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        vecs, kept = [], []
+        in_delta = np.isin(rows, self._delta_rows) if self.delta else np.zeros(len(rows), bool)
+        for row in rows[in_delta]:
+            kept.append(row)
+            vecs.append(self.delta[int(row)])
+        rest = rows[~in_delta]
+        rest = rest[rest < len(self._pos)]
+        pos = self._pos[rest]
+        rest, pos = rest[pos >= 0], pos[pos >= 0]
+        mats = [np.asarray(self.base[np.sort(pos)], dtype=np.float32)] if len(pos) else []
+        rest = self.base_rows[np.sort(pos)] if len(pos) else rest[:0]
+        if vecs:
+            mats.append(np.stack(vecs))
+        if not mats:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        all_rows = np.concatenate([rest, np.asarray(kept, dtype=np.int64)])
+        return _top(np.concatenate(mats) @ query, all_rows, k)
+
+    # --- snapshots -------------------------------------------------------------------------
+    def merged(self) -> tuple[np.ndarray, np.ndarray]:
+        """All rows and float16 vectors, delta applied (for writing a new snapshot)."""
+        keep = ~np.isin(self.base_rows, self._delta_rows)
+        rows = np.concatenate([self.base_rows[keep], self._delta_rows])
+        mat = np.concatenate([np.asarray(self.base[keep], np.float16), self._delta_mat.astype(np.float16)])
+        return rows, mat
+
+
+def snapshot_paths(folder: Path, key: str) -> tuple[Path, Path, Path]:
+    return folder / f"vectors-{key}.npy", folder / f"vectors-{key}.rows.npy", folder / f"ann-{key}.usearch"
+
+
+def write_snapshot(folder: Path, key: str, rows: np.ndarray, mat: np.ndarray) -> None:
+    """Write matrix, rows and (when large) the HNSW graph; atomic renames, readers never see half."""
+    mat_path, rows_path, ann_path = snapshot_paths(folder, key)
+    tmp = f".tmp{os.getpid()}"
+    np.save(str(mat_path) + tmp + ".npy", np.asarray(mat, np.float16))
+    np.save(str(rows_path) + tmp + ".npy", np.asarray(rows, np.int64))
+    if len(rows) > EXACT_MAX:
+        build_ann(mat, rows).save(str(ann_path) + tmp)
+        os.replace(str(ann_path) + tmp, ann_path)
+    os.replace(str(mat_path) + tmp + ".npy", mat_path)
+    os.replace(str(rows_path) + tmp + ".npy", rows_path)
+
+
+def build_ann(mat: np.ndarray, rows: np.ndarray):  # type: ignore[no-untyped-def]
+    """An HNSW graph (usearch, int8-quantised cosine: a quarter of float32's memory)."""
+    from usearch.index import Index
+
+    index = Index(ndim=mat.shape[1], metric="cos", dtype="i8", connectivity=16,
+                  expansion_add=128, expansion_search=96)  # fmt: skip
+    index.add(np.asarray(rows, np.int64), np.asarray(mat, np.float32))
+    return index
+
+
+def load_snapshot(folder: Path, key: str, dim: int) -> VectorIndex:
+    """The snapshot of ``key`` (memory-mapped), or an empty index when there is none."""
+    mat_path, rows_path, ann_path = snapshot_paths(folder, key)
+    if not (mat_path.exists() and rows_path.exists()):
+        return VectorIndex.empty(dim)
+    rows = np.load(rows_path)
+    mat = np.load(mat_path, mmap_mode="r")
+    ann = None
+    if len(rows) > EXACT_MAX and ann_path.exists():
+        from usearch.index import Index
+
+        ann = Index.restore(str(ann_path), view=True)
+    elif len(rows) > EXACT_MAX:
+        ann = build_ann(mat, rows)
+    return VectorIndex(dim, rows, mat, ann)
