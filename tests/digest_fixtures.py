@@ -47,13 +47,19 @@ class Handler:
     drop: int = 0
     delay: float = 0.0
     mail_commands: int = 0
+    waiting_in_mail: int = 0  # clients held by ``delay`` right now
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         with self.lock:
             self.mail_commands += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
+            self.waiting_in_mail += 1
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        finally:
+            with self.lock:
+                self.waiting_in_mail -= 1
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -115,8 +121,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
+@pytest.fixture(name="smtp_server")
+def smtp_server_fixture() -> Iterator[SmtpServer]:
+    """A recording SMTP server on a free loopback port (import this name; use ``smtp_server``)."""
     handler = Handler()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, decode_data=False,
@@ -124,6 +131,9 @@ def smtp_server() -> Iterator[SmtpServer]:
     controller.start()
     yield SmtpServer(controller, handler, port)
     controller.stop()
+
+
+smtp_server = smtp_server_fixture  # for modules that import the fixture by its own name
 
 
 def text_part(message: EmailMessage) -> str:
@@ -143,7 +153,8 @@ def add_papers(settings: Settings, day: dt.date, specs: list[dict]) -> list[str]
     records = []
     for n, spec in enumerate(specs):
         values = {"title": f"Paper {day} {n}", "abstract": "An abstract.", "authors": ["A. B"],
-                  "categories": ["cs.LG"], "feed_date": day, "published_on": day, **spec}  # fmt: skip
+                  "categories": ["cs.LG"], "feed_date": day, "published_on": day,
+                  **spec}  # fmt: skip
         records.append(PaperRecord(**values))
     with db.session_scope(settings) as session:
         upsert_records(session, records)

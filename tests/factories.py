@@ -1,7 +1,7 @@
 """Test data factories: ``PaperRecord``s with sensible defaults, stored through the real upsert.
 
-    from tests.factories import add_papers, make_record
-    add_papers(settings, [make_record(title="A"), make_record(feed_date=date(2025, 3, 18))])
+Use ``make_record(**overrides)`` for one record, ``make_records(n, **overrides)`` for several,
+and ``add_papers(settings, records)`` to store them in one committed transaction.
 """
 
 from __future__ import annotations

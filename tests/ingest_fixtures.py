@@ -34,6 +34,14 @@ EMPTY_FEED = (
     "<opensearch:startIndex>{start}</opensearch:startIndex>"
     "<opensearch:itemsPerPage>0</opensearch:itemsPerPage></feed>"
 )
+OAI_BAD_TOKEN = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+    b"<responseDate>2026-11-22T05:00:00Z</responseDate>"
+    b'<request verb="ListRecords">https://oaipmh.arxiv.org/oai</request>'
+    b'<error code="badResumptionToken">The value of the resumptionToken argument is invalid '
+    b"or expired.</error></OAI-PMH>"
+)
 
 
 @dataclass
@@ -90,6 +98,8 @@ class Upstream:
             return 200, "application/atom+xml; charset=utf-8", self._arxiv(query)
         if path == "/api/daily_papers":
             return 200, "application/json", self._hf(query)
+        if path == "/oai":
+            return 200, "text/xml; charset=utf-8", self._oai(query)
         return 404, "text/plain", b"not found"
 
     def _arxiv(self, query: dict[str, str]) -> bytes:
@@ -101,6 +111,15 @@ class Upstream:
         if page.exists():
             return page.read_bytes()
         return EMPTY_FEED.format(total=start, start=start).encode()
+
+    def _oai(self, query: dict[str, str]) -> bytes:
+        folder = self.root / "oai"
+        if "resumptionToken" in query:
+            page = folder / f"token-{query['resumptionToken'].replace('|', '_')}.xml"
+            return page.read_bytes() if page.exists() else OAI_BAD_TOKEN
+        if query.get("from", "") >= "2026-11-22":
+            return (folder / "no_records.xml").read_bytes()
+        return (folder / "first.xml").read_bytes()
 
     def _hf(self, query: dict[str, str]) -> bytes:
         day = self.root / "hf" / f"{query.get('date')}.json"
@@ -191,6 +210,7 @@ def ingest_settings(settings, upstream):  # type: ignore[no-untyped-def]
         update={
             "arxiv_api_url": f"{upstream.url}/api/query",
             "hf_api_url": upstream.url,
+            "arxiv_oai_url": f"{upstream.url}/oai",
             "arxiv_categories": ["cs.LG", "cs.CL"],
             "arxiv_page_size": 3,
             "arxiv_first_run_days": 36500,

@@ -35,10 +35,11 @@ TOPICS: list[tuple[str, set[str]]] = [
     ("video and multimedia streaming", {"cs.MM"}),
 ]
 
-_STOP = set(
+_STOP_WORDS = (
     "the a an of to in and for on with by we our is are this that from as be can which these "
-    "its it at or their using based show propose proposed paper method approach results".split()
+    "its it at or their using based show propose proposed paper method approach results"
 )
+_STOP = set(_STOP_WORDS.split())
 
 
 def known_item_queries(rows: list[dict], count: int, seed: int = 7) -> list[tuple[str, str]]:

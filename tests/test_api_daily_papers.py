@@ -49,7 +49,8 @@ def test_item_shape_matches_hugging_face(feed, client) -> None:  # type: ignore[
     assert item["title"] == item["paper"]["title"]
     assert item["numComments"] == 0
     assert item["submittedBy"]["user"] == "akhaliq"
-    assert item["organization"]["name"] == "Google"
+    assert item["organization"] == item["paper"]["organization"]
+    assert (item["organization"]["name"], item["organization"]["fullname"]) == ("google", "Google")
     paper = item["paper"]
     assert paper["publishedAt"] == "2025-03-17T00:00:00.000Z"
     assert paper["submittedOnDailyAt"] == "2025-03-18T00:00:00.000Z"
@@ -89,6 +90,7 @@ def test_submitter_and_trending(feed, settings, client) -> None:  # type: ignore
     assert _ids(client.get("/api/daily_papers?submitter=nobody")) == []
     with db.session_scope(settings) as s:
         s.execute(update(Paper).where(Paper.id == "2503.00001").values(trending_score=7.0))
+        s.execute(update(Paper).where(Paper.id == "2503.00002").values(trending_score=2.0))
     assert _ids(client.get("/api/daily_papers?sort=trending&limit=2")) == [
         "2503.00001", "2503.00002",
     ]  # fmt: skip
@@ -99,7 +101,7 @@ def test_submitter_and_trending(feed, settings, client) -> None:  # type: ignore
     [
         ("date=2025-02-30", 400, "invalid date"),
         ("date=yesterday", 400, "YYYY-MM-DD"),
-        ("week=2025-W60", 400, "ISO week"),
+        ("week=2025-W60", 400, "expected an ISO week YYYY-Www"),
         ("month=2025-13", 400, "YYYY-MM"),
         ("date=2025-03-18&week=2025-W12", 400, "at most one"),
         ("limit=0", 422, "limit"),
@@ -144,3 +146,8 @@ def test_versioned_cache_checks_at_most_once_per_interval() -> None:
     assert cache.get("k") is None
     cache.put("k", b"stale", "a")
     assert cache.get("k") is None
+
+
+def test_error_message_is_a_readable_sentence(client) -> None:  # type: ignore[no-untyped-def]
+    error = client.get("/api/daily_papers?week=2025-W60").json()["error"]
+    assert error == "Invalid week '2025-W60': expected an ISO week YYYY-Www, e.g. 2025-W12"

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from dailypapers.digest.send import DigestBusy, send_digests
 from dailypapers.store import db
 from dailypapers.store.models import DigestSend
-from tests.digest_fixtures import add_papers, add_subscribers, smtp_server  # noqa: F401
+from tests.digest_fixtures import add_papers, add_subscribers, smtp_server_fixture  # noqa: F401
 
 DAY = dt.date(2025, 3, 18)
+CONNECTIONS = 2
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,6 +33,7 @@ def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "DAILYPAPERS_SMTP_HOST": settings.smtp_host,
         "DAILYPAPERS_SMTP_PORT": str(settings.smtp_port),
         "DAILYPAPERS_MAIL_RATE_PER_MINUTE": "100000",
+        "DAILYPAPERS_MAIL_CONNECTIONS": str(CONNECTIONS),
     })  # fmt: skip
     if settings.database_url:
         env["DAILYPAPERS_DATABASE_URL"] = settings.database_url
@@ -61,13 +63,18 @@ def test_sigkill_half_way_then_rerun_mails_everyone_exactly_once(settings, smtp_
     proc = subprocess.Popen(cmd, env=_env(settings), cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)  # fmt: skip
     try:
-        # Kill once 4 mails were accepted and the 5th is waiting at MAIL FROM: the 4th's
-        # outcome was already committed (the run only moves on after committing).
+        # Kill once 4 mails were accepted and every connection waits at MAIL FROM (held there
+        # for 0.3 s): each worker moves on only after committing its last mail's outcome, so
+        # this is "half-way" with no mail between the server's 250 and our commit.
         deadline = time.monotonic() + 60
-        while smtp_server.handler.mail_commands < 5 and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             assert proc.poll() is None, proc.communicate()
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
+            with smtp_server.handler.lock:
+                accepted = len(smtp_server.handler.messages)
+                if accepted >= 4 and smtp_server.handler.waiting_in_mail == CONNECTIONS:
+                    proc.send_signal(signal.SIGKILL)
+                    break
+            time.sleep(0.005)
         proc.wait(10)
     finally:
         if proc.poll() is None:

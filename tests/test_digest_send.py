@@ -15,7 +15,7 @@ from tests.digest_fixtures import (
     add_papers,
     add_subscribers,
     html_part,
-    smtp_server,  # noqa: F401  (fixture)
+    smtp_server_fixture,  # noqa: F401  (the smtp_server fixture)
     text_part,
 )
 
@@ -81,7 +81,8 @@ def test_second_run_sends_nothing_and_next_day_has_no_repeat(settings, smtp_serv
     assert "Graph neural networks at scale" not in text_part(newest.message)
     with db.session_scope(settings) as s:
         assert s.scalar(select(func.count()).select_from(DigestSend)) == 4
-        assert s.scalar(select(func.count()).select_from(DigestPaper)) == 2 * 2 + 2 * 1  # two trending papers, then one new
+        # Two trending papers each on the first day, then the one new paper each.
+        assert s.scalar(select(func.count()).select_from(DigestPaper)) == 2 * 2 + 2 * 1
 
 
 def test_nothing_to_say_means_no_mail(settings, smtp_server):

@@ -14,10 +14,10 @@ from dailypapers.digest.send import send_digests
 from dailypapers.store import db
 from dailypapers.store.models import Subscription
 from dailypapers.web.app import create_app
-from tests.digest_fixtures import (  # noqa: F401  (smtp_server is a fixture)
+from tests.digest_fixtures import (  # noqa: F401  (smtp_server_fixture is smtp_server)
     add_papers,
     html_part,
-    smtp_server,
+    smtp_server_fixture,
     text_part,
 )
 
@@ -123,10 +123,11 @@ def test_same_answer_for_new_and_known_addresses(web, mail_settings, smtp_server
 
 def test_bad_input_gets_a_clear_4xx(web, smtp_server):
     assert web.post("/api/subscriptions", json={"email": "not-an-address"}).status_code == 400
-    bad_freq = web.post("/api/subscriptions", json={"email": "a@example.org", "frequency": "hourly"})
+    bad_freq = web.post("/api/subscriptions",
+                        json={"email": "a@example.org", "frequency": "hourly"})  # fmt: skip
     assert bad_freq.status_code == 422 and "error" in bad_freq.json()
-    many = web.post("/api/subscriptions", json={"email": "a@example.org",
-                                                 "topics": [f"t{i}" for i in range(11)]})  # fmt: skip
+    many = web.post("/api/subscriptions",
+                    json={"email": "a@example.org", "topics": [f"t{i}" for i in range(11)]})
     assert many.status_code == 422
     form = _subscribe_form(web, "<script>@x", topics="x")
     assert form.status_code == 400 and "<script>@x" not in form.text

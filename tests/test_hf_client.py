@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
+from sqlalchemy import update
 
+from dailypapers.store import db
+from dailypapers.store.models import Paper
 from tests.factories import add_papers, make_record
 
 
@@ -30,6 +33,8 @@ def hub(settings, live_server, monkeypatch):  # type: ignore[no-untyped-def]
                         feed_date=dt.date(2025, 3, 20)),
         ],
     )  # fmt: skip
+    with db.session_scope(settings) as session:
+        session.execute(update(Paper).where(Paper.id == "2503.00001").values(trending_score=3.0))
     return HfApi(endpoint=live_server, token=False)
 
 
@@ -43,7 +48,7 @@ def test_list_daily_papers(hub) -> None:  # type: ignore[no-untyped-def]
     assert moe.published_at == dt.datetime(2025, 3, 17, tzinfo=dt.UTC)
     assert moe.submitted_at == dt.datetime(2025, 3, 18, tzinfo=dt.UTC)
     assert moe.submitted_by.username == "akhaliq"
-    assert moe.organization.name == "DeepMind"
+    assert (moe.organization.name, moe.organization.fullname) == ("deepmind", "DeepMind")
     assert moe.github_repo == "https://github.com/dm/moe"
     assert moe.summary.startswith("We study")
     assert [p.id for p in hub.list_daily_papers(week="2025-W12", sort="trending", limit=1)] == [

@@ -26,7 +26,8 @@ CORPUS_LINE = {
 SNAPSHOT_LINE = {
     "id": "0704.0001", "submitter": "Pavel Nadolsky",
     "authors": "C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan",
-    "title": "Calculation of prompt diphoton production cross sections at Tevatron and\n  LHC energies",
+    "title": "Calculation of prompt diphoton production cross sections at Tevatron and\n"
+             "  LHC energies",
     "comments": "37 pages, 15 figures", "journal-ref": "Phys.Rev.D76:013009,2007",
     "doi": "10.1103/PhysRevD.76.013009", "report-no": "ANL-HEP-PR-07-12",
     "categories": "hep-ph", "license": None,
@@ -107,8 +108,8 @@ def test_old_style_ids_and_msc_classes_dropped(settings, tmp_path: Path) -> None
 def test_gzip_read_transparently_whatever_the_name(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     rows = [{**CORPUS_LINE, "id": f"2503.{10000 + i}", "title": f"Paper {i}"} for i in range(5)]
     named = write_jsonl(tmp_path / "a.jsonl.gz", rows, compress=True)
-    unnamed = write_jsonl(tmp_path / "b.data", rows[:2] + [{**rows[0], "id": "2503.20000",
-                          "title": "Other"}], compress=True)  # fmt: skip
+    other = {**rows[0], "id": "2503.20000", "title": "Other"}
+    unnamed = write_jsonl(tmp_path / "b.data", [*rows[:2], other], compress=True)
     report = import_paths(settings, [named, unnamed])
     assert (report.added, report.skipped, report.errors) == (6, 2, [])
 

@@ -90,7 +90,9 @@ def test_truncated_hf_list_and_bad_entries(settings, tmp_path: Path) -> None:  #
     ]  # fmt: skip
 
 
-def test_script_title_is_stored_verbatim_and_escaped_on_pages(settings, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_script_title_is_stored_verbatim_and_escaped_on_pages(
+    settings, client, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     title = '<script>alert("x")</script> & Friends'
     page = _write(tmp_path / "p.txt", ["Daily Papers", title, "<b>bold</b> abstract",
                                        "  • 2 authors", "·", "Jan 2, 2025 3"])  # fmt: skip
@@ -111,10 +113,12 @@ def test_crash_in_a_batch_loses_nothing_and_reports_the_culprit(  # type: ignore
     real = runner.upsert_records
 
     def faulty(session, records):  # type: ignore[no-untyped-def]
-        stats = real(session, records[: len(records) // 2])  # half the batch is written...
+        half = len(records) // 2
+        stats = real(session, records[:half])  # half the batch is written...
         if any(r.title == "Paper number 12" for r in records):
             raise RuntimeError("injected fault")  # ...then the database refuses the rest
-        return stats if len(records) == 1 else real(session, records[len(records) // 2 :])
+        stats += real(session, records[half:])
+        return stats
 
     monkeypatch.setattr(runner, "upsert_records", faulty)
     report = import_paths(settings, [path], batch_size=10)

@@ -161,3 +161,14 @@ def test_kill_and_resume(ingest_settings, upstream) -> None:  # noqa: F811
     assert _counts(ingest_settings) == (6, 6, 10)
     # page 1 once; page 2 asked by the killed run (answered after the kill) and the rerun
     assert [h.query["start"] for h in upstream.hits("cat:cs.LG")] == ["0", "3", "3"]
+
+
+def test_dry_run_stores_nothing(ingest_settings, upstream) -> None:  # noqa: F811
+    results = live.run(ingest_settings, ["arxiv", "hf"], day=dt.date(2026, 11, 21), dry_run=True)
+    assert [(r.key, r.added, r.error) for r in results] == [
+        ("cs.LG", 5, None),
+        ("cs.CL", 2, None),  # the cross-listed paper counts again: nothing was stored
+        ("daily", 2, None),
+    ]
+    assert _counts(ingest_settings) == (0, 0, 0)
+    assert cursors.status(ingest_settings) == []

@@ -13,7 +13,7 @@ import pytest
 
 from dailypapers.digest.send import send_digests
 from dailypapers.mail import DkimConfigError, send_message
-from tests.digest_fixtures import add_papers, add_subscribers, smtp_server  # noqa: F401
+from tests.digest_fixtures import add_papers, add_subscribers, smtp_server_fixture  # noqa: F401
 
 DAY = dt.date(2025, 3, 18)
 
@@ -61,8 +61,10 @@ def test_send_message_signs_too_and_half_configured_dkim_is_refused(
     settings, smtp_server, dkim_key
 ):
     key, record = dkim_key
-    good = smtp_server.settings(settings, dkim_private_key=key, dkim_selector="mail2025",
-                                dkim_domain="example.org", mail_from="digest@example.org")  # fmt: skip
+    good = smtp_server.settings(
+        settings, dkim_private_key=key, dkim_selector="mail2025", dkim_domain="example.org",
+        mail_from="digest@example.org",
+    )  # fmt: skip
     msg = EmailMessage()
     msg["To"], msg["Subject"] = "reset@example.net", "Reset your password"
     msg.set_content("Follow this link…")

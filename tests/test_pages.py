@@ -55,7 +55,7 @@ def test_day_view_entry_fields_and_sorting(feed, client) -> None:  # type: ignor
     assert _titles(client.get("/?date=2025-03-19&sort=new").text)[0] == "Diffusion Tables"
     first = client.get("/date/2025-03-17").text
     assert "Ada Lovelace, Alan Turing, Grace Hopper and 3 others" in first
-    assert ">Google</a>" in first and "★ 42" in first and ">cs.LG</a>" in first
+    assert 'href="/google/papers">Google</a>' in first and "★ 42" in first and ">cs.LG</a>" in first
     assert "18 Mar 2025" in first  # the publication date (factory default)
 
 

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     mail_retry_backoff_seconds: float = Field(
         2.0, ge=0, description="First wait before retrying a mail; doubles on every retry."
     )
+    mail_connections: int = Field(
+        2, ge=1, le=16, description="SMTP connections a digest run sends over in parallel."
+    )
     digest_trending_papers: int = Field(
         5, ge=0, le=50, description="Top trending papers at the head of every digest."
     )
@@ -114,6 +117,13 @@ class Settings(BaseSettings):
     )
     arxiv_delay_seconds: float = Field(3.0, ge=0, description="Polite delay between arXiv calls.")
     hf_api_url: str = Field("https://huggingface.co", description="Base URL of the HF papers API.")
+    arxiv_oai_url: str = Field(
+        "https://oaipmh.arxiv.org/oai",
+        description="arXiv OAI-PMH endpoint, for backfills (`ingest run --source oai`).",
+    )
+    arxiv_oai_set: str = Field(
+        "cs", description="OAI-PMH set harvested; records outside ARXIV_CATEGORIES are skipped."
+    )
     http_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one upstream request.")
     http_max_retries: int = Field(5, ge=0, description="Retries of a failing upstream request.")
     http_backoff_seconds: float = Field(

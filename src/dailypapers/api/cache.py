@@ -31,6 +31,7 @@ class VersionedCache:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._checked_at = float("-inf")
+        self._refreshing = False
 
     @property
     def version(self) -> str | None:
@@ -68,8 +69,13 @@ class VersionedCache:
 
     async def fetch(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         """The cached body for ``key``, else ``compute()`` in a worker thread (then cached)."""
-        if self.due():
-            await run_in_threadpool(self.refresh)
+        if self.due() and not self._refreshing:
+            # One request re-reads the version; the others keep serving meanwhile.
+            self._refreshing = True
+            try:
+                await run_in_threadpool(self.refresh)
+            finally:
+                self._refreshing = False
         body = self.get(key)
         if body is None:
             seen = self._version

@@ -48,8 +48,8 @@ class TokenIn(BaseModel):
 
 
 class LinksIn(BaseModel):
-    githubRepo: str | None = None  # noqa: N815 - HF field names
-    projectPage: str | None = None  # noqa: N815
+    githubRepo: str | None = None
+    projectPage: str | None = None
 
 
 def _paper_id(raw: str) -> str:
@@ -127,7 +127,9 @@ def add_comment(
     user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     with http_errors():
-        view = comments.add_comment(session, _settings(request), user, _paper_id(paper_id), body.text)
+        view = comments.add_comment(
+            session, _settings(request), user, _paper_id(paper_id), body.text
+        )
     return view.as_json()
 
 

@@ -16,6 +16,7 @@ from dailypapers.api.cache import response_cache
 from dailypapers.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
 from dailypapers.feed.queries import list_feed
 from dailypapers.feed.windows import Window, parse_window
+from dailypapers.feed.windows import sentence as _sentence
 
 router = APIRouter(tags=["papers"])
 
@@ -34,7 +35,7 @@ def window_from_params(date: str | None, week: str | None, month: str | None) ->
     try:
         return parse_window(kind, key)
     except ValueError as exc:
-        raise HTTPException(400, str(exc).capitalize()) from None
+        raise HTTPException(400, _sentence(str(exc))) from None
 
 
 @router.get(

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dailypapers.feed.queries import FeedItem, PaperView
+from dailypapers.feed.queries import FeedItem, PaperView, org_slug
 
 
 def iso_datetime(day: dt.date | None) -> str | None:
@@ -42,7 +42,8 @@ def _user(name: str) -> dict[str, Any]:
 
 
 def _organization(name: str) -> dict[str, Any]:
-    return {"_id": _object_id("org", name), "name": name, "fullname": name, "avatarUrl": ""}
+    slug = org_slug(name) or name
+    return {"_id": _object_id("org", slug), "name": slug, "fullname": name, "avatarUrl": ""}
 
 
 def _authors(paper: PaperView) -> list[dict[str, Any]]:

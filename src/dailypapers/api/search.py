@@ -47,8 +47,12 @@ def _split(values: list[str] | None) -> list[str]:
 )
 def search_papers(
     request: Request,
-    q: str = Query("", max_length=500, description='Query text, e.g. `diffusion "video '
-                   'generation" -survey author:"Jonathan Ho" since:2025-06 has:code`.'),
+    q: str = Query(
+        "",
+        max_length=500,
+        description='Query text, e.g. `diffusion "video '
+        'generation" -survey author:"Jonathan Ho" since:2025-06 has:code`.',
+    ),
     limit: int = Query(20, ge=1, le=MAX_LIMIT, description="Results per page (1 to 100)."),
     p: int | None = Query(None, ge=0, description="Page number from 0 (as `/api/daily_papers`)."),
     page: int | None = Query(None, ge=1, description="Page number from 1 (overrides `p`)."),
@@ -92,7 +96,8 @@ def similar_papers(
     request: Request,
     limit: int = Query(10, ge=1, le=50, description="How many papers (1 to 50)."),
     by: Literal["all", "background", "method", "result"] | None = Query(
-        None, description="Similar by one aspect of the abstract (when supported)."),
+        None, description="Similar by one aspect of the abstract (when supported)."
+    ),
     session: Session = Depends(get_db),
 ) -> Response:
     """The most similar papers, from stored vectors (keyword similarity when none yet)."""

@@ -25,6 +25,7 @@ ingest_app = typer.Typer(help="Fetch new papers from arXiv and Hugging Face.", n
 class Source(StrEnum):
     arxiv = "arxiv"
     hf = "hf"
+    oai = "oai"
     all = "all"
 
 
@@ -39,7 +40,9 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 @ingest_app.command("run")
 def run_cmd(
-    source: Source = typer.Option(Source.all, "--source", help="Which upstream to read."),
+    source: Source = typer.Option(
+        Source.all, "--source", help="Which upstream to read; oai (backfill) only on request."
+    ),
     category: list[str] = typer.Option(
         None,
         "--category",
@@ -49,6 +52,9 @@ def run_cmd(
         None, "--since", help="Read back to this date (YYYY-MM-DD) instead of the saved cursor."
     ),
     date: str | None = typer.Option(None, "--date", help="HF only: read this one day's list."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Fetch and count what would change; store nothing."
+    ),
 ) -> None:
     """Fetch new and updated papers; resumes where the last run stopped, and a rerun adds nothing.
 
@@ -77,8 +83,10 @@ def run_cmd(
                        f"{totals['added']} added, {totals['updated']} updated")  # fmt: skip
 
         results = live.run(settings, sources, categories=category or None, since=since_day,
-                           day=one_day, progress=progress)  # fmt: skip
+                           day=one_day, progress=progress, dry_run=dry_run)  # fmt: skip
     _print_results(results)
+    if dry_run:
+        out.print("dry run: nothing was stored")
     if any(r.error for r in results):
         raise typer.Exit(1)
 

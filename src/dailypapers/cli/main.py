@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "dailypapers.cli.import_cmd",
     "dailypapers.cli.demo_cmd",
     "dailypapers.cli.stats_cmd",
+    "dailypapers.cli.index_cmd",
     "dailypapers.cli.users_cmd",
     "dailypapers.cli.ingest_cmd",
     "dailypapers.cli.worker_cmd",

@@ -33,7 +33,7 @@ def create(
 ) -> None:
     """Create an account.
 
-    Example: dailypapers users create alice --email alice@example.org --password 's3cret-pass' --admin
+    Example: dailypapers users create alice --email a@example.org --password 'pass phrase' --admin
     """
     from dailypapers.community.errors import CommunityError
     from dailypapers.community.users import create_user
@@ -100,8 +100,8 @@ def refresh() -> None:
     settings = get_settings()
     db.ensure_schema(settings)
     with db.session_scope(settings) as session:
-        changed = refresh_scores(session, settings)
-    console.print(f"trending scores updated for {len(changed)} papers")
+        count = refresh_scores(session, settings)
+    console.print(f"trending scores updated for {count} papers")
 
 
 def register(app: typer.Typer) -> None:

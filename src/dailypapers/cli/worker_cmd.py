@@ -32,7 +32,7 @@ def worker(
     """Run the job queue: scheduled ingestion, digests and tasks queued by the web app.
 
     The queue is SQLite in DATA_DIR/jobs.sqlite3, or Redis when DAILYPAPERS_REDIS_URL is
-    set. Stop with Ctrl-C (finishes running tasks) or SIGTERM.
+    set. Ctrl-C stops after the running tasks finish; SIGTERM stops at once.
 
     Example: DAILYPAPERS_INGEST_HF_CRON="0 */6 * * *" dailypapers worker --threads 2
     """

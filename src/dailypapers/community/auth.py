@@ -33,7 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from dailypapers.config import Settings
 from dailypapers.store.models import ApiToken, User, utcnow
 
-TOKEN_PREFIX = "dp_"
+TOKEN_PREFIX = "dp_"  # noqa: S105 - a public prefix, not a secret
 _TOKEN_TOUCH_SECONDS = 300  # write ``last_used_at`` at most this often per token
 _hasher = PasswordHasher()
 
@@ -173,7 +173,7 @@ def _load(factory: sessionmaker[Session], settings: Settings, token: str | None,
 
 # --- dependencies --------------------------------------------------------------------------------
 async def current_user(request: Request) -> CurrentUser | None:
-    """The request's user or None; also sets ``request.state.user``. Cheap for anonymous requests."""
+    """The user or None; also sets ``request.state.user``. Cheap for anonymous requests."""
     state = request.state
     if hasattr(state, "user"):
         return state.user

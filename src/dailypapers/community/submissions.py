@@ -84,7 +84,9 @@ def _fetch(settings: Settings, arxiv_id: str) -> PaperRecord:
         records = fetch_by_ids(quick, [arxiv_id])
     except UpstreamError as exc:
         log.warning("arXiv lookup of %s failed: %s", arxiv_id, exc)
-        raise CommunityError("arXiv did not answer; please try again in a few minutes.", 502) from None
+        raise CommunityError(
+            "arXiv did not answer; please try again in a few minutes.", 502
+        ) from None
     for record in records:
         if record.arxiv_id == arxiv_id:
             return record
@@ -103,7 +105,9 @@ def _insert_entry(
     return session.execute(stmt).first() is not None
 
 
-def submit_paper(session: Session, settings: Settings, user: CurrentUser, raw: object) -> Submission:
+def submit_paper(
+    session: Session, settings: Settings, user: CurrentUser, raw: object
+) -> Submission:
     """Put the paper named by ``raw`` into today's feed, submitted by ``user``; commits."""
     arxiv_id = parse_submission(raw)
     _check_quota(session, settings, user)

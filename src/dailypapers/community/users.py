@@ -10,7 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dailypapers.community.auth import end_all_sessions, hash_password, needs_rehash, verify_password
+from dailypapers.community.auth import (
+    end_all_sessions,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from dailypapers.community.errors import CommunityError
 from dailypapers.config import Settings
 from dailypapers.store.models import User
@@ -56,7 +61,9 @@ def create_user(
     """A new account; 409 when the name or address is taken."""
     username, email = validate_signup(username, email, password)
     if find_user(session, username) is not None or find_user(session, email) is not None:
-        raise CommunityError("That user name or email address is already registered.", 409)
+        raise CommunityError(
+            "That user name or email address is already registered.", 409
+        ) from None
     user = User(
         username=username, email=email, password_hash=hash_password(password), is_admin=is_admin
     )
@@ -65,7 +72,9 @@ def create_user(
         session.flush()
     except IntegrityError:  # a concurrent sign-up took the name between check and insert
         session.rollback()
-        raise CommunityError("That user name or email address is already registered.", 409)
+        raise CommunityError(
+            "That user name or email address is already registered.", 409
+        ) from None
     return user
 
 

@@ -45,9 +45,7 @@ def _insert_vote(session: Session, settings: Settings, user_id: int, paper_id: s
 
 
 def _bump(session: Session, settings: Settings, paper_id: str, delta: int) -> int:
-    session.execute(
-        update(Paper).where(Paper.id == paper_id).values(upvotes=Paper.upvotes + delta)
-    )
+    session.execute(update(Paper).where(Paper.id == paper_id).values(upvotes=Paper.upvotes + delta))
     refresh_paper(session, settings, paper_id)
     return session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
 
@@ -67,9 +65,12 @@ def upvote(session: Session, settings: Settings, user_id: int, paper_id: str) ->
 def remove_upvote(session: Session, settings: Settings, user_id: int, paper_id: str) -> VoteResult:
     """Withdraw the user's vote (idempotent) and commit."""
     _paper_exists(session, paper_id)
-    removed = session.execute(
-        delete(Upvote).where(Upvote.user_id == user_id, Upvote.paper_id == paper_id)
-    ).rowcount == 1
+    removed = (
+        session.execute(
+            delete(Upvote).where(Upvote.user_id == user_id, Upvote.paper_id == paper_id)
+        ).rowcount
+        == 1
+    )
     if removed:
         count = _bump(session, settings, paper_id, -1)
     else:

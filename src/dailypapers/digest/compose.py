@@ -102,7 +102,8 @@ class WindowPapers:
     def __init__(self, papers: list[MailPaper]) -> None:
         self.papers = papers  # trending order
         self.by_id = {p.id: p for p in papers}
-        self.trending = [p for p in papers if p.trending_score > 0 or p.upvotes > 0]
+        # Only papers people voted for: the score alone also ranks unvoted papers by age.
+        self.trending = [p for p in papers if p.upvotes > 0]
         self._matches: dict[str, list[str]] = {}
 
     def match(self, topic: Topic) -> list[str]:

@@ -18,28 +18,24 @@ import datetime as dt
 import fcntl
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import and_, exists, insert, select, text
+from sqlalchemy import and_, exists, select, text
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.digest.compose import Composer, Digest, period_key
-from dailypapers.digest.render import render_digest
-from dailypapers.mail.smtp import (
-    MailConfigError,
-    MessageRejected,
-    RecipientRejected,
-    SmtpSender,
-    SmtpUnavailable,
-    TemporaryFailure,
-    prepare,
-    serialise,
-)
+from dailypapers.digest.delivery import Delivery, DigestAborted, Job
+from dailypapers.digest.render import DigestRenderer, OutgoingMail
+from dailypapers.digest.sendlog import SendLog, SendRows
+from dailypapers.mail.smtp import sign
 from dailypapers.store import db
-from dailypapers.store.models import DigestPaper, DigestSend, Subscription, utcnow
+from dailypapers.store.models import DigestSend, Subscription
+
+__all__ = ["DigestAborted", "DigestBusy", "SendSummary", "due_ids", "run_lock", "send_digests"]
 
 log = logging.getLogger(__name__)
 CHUNK = 200
@@ -49,10 +45,6 @@ Progress = Callable[[int, int], None]
 
 class DigestBusy(RuntimeError):
     """Another digest run holds the lock."""
-
-
-class DigestAborted(RuntimeError):
-    """The run stopped early (SMTP unreachable or misconfigured); what was sent stays sent."""
 
 
 @dataclass
@@ -124,116 +116,84 @@ def send_digests(
     only: str | None = None,
     progress: Progress | None = None,
 ) -> SendSummary:
-    """Run the digests due on ``as_of`` (default: today, UTC); see the module docstring."""
+    """Run the digests due on ``as_of`` (default: today, UTC); see the module docstring.
+
+    Raises :class:`DigestBusy` when another run holds the lock and :class:`DigestAborted` when
+    the SMTP server is unreachable or refuses our settings (what was sent stays sent).
+    """
     as_of = as_of or dt.datetime.now(dt.UTC).date()
-    summary = SendSummary()
+    run = _Run(settings, as_of, progress, dry_run_dir)
     if dry_run_dir is not None:
         dry_run_dir.mkdir(parents=True, exist_ok=True)
-        _run(settings, frequencies, as_of, only, summary, progress, None, dry_run_dir)
-        return summary
-    with run_lock(settings), SmtpSender(settings) as sender:
-        _run(settings, frequencies, as_of, only, summary, progress, sender, None)
-    return summary
+        run.execute(frequencies, only)
+        return run.summary
+    with run_lock(settings):
+        run.execute(frequencies, only)
+    return run.summary
 
 
-def _run(
-    settings: Settings, frequencies: tuple[str, ...], as_of: dt.date, only: str | None,
-    summary: SendSummary, progress: Progress | None, sender: SmtpSender | None,
-    out_dir: Path | None,
-) -> None:  # fmt: skip
-    with db.session_scope(settings) as session:
-        work = [
-            (f, sid) for f in frequencies for sid in due_ids(session, f, period_key(f, as_of), only)
-        ]
-        summary.due = len(work)
-        composer = Composer(session, settings, as_of)
-        done = 0
-        for start in range(0, len(work), CHUNK):
-            ids = [sid for _, sid in work[start : start + CHUNK]]
-            subs = session.scalars(select(Subscription).where(Subscription.id.in_(ids))).all()
-            seen = composer.seen(ids)
-            for sub in sorted(subs, key=lambda s: s.id):
-                digest = composer.compose(sub, seen.get(sub.id, set()))
-                if digest is None:
-                    summary.empty += 1
-                elif out_dir is not None:
-                    _write_eml(settings, out_dir, sub, digest)
-                    summary.written += 1
-                else:
-                    assert sender is not None
-                    _deliver(session, settings, sender, sub, digest, summary)
-                done += 1
-                if progress:
-                    progress(done, summary.due)
-            session.expunge_all()  # keep memory flat over 10,000 subscribers
+class _Run:
+    """One digest run: compose and render here, deliver through :class:`Delivery`."""
+
+    def __init__(self, settings: Settings, as_of: dt.date, progress: Progress | None,
+                 out_dir: Path | None) -> None:  # fmt: skip
+        self.settings, self.as_of, self.progress, self.out_dir = settings, as_of, progress, out_dir
+        self.summary = SendSummary()
+        self.renderer = DigestRenderer(settings)
+        self.rows: SendRows = {}
+        self._lock = threading.Lock()
+        self._done = 0
+
+    def execute(self, frequencies: tuple[str, ...], only: str | None) -> None:
+        with db.session_scope(self.settings) as session:
+            keys = {f: period_key(f, self.as_of) for f in frequencies}
+            work = [sid for f in frequencies for sid in due_ids(session, f, keys[f], only)]
+            self.summary.due = len(work)
+            composer = Composer(session, self.settings, self.as_of)
+            delivery = None if self.out_dir else Delivery(self.settings, self.rows, self.outcome)
+            try:
+                for start in range(0, len(work), CHUNK):
+                    self._chunk(session, composer, work[start : start + CHUNK], set(keys.values()),
+                                delivery)  # fmt: skip
+            finally:
+                if delivery is not None:
+                    delivery.finish()
+
+    def _chunk(self, session: Session, composer: Composer, ids: list[int], keys: set[str],
+               delivery: Delivery | None) -> None:  # fmt: skip
+        subs = session.scalars(select(Subscription).where(Subscription.id.in_(ids))).all()
+        seen = composer.seen(ids)
+        SendLog(session, self.rows).load(ids, keys)
+        session.expunge_all()  # plain objects from here on: memory stays flat over 10,000
+        session.commit()  # and no read transaction stays open while workers write
+        for sub in sorted(subs, key=lambda s: s.id):
+            digest = composer.compose(sub, seen.get(sub.id, set()))
+            if digest is None:
+                self.outcome("empty")
+                continue
+            mail = self.renderer.render(digest, sub.token_version, _message_key(digest))
+            if delivery is None:
+                assert self.out_dir is not None
+                _write_eml(self.settings, self.out_dir, sub.email, digest, mail)
+                self.outcome("written")
+            else:
+                delivery.submit(Job(digest, mail))
+
+    def outcome(self, name: str) -> None:
+        """Count one subscriber's outcome (called from the sending threads too)."""
+        with self._lock:
+            setattr(self.summary, name, getattr(self.summary, name) + 1)
+            self._done += 1
+            if self.progress:
+                self.progress(self._done, self.summary.due)
 
 
 def _message_key(digest: Digest) -> str:
     return f"{digest.period_key}:{digest.subscription_id}"
 
 
-def _write_eml(settings: Settings, out_dir: Path, sub: Subscription, digest: Digest) -> None:
-    msg = render_digest(settings, digest, sub.token_version, _message_key(digest))
-    prepare(settings, msg)
-    safe = re.sub(r"[^A-Za-z0-9@._+-]", "_", sub.email)
-    name = f"{digest.period_key.replace(':', '-')}-{sub.id}-{safe}.eml"
-    (out_dir / name).write_bytes(serialise(settings, msg))
-
-
-def _deliver(
-    session: Session, settings: Settings, sender: SmtpSender, sub: Subscription,
-    digest: Digest, summary: SendSummary,
-) -> None:  # fmt: skip
-    msg = render_digest(settings, digest, sub.token_version, _message_key(digest))
-    try:
-        sender.send(msg)
-    except RecipientRejected as exc:
-        sub.status, sub.bounce_reason = "bounced", str(exc)
-        _log_send(session, digest, "failed", error=str(exc))
-        summary.bounced += 1
-    except MessageRejected as exc:
-        _log_send(session, digest, "failed", error=str(exc))
-        summary.failed += 1
-    except SmtpUnavailable as exc:
-        _log_send(session, digest, "pending", error=str(exc))
-        session.commit()
-        raise DigestAborted(
-            f"{exc}; {summary.sent} sent so far, run again to send the rest"
-        ) from exc
-    except TemporaryFailure as exc:
-        _log_send(session, digest, "pending", error=str(exc))
-        summary.deferred += 1
-    except MailConfigError as exc:
-        raise DigestAborted(f"{exc}; check the DAILYPAPERS_SMTP_* settings") from exc
-    else:
-        _log_send(session, digest, "sent", message_id=msg["Message-ID"])
-        sub.last_digest_at = utcnow()
-        summary.sent += 1
-    session.commit()
-
-
-def _log_send(
-    session: Session, digest: Digest, status: str, *, error: str | None = None,
-    message_id: str | None = None,
-) -> None:  # fmt: skip
-    row = session.scalar(
-        select(DigestSend).where(
-            DigestSend.subscription_id == digest.subscription_id,
-            DigestSend.period_key == digest.period_key,
-        )
-    )
-    if row is None:
-        row = DigestSend(subscription_id=digest.subscription_id, period_key=digest.period_key,
-                         attempts=0)  # fmt: skip
-        session.add(row)
-    row.status, row.paper_ids, row.attempts = status, digest.paper_ids, (row.attempts or 0) + 1
-    row.last_error, row.message_id = error, message_id
-    if status != "sent":
-        return
-    row.sent_at = utcnow()
-    session.flush()
-    session.execute(
-        insert(DigestPaper),
-        [{"subscription_id": digest.subscription_id, "paper_id": pid, "send_id": row.id}
-         for pid in digest.paper_ids],
-    )  # fmt: skip
+def _write_eml(settings: Settings, out_dir: Path, email: str, digest: Digest,
+               mail: OutgoingMail) -> None:  # fmt: skip
+    safe = re.sub(r"[^A-Za-z0-9@._+-]", "_", email)
+    name = f"{digest.period_key.replace(':', '-')}-{digest.subscription_id}-{safe}.eml"
+    (out_dir / name).write_bytes(sign(settings, mail.data))

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.feed.windows import Window, WindowKind
 from dailypapers.store.models import FeedEntry, Meta, Paper
-from dailypapers.store.records import parse_arxiv_id
+from dailypapers.store.records import normalise_name, parse_arxiv_id
 
 FeedSort = Literal["publishedAt", "trending", "upvotes"]
 FEED_SORTS: tuple[str, ...] = ("publishedAt", "trending", "upvotes")
@@ -71,6 +71,11 @@ class PaperView:
         return self.pdf_url or (f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else None)
 
     @property
+    def org_slug(self) -> str | None:
+        """``Google DeepMind`` → ``google-deepmind`` (organization URLs and the API's ``name``)."""
+        return org_slug(self.organization) if self.organization else None
+
+    @property
     def num_authors(self) -> int:
         return max(self.author_count or 0, len(self.authors))
 
@@ -90,6 +95,11 @@ class Neighbours:
 
     previous: Window | None
     next: Window | None
+
+
+def org_slug(name: str) -> str:
+    """An organization's URL name: accents stripped, lower case, runs of other signs as ``-``."""
+    return re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")
 
 
 # --- ids ---------------------------------------------------------------------------------------
@@ -127,12 +137,11 @@ def _apply_filters(stmt: Select, window: Window | None, submitter: str | None) -
 def _order(stmt: Select, sort: FeedSort) -> Select:
     if sort == "publishedAt":  # newest feed date first; paper id keeps pages stable
         return stmt.order_by(_F.feed_date.desc(), _F.paper_id.desc())
+    # Single-column keys (plus id for stable pages) let the papers' indexes drive the scan.
     if sort == "trending":
-        return stmt.order_by(
-            _P.trending_score.desc(), _P.upvotes.desc(), _F.feed_date.desc(), _P.id.desc()
-        )
+        return stmt.order_by(_P.trending_score.desc(), _P.id.desc())
     if sort == "upvotes":
-        return stmt.order_by(_P.upvotes.desc(), _F.feed_date.desc(), _P.id.desc())
+        return stmt.order_by(_P.upvotes.desc(), _P.id.desc())
     raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(FEED_SORTS)}")
 
 
@@ -229,18 +238,20 @@ def default_window(
 def data_version(session: Session) -> str:
     """A fingerprint that changes whenever anything the feed shows changes (one query).
 
-    Combines an explicit counter (``bump_data_version``) with cheap aggregates, so writers
-    that forget to bump (an upvote, a trending recompute) still invalidate caches.
+    Combines an explicit counter (``bump_data_version``) with aggregates that indexes answer
+    without reading the papers table (a few ms at 75k papers), so writers that do not bump
+    the counter (an upvote, a comment's trending update, an import) still invalidate caches.
     """
-    papers = select(
-        func.count().label("n"), func.max(_P.updated_at).label("u"),
-        func.sum(_P.upvotes).label("v"), func.sum(_P.num_comments).label("c"),
-        func.sum(_P.trending_score).label("t"),
-    ).subquery()  # fmt: skip
-    feed = select(func.count().label("n"), func.max(_F.created_at).label("c")).subquery()
     counter = select(Meta.value).where(Meta.key == DATA_VERSION_KEY).scalar_subquery()
-    stmt = select(counter, *papers.c, *feed.c).select_from(papers.join(feed, literal(True)))
-    return "|".join(str(v) for v in session.execute(stmt).one())
+    parts = [
+        counter,
+        select(func.count()).select_from(Paper.__table__).scalar_subquery(),
+        select(func.max(_P.updated_at)).scalar_subquery(),
+        select(func.sum(_P.upvotes)).scalar_subquery(),
+        select(func.sum(_P.trending_score)).scalar_subquery(),
+        select(func.count()).select_from(FeedEntry.__table__).scalar_subquery(),
+    ]
+    return "|".join(str(v) for v in session.execute(select(*parts)).one())
 
 
 def bump_data_version(session: Session) -> None:

@@ -96,6 +96,11 @@ def _span(start: dt.date, end: dt.date) -> str:
     return f"{start.day}\u2013{end.day} {end:%b %Y}"
 
 
+def sentence(message: str) -> str:
+    """``message`` with its first letter in upper case (error texts shown to people)."""
+    return message[:1].upper() + message[1:]
+
+
 def parse_day(text: str) -> dt.date:
     """``2025-03-18`` → date; ``ValueError`` with a readable message otherwise."""
     match = _DAY.match(text.strip())

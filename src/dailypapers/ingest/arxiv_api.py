@@ -14,6 +14,7 @@ raises :class:`UpstreamFormatError` naming the URL, so callers never write half 
 from __future__ import annotations
 
 import datetime as dt
+import time
 import xml.etree.ElementTree as ET  # only the Element type and ParseError: parsing is defused
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -88,6 +89,8 @@ def fetch_by_ids(settings: Settings, ids: Iterable[str]) -> list[PaperRecord]:
     records: list[PaperRecord] = []
     with http.make_client(settings) as client:
         for i in range(0, len(wanted), ID_BATCH):
+            if i:
+                time.sleep(settings.arxiv_delay_seconds)
             chunk = wanted[i : i + ID_BATCH]
             params = {"id_list": ",".join(chunk), "start": 0, "max_results": len(chunk)}
             response = http.get(client, settings, settings.arxiv_api_url, params)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dailypapers.community.trending import refresh_scores
 from dailypapers.config import Settings
 from dailypapers.store import db
 from dailypapers.store.models import IngestCursor, utcnow
@@ -69,15 +70,21 @@ def commit_page(
     *,
     finished: bool = False,
     prepare: Callable[[Session, list[PaperRecord]], list[PaperRecord]] | None = None,
+    dry_run: bool = False,
 ) -> UpsertStats:
     """Upsert one page of records and save the cursor ``state`` after it, atomically.
 
     ``prepare`` may adjust the records against what is stored, in the same transaction.
+    ``dry_run`` computes the same counts, then rolls everything back.
     """
     with db.session_scope(settings) as session:
         if prepare is not None:
             records = prepare(session, records)
         stats = upsert_records(session, records)
+        refresh_scores(session, settings, stats.changed_ids)  # keep Trending current
+        if dry_run:
+            session.rollback()
+            return stats
         row = _row(session, source, key)
         row.cursor = state
         row.added = (row.added or 0) + stats.added
@@ -119,6 +126,8 @@ def describe(source: str, cursor: dict[str, Any]) -> str:
     """A short human reading of a cursor for status tables."""
     if source == "hf":
         text = f"through {cursor['last_date']}" if cursor.get("last_date") else "not started"
+    elif source == "oai":
+        text = f"harvested to {cursor['through']}" if cursor.get("through") else "not started"
     else:
         mark = cursor.get("watermark")
         text = f"updated ≥ {mark.replace('T', ' ')}" if mark else "not started"

@@ -18,6 +18,7 @@ days and any days missed since the cursor), because upvotes keep growing after a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -26,14 +27,15 @@ from dataclasses import dataclass, field
 import httpx
 
 from dailypapers.config import Settings
-from dailypapers.ingest import arxiv_api, cursors, hf_api, http
+from dailypapers.ingest import arxiv_api, cursors, hf_api, http, oai
 from dailypapers.ingest.http import UpstreamError
 from dailypapers.store.models import utcnow
 from dailypapers.store.papers import UpsertStats
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("arxiv", "hf")
+SOURCES = ("arxiv", "hf")  # what "all" runs
+BACKFILL_SOURCES = ("oai",)  # on request only
 HF_KEY = "daily"
 HF_CATCH_UP_DAYS = 30  # after a long outage, HF catches up at most this many days
 EMPTY_PAGE_RETRIES = 2  # the arXiv API sometimes answers an in-range page with no entries
@@ -63,6 +65,25 @@ class SourceResult:
         self.changed_ids.extend(stats.changed_ids)
 
 
+@dataclass
+class _Run:
+    """What every step of one ``run`` shares."""
+
+    settings: Settings
+    client: httpx.Client
+    progress: Progress | None
+    dry_run: bool
+
+    def commit(self, source: str, key: str, records: list, state: dict, **kw) -> UpsertStats:  # type: ignore[type-arg]
+        return cursors.commit_page(
+            self.settings, source, key, records, state, dry_run=self.dry_run, **kw
+        )
+
+    def begin(self, source: str, key: str, *, resuming: bool) -> None:
+        if not self.dry_run:
+            cursors.begin_run(self.settings, source, key, resuming=resuming)
+
+
 def run(
     settings: Settings,
     sources: Iterable[str] = SOURCES,
@@ -71,31 +92,39 @@ def run(
     since: dt.date | None = None,
     day: dt.date | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> list[SourceResult]:
-    """Run the given sources; never raises for upstream failures (see each result's error)."""
+    """Run the given sources; never raises for upstream failures (see each result's error).
+
+    ``dry_run`` fetches and compares with the database as usual but stores nothing (neither
+    papers nor cursors): the counts say what a real run would add and update.
+    """
+    known = SOURCES + BACKFILL_SOURCES
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        raise ValueError(f"unknown source {unknown[0]!r}; choose from {', '.join(known)}")
     results: list[SourceResult] = []
     with http.make_client(settings) as client:
+        ctx = _Run(settings, client, progress, dry_run)
         for source in sources:
             if source == "arxiv":
                 for category in categories or settings.arxiv_categories:
-                    results.append(
-                        _guarded(settings, "arxiv", category, lambda r, c=category: _arxiv(
-                            settings, client, c, since, r, progress))
-                    )  # fmt: skip
-            elif source == "hf":
-                results.append(
-                    _guarded(settings, "hf", HF_KEY, lambda r: _hf(
-                        settings, client, _hf_days(settings, since, day), r, progress))
-                )  # fmt: skip
+                    body = functools.partial(_arxiv, ctx, category, since)
+                    results.append(_guarded(ctx, "arxiv", category, body))
+            elif source == "oai":
+                wanted = set(categories or settings.arxiv_categories)
+                body = functools.partial(_oai, ctx, settings.arxiv_oai_set, since, wanted)
+                results.append(_guarded(ctx, "oai", settings.arxiv_oai_set, body))
             else:
-                raise ValueError(f"unknown source {source!r}; choose from {', '.join(SOURCES)}")
+                body = functools.partial(_hf, ctx, _hf_days(settings, since, day))
+                results.append(_guarded(ctx, "hf", HF_KEY, body))
     return results
 
 
 def _guarded(
-    settings: Settings, source: str, key: str, body: Callable[[SourceResult], None]
+    ctx: _Run, source: str, key: str, body: Callable[[SourceResult], None]
 ) -> SourceResult:
-    """Run one source/key; an upstream failure is recorded in its cursor instead of raised."""
+    """Run one source/key; a failure is recorded in its cursor instead of raised."""
     result = SourceResult(source, key)
     try:
         body(result)
@@ -105,8 +134,8 @@ def _guarded(
     except Exception as exc:  # a bug or a database hiccup in one source must not stop the rest
         result.error = f"{type(exc).__name__}: {exc}"
         log.exception("%s %s failed", source, key)
-    if result.error:
-        cursors.record_error(settings, source, key, result.error)
+    if result.error and not ctx.dry_run:
+        cursors.record_error(ctx.settings, source, key, result.error)
     return result
 
 
@@ -131,22 +160,16 @@ def _arxiv_plan(settings: Settings, state: dict, since: dt.date | None) -> tuple
     return run, False
 
 
-def _arxiv(
-    settings: Settings,
-    client: httpx.Client,
-    category: str,
-    since: dt.date | None,
-    result: SourceResult,
-    progress: Progress | None,
-) -> None:
+def _arxiv(ctx: _Run, category: str, since: dt.date | None, result: SourceResult) -> None:
+    settings = ctx.settings
     state = cursors.read(settings, "arxiv", category)
     run, resuming = _arxiv_plan(settings, state, since)
-    cursors.begin_run(settings, "arxiv", category, resuming=resuming)
+    ctx.begin("arxiv", category, resuming=resuming)
     stop_before = _from_iso(run["floor"]) or _from_iso(run["watermark"])
     for number in range(settings.arxiv_max_pages):
         if number or resuming:
             time.sleep(settings.arxiv_delay_seconds)
-        page = _fetch_arxiv_page(settings, client, category, run["start"])
+        page = _fetch_arxiv_page(settings, ctx.client, category, run["start"])
         fresh = [e for e in page.entries if stop_before is None or e.updated_at >= stop_before]
         newest = max((e.updated_at for e in page.entries), default=None)
         if newest and (run["newest"] is None or newest > _from_iso(run["newest"])):
@@ -154,10 +177,9 @@ def _arxiv(
         run["start"] += len(page.entries)
         done = len(fresh) < len(page.entries) or not page.entries or run["start"] >= page.total
         new_state = _arxiv_state(state, run, done)
-        stats = cursors.commit_page(
-            settings, "arxiv", category, [e.record for e in fresh], new_state, finished=done
-        )
-        _after_page(settings, result, stats, progress)
+        records = [e.record for e in fresh]
+        stats = ctx.commit("arxiv", category, records, new_state, finished=done)
+        _after_page(ctx, result, stats)
         if done:
             return
     result.note = f"stopped after {settings.arxiv_max_pages} pages; the next run continues"
@@ -198,30 +220,23 @@ def _hf_days(settings: Settings, since: dt.date | None, day: dt.date | None) -> 
     return [since + dt.timedelta(days=n) for n in range((today - since).days + 1)]
 
 
-def _hf(
-    settings: Settings,
-    client: httpx.Client,
-    days: list[dt.date],
-    result: SourceResult,
-    progress: Progress | None,
-) -> None:
+def _hf(ctx: _Run, days: list[dt.date], result: SourceResult) -> None:
+    settings = ctx.settings
     state = cursors.read(settings, "hf", HF_KEY)
     saved = state.get("run") or {}
-    cursors.begin_run(settings, "hf", HF_KEY, resuming=bool(saved))
+    ctx.begin("hf", HF_KEY, resuming=bool(saved))
     for index, day in enumerate(days):
         first_page = saved.get("page", 0) if saved.get("date") == day.isoformat() else 0
         for page_number in range(first_page, hf_api.MAX_PAGES_PER_DAY):
             if index or page_number:
                 time.sleep(settings.arxiv_delay_seconds)
-            page = hf_api.fetch_day_page(client, settings, day, page_number)
+            page = hf_api.fetch_day_page(ctx.client, settings, day, page_number)
             day_done = not page.full
-            last_day = index == len(days) - 1
+            finished = day_done and index == len(days) - 1
             state = _hf_state(state, day, page_number, day_done)
-            stats = cursors.commit_page(
-                settings, "hf", HF_KEY, page.records, state, finished=day_done and last_day,
-                prepare=hf_api.keep_arxiv_metadata,
-            )  # fmt: skip
-            _after_page(settings, result, stats, progress)
+            stats = ctx.commit("hf", HF_KEY, page.records, state, finished=finished,
+                               prepare=hf_api.keep_arxiv_metadata)  # fmt: skip
+            _after_page(ctx, result, stats)
             if day_done:
                 break
 
@@ -234,15 +249,60 @@ def _hf_state(state: dict, day: dt.date, page_number: int, day_done: bool) -> di
     return {"last_date": newest, "run": None}
 
 
-# --- after each committed page ----------------------------------------------------------------
-def _after_page(
-    settings: Settings, result: SourceResult, stats: UpsertStats, progress: Progress | None
+# --- OAI-PMH backfill ------------------------------------------------------------------------
+def _oai_plan(settings: Settings, state: dict, since: dt.date | None) -> tuple[dict, bool]:
+    """The harvest to do: the saved one when resuming, else one from ``since`` or the cursor."""
+    saved = state.get("run")
+    if saved and (since is None or saved.get("from") == since.isoformat()):
+        return dict(saved), True
+    default = utcnow().date() - dt.timedelta(days=settings.arxiv_first_run_days)
+    start = since.isoformat() if since else state.get("through", default.isoformat())
+    return {"from": start, "token": None, "started_on": utcnow().date().isoformat()}, False
+
+
+def _oai(
+    ctx: _Run, set_spec: str, since: dt.date | None, wanted: set[str], result: SourceResult
 ) -> None:
+    """Harvest ``set_spec`` from ``since`` (else from where the last harvest ended)."""
+    settings = ctx.settings
+    state = cursors.read(settings, "oai", set_spec)
+    run, resuming = _oai_plan(settings, state, since)
+    ctx.begin("oai", set_spec, resuming=resuming)
+    for number in range(settings.arxiv_max_pages * 10):
+        if number or resuming:
+            time.sleep(settings.arxiv_delay_seconds)
+        page = _oai_page(ctx, set_spec, run, may_restart=resuming and number == 0)
+        run["token"] = page.token
+        records = [r for r in page.records if wanted.intersection(r.categories)]
+        done = page.token is None
+        new_state = {"through": run["started_on"], "run": None} if done else {**state, "run": run}
+        stats = ctx.commit("oai", set_spec, records, new_state, finished=done)
+        _after_page(ctx, result, stats)
+        if done:
+            return
+    result.note = "page limit reached; the next run continues the harvest"
+
+
+def _oai_page(ctx: _Run, set_spec: str, run: dict, *, may_restart: bool) -> oai.OaiPage:
+    start = dt.date.fromisoformat(run["from"])
+    try:
+        return oai.list_records(ctx.client, ctx.settings, set_spec=set_spec, since=start,
+                                token=run["token"])  # fmt: skip
+    except oai.OaiProtocolError as exc:
+        if exc.code != "badResumptionToken" or not may_restart:
+            raise
+        # a saved token has expired: start over from the harvest's date (upserts are idempotent)
+        log.warning("%s; restarting the harvest from %s", exc, start)
+        return oai.list_records(ctx.client, ctx.settings, set_spec=set_spec, since=start)
+
+
+# --- after each committed page ----------------------------------------------------------------
+def _after_page(ctx: _Run, result: SourceResult, stats: UpsertStats) -> None:
     result.add(stats)
-    if stats.changed_ids and settings.embed_on_import:
-        index_changed(settings, stats.changed_ids)
-    if progress is not None:
-        progress(f"{result.source} {result.key}", stats)
+    if stats.changed_ids and ctx.settings.embed_on_import and not ctx.dry_run:
+        index_changed(ctx.settings, stats.changed_ids)
+    if ctx.progress is not None:
+        ctx.progress(f"{result.source} {result.key}", stats)
 
 
 def index_changed(settings: Settings, ids: list[str]) -> None:
@@ -253,7 +313,9 @@ def index_changed(settings: Settings, ids: list[str]) -> None:
     """
     try:
         from dailypapers.search.indexer import index_papers
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name not in {"dailypapers.search", "dailypapers.search.indexer"}:
+            raise
         log.debug("search indexer not available; skipping indexing")
         return
     try:

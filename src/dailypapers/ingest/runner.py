@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import IO
 
 import orjson
+import psycopg
 from sqlalchemy.exc import OperationalError
 
+from dailypapers.community.trending import refresh_scores
 from dailypapers.config import Settings
 from dailypapers.ingest.arxiv_jsonl import parse_arxiv_jsonl
 from dailypapers.ingest.entries import Entry
@@ -37,6 +39,8 @@ BATCH_SIZE = 1000
 ProgressFn = Callable[[Path, int, int], None]  # (file, bytes done, file size in bytes)
 
 # Column sizes of ``papers``: longer values are refused alike on SQLite and PostgreSQL.
+# The database is down or locked: no record is to blame, so nothing is isolated or skipped.
+_FATAL = (OperationalError, psycopg.OperationalError)
 _LIMITS = {"organization": 200, "github_repo": 500, "project_page": 500, "pdf_url": 500,
            "submitter_name": 100}  # fmt: skip
 
@@ -131,13 +135,7 @@ def open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
 
 def detect_format(path: Path) -> str:
     """Tell the format from the start of the content: a JSON list, JSON lines, or page text."""
-    text, raw = open_text(path)
-    try:
-        head = text.read(65536)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise ImportFailed(f"{path}: cannot read ({exc})") from None
-    finally:
-        raw.close()
+    head = _head(path)
     stripped = head.lstrip()
     if stripped.startswith("["):
         return "hf-daily"
@@ -146,6 +144,22 @@ def detect_format(path: Path) -> str:
     if looks_like_pages(head):
         return "pages"
     raise ImportFailed(f"{path}: cannot tell the format; pass --format {'|'.join(FORMATS)}")
+
+
+def _head(path: Path, limit: int = 65536) -> str:
+    """The first lines of a file (what a damaged gzip yields before the damage is kept)."""
+    text, raw = open_text(path)
+    lines: list[str] = []
+    size = 0
+    with raw:
+        try:
+            while size < limit and (line := text.readline()):
+                lines.append(line)
+                size += len(line)
+        except (EOFError, OSError, zlib.error) as exc:
+            if not lines:
+                raise ImportFailed(f"{path}: cannot read ({exc})") from None
+    return "".join(lines)
 
 
 def _is_hf_object(line: str) -> bool:
@@ -251,8 +265,8 @@ def _flush(
     report.read += len(batch)
     try:
         stats = _write(settings, [record for _, record in batch])
-    except OperationalError:
-        raise  # the database is unreachable or locked: nothing to isolate
+    except _FATAL:
+        raise
     except Exception:  # a record the database refuses: isolate it below
         log.info("batch of %d refused; writing its records one by one", len(batch))
         stats = _write_one_by_one(settings, path, batch, strict, report)
@@ -264,7 +278,9 @@ def _flush(
 
 def _write(settings: Settings, records: list[PaperRecord]) -> UpsertStats:
     with db.session_scope(settings) as session:
-        return upsert_records(session, records)
+        stats = upsert_records(session, records)
+        refresh_scores(session, settings, stats.changed_ids)  # keep Trending current
+        return stats
 
 
 def _write_one_by_one(
@@ -278,7 +294,7 @@ def _write_one_by_one(
     for line, record in batch:
         try:
             total += _write(settings, [record])
-        except OperationalError:
+        except _FATAL:
             raise
         except Exception as exc:  # reported with its line, then skipped
             reason = f"database refused the entry: {str(exc).splitlines()[0][:200]}"

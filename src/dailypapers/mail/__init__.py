@@ -13,6 +13,7 @@ from dailypapers.mail.smtp import (
     prepare,
     send_message,
     serialise,
+    sign,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "prepare",
     "send_message",
     "serialise",
+    "sign",
 ]

@@ -98,18 +98,23 @@ def _domain(settings: Settings) -> str:
     return settings.dkim_domain or (address.rpartition("@")[2] or "localhost")
 
 
-def serialise(settings: Settings, message: EmailMessage) -> bytes:
-    """The wire form of ``message`` (CRLF line ends), DKIM-signed when a key is configured."""
-    data = message.as_bytes(policy=SMTP_POLICY)
+def sign(settings: Settings, data: bytes) -> bytes:
+    """``data`` with a DKIM-Signature header in front when a key is configured."""
     signature = dkim_signature(settings, data)
     return signature + data if signature else data
+
+
+def serialise(settings: Settings, message: EmailMessage) -> bytes:
+    """The wire form of ``message`` (CRLF line ends), DKIM-signed when a key is configured."""
+    return sign(settings, message.as_bytes(policy=SMTP_POLICY))
 
 
 class SmtpSender:
     """A connection to the configured SMTP server, reopened when it drops.
 
     Use as a context manager; :meth:`send` retries temporary failures with exponential backoff
-    and honours ``mail_rate_per_minute`` (pass ``rate_per_minute=0`` to disable the limit).
+    and honours ``mail_rate_per_minute`` (pass ``rate_per_minute=0`` to disable the limit, or a
+    ``limiter`` shared by several senders).
     """
 
     def __init__(
@@ -119,12 +124,13 @@ class SmtpSender:
         retries: int | None = None,
         backoff: float | None = None,
         rate_per_minute: int | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.retries = settings.mail_retries if retries is None else retries
         self.backoff = settings.mail_retry_backoff_seconds if backoff is None else backoff
         rate = settings.mail_rate_per_minute if rate_per_minute is None else rate_per_minute
-        self.limiter = RateLimiter(rate)
+        self.limiter = limiter or RateLimiter(rate)
         self._conn: smtplib.SMTP | None = None
 
     def __enter__(self) -> SmtpSender:
@@ -145,8 +151,12 @@ class SmtpSender:
     def send(self, message: EmailMessage) -> None:
         """Deliver ``message`` to the server; returns once the server accepted it (2xx)."""
         prepare(self.settings, message)
-        data = serialise(self.settings, message)
         recipients = [addr for _, addr in getaddresses(message.get_all("To", []))]
+        self.send_raw(recipients, message.as_bytes(policy=SMTP_POLICY))
+
+    def send_raw(self, recipients: list[str], data: bytes) -> None:
+        """Deliver ready wire bytes (CRLF lines), DKIM-signing them first when configured."""
+        data = sign(self.settings, data)
         sender = envelope_sender(self.settings)
         last: TemporaryFailure | None = None
         for attempt in range(self.retries + 1):

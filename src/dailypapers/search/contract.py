@@ -27,7 +27,7 @@ def paper_text(title: str, abstract: str) -> str:
 
 def text_hash(text: str) -> str:
     """Short hash of the embedded text: a changed title or abstract means a stale vector."""
-    return hashlib.sha1(text.encode()).hexdigest()
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class Contract:
 
     @property
     def key(self) -> str:
-        digest = hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+        payload = json.dumps(asdict(self), sort_keys=True).encode()
+        digest = hashlib.sha1(payload, usedforsecurity=False).hexdigest()[:12]
         tail = re.sub(r"[^A-Za-z0-9._-]+", "-", self.model.rstrip("/").split("/")[-1])[-40:]
         return f"{tail}-{self.dim}-{digest}"
 

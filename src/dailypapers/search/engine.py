@@ -117,10 +117,12 @@ class LocalIndex:
                 state = self._read_state()
                 if state["generation"] != self.generation:
                     self._load()
+                self._read_rows()  # rows another process appended
                 self._sync_keyword(state, progress)
-                self._read_rows()
                 self._sync_vectors(state)
                 self._maybe_snapshot(state, force=snapshot)
+                state["contract"] = self.contract.key
+                state["contract_text"] = self.contract.describe()
                 self._write_state(state)
             self.keyword.reload()
             self.last_refresh = time.monotonic()
@@ -160,7 +162,8 @@ class LocalIndex:
 
     def _doc(self, row) -> KeywordDoc:  # type: ignore[no-untyped-def]
         return KeywordDoc(
-            row=self.row_of[row.id], id=row.id, title=row.title, abstract=row.abstract or "", authors=row.authors or [],
+            row=self.row_of[row.id], id=row.id, title=row.title, abstract=row.abstract or "",
+            authors=row.authors or [],
             organization=row.organization, categories=row.categories or [],
             published=row.published_on or row.feed_date, has_code=bool(row.github_repo),
         )  # fmt: skip
@@ -276,7 +279,11 @@ def get_index(settings: Settings) -> LocalIndex:
     Synced on first use, then by a background thread every ``index_refresh_seconds``, so that
     no request waits for a refresh.
     """
-    key = (str(Path(settings.data_dir).resolve()), settings.sqlalchemy_url, settings.embedding_model)
+    key = (
+        str(Path(settings.data_dir).resolve()),
+        settings.sqlalchemy_url,
+        settings.embedding_model,
+    )
     with _indexes_lock:
         index = _indexes.get(key)
         if index is None:
@@ -296,15 +303,37 @@ def _start_refresher(index: LocalIndex) -> None:
     threading.Thread(target=loop, name="search-index-refresh", daemon=True).start()
 
 
-def count_papers(settings: Settings) -> tuple[int, int]:
-    """Papers in the database, and those with a vector under the current contract."""
-    key = contract_for(settings.embedding_model).key
+def status(settings: Settings) -> dict:
+    """Counts, contract and staleness of the index, without loading or syncing it."""
+    contract = contract_for(settings.embedding_model)
+    folder = index_dir(settings)
+    state = (
+        json.loads((folder / "state.json").read_text()) if (folder / "state.json").exists() else {}
+    )
+    since = _parse(state.get("papers_wm"))
     with db.session_scope(settings) as session:
         papers = session.scalar(select(func.count()).select_from(Paper)) or 0
-        vectors = session.scalar(
-            select(func.count()).select_from(PaperVector).where(PaperVector.contract == key)
-        ) or 0
-    return papers, vectors
+        by_contract = dict(session.execute(
+            select(PaperVector.contract, func.count()).group_by(PaperVector.contract)
+        ).all())  # fmt: skip
+        changed = (
+            session.scalar(select(func.count()).select_from(Paper).where(Paper.updated_at > since))
+            or 0
+        )
+    keyword_docs = (
+        KeywordIndex(folder / "tantivy").num_docs() if (folder / "tantivy").exists() else 0
+    )
+    return {
+        "papers": papers,
+        "vectors": by_contract.get(contract.key, 0),
+        "vectors_other_contracts": sum(v for k, v in by_contract.items() if k != contract.key),
+        "contract": contract.key,
+        "contract_text": contract.describe(),
+        "index_contract": state.get("contract"),
+        "keyword_docs": keyword_docs,
+        "changed_since_sync": changed,
+        "last_sync": state.get("papers_wm"),
+    }
 
 
 def forget_indexes() -> None:

@@ -73,7 +73,10 @@ def store_vectors(settings: Settings, texts: dict[str, str], matrix: np.ndarray)
 
 
 def embed_papers(
-    settings: Settings, ids: Sequence[str], progress: Callable[[int], None] | None = None
+    settings: Settings,
+    ids: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+    chunk: int = CHUNK,
 ) -> int:
     """Embed the papers of ``ids`` whose vector is missing or stale; returns how many.
 
@@ -82,13 +85,13 @@ def embed_papers(
     from dailypapers.search.embed import get_embedder
 
     done = 0
-    for chunk in _chunks(list(ids), CHUNK):
-        todo = stale_ids(settings, chunk)
+    for part in _chunks(list(ids), chunk):
+        todo = stale_ids(settings, part)
         if todo:
             matrix = get_embedder(settings.embedding_model).embed(list(todo.values()), EMBED_BATCH)
             done += store_vectors(settings, todo, matrix)
         if progress:
-            progress(len(chunk))
+            progress(len(part))
     return done
 
 
@@ -100,9 +103,7 @@ def index_papers(settings: Settings, ids: list[str]) -> None:
     get_index(settings).sync()
 
 
-def import_vectors(
-    settings: Settings, ids: list[str], matrix: np.ndarray, verify: int = 3
-) -> int:
+def import_vectors(settings: Settings, ids: list[str], matrix: np.ndarray, verify: int = 3) -> int:
     """Store precomputed vectors (float16/float32, one row per id) for papers in the database.
 
     The vectors must follow this index's contract (model, dimension, normalisation, text

@@ -20,11 +20,12 @@ from dailypapers.search.query import ParsedQuery
 from dailypapers.store.models import Paper
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]{3,}")
-_STOP = frozenset(
+_STOP_WORDS = (
     "this that with from these those their which while where into over under such than then "
     "have been were also only more most both each other using based show shows paper propose "
-    "proposed approach method methods results model models task tasks data new novel".split()
+    "proposed approach method methods results model models task tasks data new novel"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 
 
 def keyword_terms(title: str, abstract: str, count: int = 16) -> list[str]:

@@ -121,7 +121,8 @@ def search(settings: Settings, session: Session, req: SearchRequest) -> SearchRe
     kw_rank = {r: i + 1 for i, r in enumerate(kw_rows)}
     sem_rank = {r: i + 1 for i, r in enumerate(sem_rows)}
     hits = [
-        SearchHit(index.ids[row], score, kw_rank.get(row), sem_rank.get(row)) for row, score in fused
+        SearchHit(index.ids[row], score, kw_rank.get(row), sem_rank.get(row))
+        for row, score in fused
     ]
     pinned = _pinned(session, q) if req.sort == "relevance" else None
     if pinned:
@@ -173,7 +174,7 @@ def _pinned(session: Session, q: ParsedQuery) -> str | None:
 
 def _sort_key(sort: str):  # type: ignore[no-untyped-def]
     if sort == "date":
-        return lambda it: (it.paper.published_on or it.feed_date or dt.date.min)
+        return lambda it: it.paper.published_on or it.feed_date or dt.date.min
     if sort == "upvotes":
         return lambda it: it.paper.upvotes
     return lambda it: it.paper.trending_score

@@ -63,7 +63,9 @@ class VectorIndex:
             self.delta[int(row)] = vec
         self._delta_rows = np.fromiter(self.delta, dtype=np.int64, count=len(self.delta))
         self._delta_mat = (
-            np.stack(list(self.delta.values())) if self.delta else np.zeros((0, self.dim), np.float32)
+            np.stack(list(self.delta.values()))
+            if self.delta
+            else np.zeros((0, self.dim), np.float32)
         )
         self._delta_only = sum(1 for r in self.delta if self._base_pos(r) < 0)
 
@@ -103,7 +105,9 @@ class VectorIndex:
         parts_s.append(scores)
         return _top(np.concatenate(parts_s), np.concatenate(parts_r), k)
 
-    def _search_subset(self, query: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _search_subset(
+        self, query: np.ndarray, rows: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         vecs, kept = [], []
         in_delta = np.isin(rows, self._delta_rows) if self.delta else np.zeros(len(rows), bool)
         for row in rows[in_delta]:
@@ -127,16 +131,22 @@ class VectorIndex:
         """All rows and float16 vectors, delta applied (for writing a new snapshot)."""
         keep = ~np.isin(self.base_rows, self._delta_rows)
         rows = np.concatenate([self.base_rows[keep], self._delta_rows])
-        mat = np.concatenate([np.asarray(self.base[keep], np.float16), self._delta_mat.astype(np.float16)])
+        mat = np.concatenate(
+            [np.asarray(self.base[keep], np.float16), self._delta_mat.astype(np.float16)]
+        )
         return rows, mat
 
 
 def snapshot_paths(folder: Path, key: str) -> tuple[Path, Path, Path]:
-    return folder / f"vectors-{key}.npy", folder / f"vectors-{key}.rows.npy", folder / f"ann-{key}.usearch"
+    return (
+        folder / f"vectors-{key}.npy",
+        folder / f"vectors-{key}.rows.npy",
+        folder / f"ann-{key}.usearch",
+    )
 
 
 def write_snapshot(folder: Path, key: str, rows: np.ndarray, mat: np.ndarray) -> None:
-    """Write matrix, rows and (when large) the HNSW graph; atomic renames, readers never see half."""
+    """Write matrix, rows and (when large) the HNSW graph; renames make each file appear whole."""
     mat_path, rows_path, ann_path = snapshot_paths(folder, key)
     tmp = f".tmp{os.getpid()}"
     np.save(str(mat_path) + tmp + ".npy", np.asarray(mat, np.float16))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import orjson
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import JSON, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.store.models import FeedEntry, Paper, PaperAuthor, utcnow
@@ -155,10 +155,30 @@ def upsert_records(session: Session, records: Iterable[PaperRecord]) -> UpsertSt
     return stats
 
 
+def _bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
+    """Insert rows that share their keys. psycopg runs an executemany as one statement per
+    row, so on PostgreSQL the rows are sent with COPY instead (several times faster)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    from psycopg.types.json import Json
+
+    columns = list(rows[0])
+    is_json = [isinstance(table.c[name].type, JSON) for name in columns]
+    names = ", ".join(f'"{name}"' for name in columns)
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([
+                Json(row[name]) if json else row[name] for name, json in zip(columns, is_json)
+            ])  # fmt: skip
+
+
 def _write_papers(session: Session, inserts: dict[str, dict], updates: dict[str, dict]) -> None:
     table = Paper.__table__
     if inserts:
-        session.execute(insert(table), list(inserts.values()))
+        _bulk_insert(session, table, list(inserts.values()))
     if updates:
         cols = [*_MERGED, "title_norm", "primary_category", "upvotes", "updated_at", "content_hash"]
         stmt = (
@@ -181,7 +201,7 @@ def _write_authors(session: Session, rows: dict[str, dict], fresh: set[str]) -> 
         for pos, name in enumerate(row["authors"] or [])
     ]
     if author_rows:
-        session.execute(insert(PaperAuthor.__table__), author_rows)
+        _bulk_insert(session, PaperAuthor.__table__, author_rows)
 
 
 def _write_feed(
@@ -212,7 +232,7 @@ def _write_feed(
         if pid not in existing
     ]
     if new:
-        session.execute(insert(FeedEntry.__table__), new)
+        _bulk_insert(session, FeedEntry.__table__, new)
     fills = [
         {"_pid": pid, "submitter_name": wanted[pid]["submitter_name"]}
         for pid, name in existing.items()

@@ -28,10 +28,14 @@ ROUTERS = [
     "dailypapers.api.papers",
     "dailypapers.web.routes.feed",
     "dailypapers.web.routes.papers",
+    "dailypapers.web.routes.search",
     "dailypapers.api.community",
+    "dailypapers.web.routes.accounts",
     "dailypapers.api.subscriptions",
     "dailypapers.web.routes.subscribe",
     "dailypapers.web.routes.atom",
+    "dailypapers.web.routes.admin",
+    "dailypapers.web.routes.community",  # keep last: ``/{org}/papers`` matches any first segment
 ]
 
 

@@ -41,7 +41,7 @@ def _redirect(target: str) -> RedirectResponse:
 
 
 @router.get("/signup", response_class=HTMLResponse)
-def signup_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
+def signup_page(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "account/signup.html", form={}, next=safe_next(next))
 
 
@@ -52,7 +52,7 @@ def signup_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A00
 )
 def signup(
     request: Request, username: str = Form(""), email: str = Form(""), password: str = Form(""),
-    next: str = Form("/"), session: Session = Depends(get_db),  # noqa: A002
+    next: str = Form("/"), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     """Create the account and log it in."""
     try:
@@ -68,7 +68,7 @@ def signup(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "account/login.html", form={}, next=safe_next(next))
 
 
@@ -79,7 +79,7 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
 )
 def login(
     request: Request, login: str = Form(""), password: str = Form(""),
-    next: str = Form("/"), session: Session = Depends(get_db),  # noqa: A002
+    next: str = Form("/"), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     user = users.authenticate(session, login, password)
     if user is None:

@@ -27,6 +27,7 @@ from dailypapers.feed.queries import (
     neighbours,
 )
 from dailypapers.feed.windows import Window, WindowKind, parse_window
+from dailypapers.feed.windows import sentence as _sentence
 from dailypapers.web.deps import get_db
 from dailypapers.web.filters import DEFAULT_SORT, PAGE_SORTS
 from dailypapers.web.templating import render
@@ -43,7 +44,7 @@ def _window_or_400(kind: str, key: str) -> Window:
     try:
         return parse_window(kind, key)
     except ValueError as exc:
-        raise HTTPException(400, str(exc).capitalize()) from None
+        raise HTTPException(400, _sentence(str(exc))) from None
 
 
 def _render_window(

@@ -26,4 +26,7 @@ def paper_page(paper_id: str, request: Request, session: Session = Depends(get_d
     if item is None:
         raise HTTPException(404, f"No paper with id {paper_id!r} here.")
     day = Window.containing("day", item.feed_date) if item.feed_date else None
-    return render(request, "paper.html", item=item, paper=item.paper, day=day)
+    from dailypapers.web.routes.search import similar_items
+
+    similar = similar_items(request, session, item)
+    return render(request, "paper.html", item=item, paper=item.paper, day=day, similar=similar)

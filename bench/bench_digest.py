@@ -1,0 +1,170 @@
+"""Digest benchmark: N confirmed subscribers with 1-5 topics each over the 74k corpus, every
+digest composed, rendered and sent over SMTP to a local aiosmtpd (in its own process).
+
+    python -m bench digest                       # 10,000 subscribers, SQLite
+    python -m bench digest --subscribers=2000    # smaller
+    python -m bench digest --database-url=postgresql+psycopg://postgres@127.0.0.1/dp_bench
+
+The corpus is imported once into ``--data-dir`` (default /tmp/dailypapers-bench-digest) and
+reused. The corpus has no upvotes, so a seeded fifth of the digest window's papers gets some
+(as community votes would), which gives every digest a trending section. Topics are drawn
+from the window's own categories, authors and frequent title words, so most match.
+Figures: digests/s, total time of the send phase, peak memory of this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import multiprocessing as mp
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select, update
+
+from bench.common import SHARED, peak_rss_mb, save
+from dailypapers.config import Settings
+from dailypapers.store import db
+from dailypapers.store.models import DigestPaper, DigestSend, FeedEntry, Paper, Subscription
+
+CORPUS = SHARED / "corpus" / "arxiv-cs-74k.jsonl.gz"
+_STOP = frozenset((
+    "a", "an", "and", "are", "as", "at", "based", "by", "for", "from", "in", "into", "is", "of",
+    "on", "or", "the", "to", "with", "via", "using", "towards", "through", "its", "their", "our",
+    "we", "can", "than", "more", "new",
+))  # fmt: skip
+
+
+def _args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench digest")
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/dailypapers-bench-digest"))
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--connections", type=int, default=2, help="SMTP connections")
+    return parser.parse_args(argv)
+
+
+def _ensure_corpus(settings: Settings) -> None:
+    db.ensure_schema(settings)
+    with db.session_scope(settings) as s:
+        if s.scalar(select(func.count()).select_from(Paper)) >= 70_000:
+            return
+    print("importing the 74k corpus (once) ...", flush=True)
+    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir),
+           "DAILYPAPERS_EMBED_ON_IMPORT": "false", "DAILYPAPERS_SECRET_KEY": "bench"}  # fmt: skip
+    if settings.database_url:
+        env["DAILYPAPERS_DATABASE_URL"] = settings.database_url
+    code = "from dailypapers.cli.main import main; main()"
+    subprocess.run([sys.executable, "-c", code, "import", str(CORPUS)], env=env, check=True)
+
+
+def _seed_upvotes(settings: Settings, as_of: dt.date, rng: random.Random) -> None:
+    start = as_of - dt.timedelta(days=14)
+    with db.session_scope(settings) as s:
+        ids = list(s.scalars(select(FeedEntry.paper_id).where(FeedEntry.feed_date >= start)))
+        s.execute(update(Paper).where(Paper.id.in_(ids)).values(upvotes=0))
+        voted = [{"pid": pid, "v": rng.randint(1, 80)} for pid in ids if rng.random() < 0.2]
+        for row in voted:
+            s.execute(update(Paper).where(Paper.id == row["pid"]).values(upvotes=row["v"]))
+
+
+def _topic_pool(settings: Settings, as_of: dt.date) -> list[str]:
+    start = as_of - dt.timedelta(days=7)
+    with db.session_scope(settings) as s:
+        rows = s.execute(
+            select(Paper.title, Paper.authors, Paper.categories)
+            .join(FeedEntry, FeedEntry.paper_id == Paper.id)
+            .where(FeedEntry.feed_date >= start, FeedEntry.feed_date <= as_of)
+        ).all()
+    cats, authors, words, pairs = Counter(), Counter(), Counter(), Counter()
+    for title, names, categories in rows:
+        cats.update(categories or [])
+        authors.update(names or [])
+        tokens = [w for w in title.lower().replace(":", " ").split() if w.isalpha()]
+        words.update(w for w in tokens if w not in _STOP and len(w) > 4)
+        pairs.update(f"{a} {b}" for a, b in itertools.pairwise(tokens)
+                     if a not in _STOP and b not in _STOP)  # fmt: skip
+    return ([f"category:{c}" for c, _ in cats.most_common(30)]
+            + [f"author:{a}" for a, _ in authors.most_common(300)]
+            + [w for w, _ in words.most_common(150)]
+            + [f'"{p}"' for p, _ in pairs.most_common(100)])  # fmt: skip
+
+
+def _reset_subscribers(settings: Settings, n: int, pool: list[str], rng: random.Random) -> None:
+    with db.session_scope(settings) as s:
+        for table in (DigestPaper, DigestSend, Subscription):
+            s.execute(delete(table))
+        rows = [{"email": f"reader{i:05d}@bench.example", "status": "confirmed",
+                 "frequency": "weekly" if rng.random() < 0.3 else "daily",
+                 "topics": rng.sample(pool, rng.randint(1, 5)), "token_version": 0}
+                for i in range(n)]  # fmt: skip
+        s.execute(insert(Subscription), rows)
+
+
+def _smtp_process(port: int, count, ready, stop) -> None:  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            with count.get_lock():
+                count.value += 1
+            return "250 OK"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main(argv: list[str]) -> None:
+    args = _args(argv)
+    from dailypapers.digest.send import send_digests
+
+    port = _free_port()
+    settings = Settings(data_dir=args.data_dir, database_url=args.database_url,
+                        secret_key="bench-secret", embed_on_import=False, smtp_port=port,
+                        mail_rate_per_minute=10**9, mail_retry_backoff_seconds=0.1,
+                        mail_connections=args.connections)  # fmt: skip
+    _ensure_corpus(settings)
+    with db.session_scope(settings) as s:
+        as_of = s.scalar(select(func.max(FeedEntry.feed_date)))
+    rng = random.Random(args.seed)
+    _seed_upvotes(settings, as_of, rng)
+    pool = _topic_pool(settings, as_of)
+    _reset_subscribers(settings, args.subscribers, pool, rng)
+    count, ready, stop = mp.Value("i", 0), mp.Event(), mp.Event()
+    server = mp.Process(target=_smtp_process, args=(port, count, ready, stop), daemon=True)
+    server.start()
+    ready.wait(30)
+    started = time.perf_counter()
+    summary = send_digests(settings, as_of=as_of)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    server.join(10)
+    with db.session_scope(settings) as s:
+        papers = s.scalar(select(func.count()).select_from(DigestPaper))
+    save("digest", {
+        "backend": "sqlite" if settings.is_sqlite else "postgresql",
+        "subscribers": args.subscribers, "smtp_connections": args.connections, "as_of": str(as_of), "topic_pool": len(pool),
+        "summary": summary.line(), "received_by_smtp": count.value,
+        "papers_mailed": papers, "papers_per_digest": round(papers / max(1, summary.sent), 1),
+        "total_seconds": round(elapsed, 1),
+        "digests_per_second": round(summary.sent / elapsed, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "goal_10k_under_120s": args.subscribers >= 10_000 and elapsed < 120,
+    })  # fmt: skip

@@ -1,0 +1,57 @@
+"""A fast writer of the one MIME shape digests need: multipart/alternative, text + HTML.
+
+``email.message.EmailMessage`` spends about 7 ms building and flattening a 20-paper digest;
+this writes the same wire form (CRLF lines, quoted-printable UTF-8 parts, RFC 2047 headers)
+in a fraction of that, which matters at 10,000 digests a run. The result parses back with the
+standard library (the tests do) and is what DKIM signs.
+"""
+
+from __future__ import annotations
+
+import binascii
+import secrets
+from email.header import Header
+from email.utils import formataddr, parseaddr
+
+
+class HeaderInjection(ValueError):
+    """A header value containing a line break."""
+
+
+def _header_value(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise HeaderInjection(f"line break in a header value: {value!r}")
+    if value.isascii():
+        return value
+    return Header(value, "utf-8", maxlinelen=998).encode()
+
+
+def address_header(value: str) -> str:
+    """``Name <addr>`` with a non-ASCII display name encoded (the address itself stays)."""
+    name, addr = parseaddr(value)
+    if not addr:
+        return _header_value(value)
+    return _header_value(formataddr((name, addr), charset="utf-8")) if name else addr
+
+
+def _qp(text: str) -> bytes:
+    body = text.replace("\r\n", "\n").replace("\r", "\n").encode()
+    return binascii.b2a_qp(body, quotetabs=False, istext=True).replace(b"\n", b"\r\n")
+
+
+def alternative(headers: list[tuple[str, str]], text: str, html: str) -> bytes:
+    """The complete message: ``headers`` (already-formatted addresses welcome), then parts."""
+    boundary = "=_dp_" + secrets.token_hex(12)
+    lines = [f"{name}: {_header_value(value)}" for name, value in headers]
+    lines += [
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+        "",
+    ]
+    part_head = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'  # noqa: E501
+    out = ["\r\n".join(lines).encode(), b"\r\n"]
+    for subtype, body in (("plain", text), ("html", html)):
+        out += [f"--{boundary}\r\n".encode(), part_head.format(subtype).encode(), _qp(body),
+                b"\r\n"]  # fmt: skip
+    out.append(f"--{boundary}--\r\n".encode())
+    return b"".join(out)

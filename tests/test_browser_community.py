@@ -1,0 +1,91 @@
+"""In real headless Chromium: sign up, submit a paper, upvote it, comment, see it trend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from dailypapers.community.trending import refresh_scores
+from dailypapers.store import db
+from tests.community_fixtures import arxiv_replay
+from tests.factories import add_papers, make_record
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture
+def page():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        tab = browser.new_page(viewport={"width": 1200, "height": 900})
+        tab.set_default_timeout(15_000)
+        yield tab
+        browser.close()
+
+
+def _older_papers(settings) -> None:  # type: ignore[no-untyped-def]
+    """Two papers from three days ago with a few votes: the new paper must overtake them."""
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=3)
+    add_papers(settings, [
+        make_record(arxiv_id="2511.00001", title="Older Voted Paper", feed_date=day, upvotes=3),
+        make_record(arxiv_id="2511.00002", title="Older Quiet Paper", feed_date=day, upvotes=1),
+    ])  # fmt: skip
+    with db.session_scope(settings) as session:
+        refresh_scores(session, settings)
+
+
+def test_signup_submit_upvote_comment_trending(settings, live_server, page) -> None:  # type: ignore[no-untyped-def]
+    _older_papers(settings)
+    with arxiv_replay({"2511.01234": "Sparse Attention for Everyone"}) as (url, _seen):
+        settings.arxiv_api_url = url
+        page.goto(live_server + "/")
+        page.get_by_role("link", name="Sign up").click()
+        form = page.locator("main form")
+        form.get_by_label("User name").fill("grace")
+        form.get_by_label("Email").fill("grace@example.org")
+        form.get_by_label("Password").fill("a long enough password")
+        form.get_by_role("button", name="Sign up").click()
+        assert page.locator(".account-name").inner_text() == "grace"
+
+        page.get_by_role("link", name="Submit").click()
+        form = page.locator("main form")
+        form.get_by_label("arXiv id or URL").fill("https://arxiv.org/abs/2511.01234v1")
+        form.get_by_role("button", name="Submit").click()
+        page.wait_for_url("**/papers/2511.01234")
+    assert page.locator("h1").inner_text() == "Sparse Attention for Everyone"
+
+    button = page.locator(".paper-actions .upvote-button")
+    assert button.get_attribute("aria-pressed") == "false"
+    button.click()  # the script toggles in place through the JSON API
+    page.wait_for_selector(".paper-actions .upvote-button[aria-pressed=true]")
+    assert button.locator(".vote-count").inner_text() == "1"
+    assert page.url.endswith("/papers/2511.01234")
+
+    page.get_by_label("Add a comment").fill("Worth reading: https://example.org/notes <b>bold?</b>")
+    page.get_by_role("button", name="Post comment").click()
+    comment = page.locator(".comment-text").first
+    assert comment.inner_text() == "Worth reading: https://example.org/notes <b>bold?</b>"
+    assert comment.get_by_role("link").get_attribute("href") == "https://example.org/notes"
+
+    page.reload()  # the vote was stored, not just drawn
+    assert page.locator(".paper-actions .upvote-button .vote-count").inner_text() == "1"
+
+    page.get_by_role("link", name="Trending").first.click()
+    page.wait_for_url("**/trending")
+    titles = page.locator(".paper-title").all_inner_texts()
+    assert titles[0] == "Sparse Attention for Everyone"
+    assert titles[1:] == ["Older Voted Paper", "Older Quiet Paper"]
+    first = page.locator(".paper-item").first
+    assert first.locator(".vote-count").inner_text() == "1"
+    assert "1 comment" in first.inner_text()

@@ -1,0 +1,138 @@
+"""Search engines and service over real papers: modes, filters, pins, sorts, quality."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from dailypapers.search.engine import forget_indexes, get_index
+from dailypapers.search.query import QueryError
+from dailypapers.search.service import SearchRequest, search
+from dailypapers.store import db
+from dailypapers.store.papers import upsert_records
+from dailypapers.store.records import PaperRecord
+from tests import search_labelled as labelled
+from tests.search_fixtures import corpus_rows, load_papers, record
+
+
+@pytest.fixture(autouse=True)
+def _fresh_indexes():  # type: ignore[no-untyped-def]
+    forget_indexes()
+    yield
+    forget_indexes()
+
+
+@pytest.fixture
+def corpus(settings):  # type: ignore[no-untyped-def]
+    rows = load_papers(settings, 400)
+    extra = [
+        PaperRecord(title="Sparse Mixture of Experts for Code Generation", arxiv_id="2601.00001",
+                    abstract="We route tokens to experts. Code models get faster.",
+                    authors=["Ada Lovelace", "Alan Turing"], categories=["cs.SE", "cs.LG"],
+                    organization="Analytical Engines Inc", github_repo="https://github.com/x/moe",
+                    published_on=dt.date(2026, 1, 5), feed_date=dt.date(2026, 1, 5), upvotes=50),
+        PaperRecord(title="Experts all the way down: a survey of routing", arxiv_id="2601.00002",
+                    abstract="A survey of mixture of experts routing for language models.",
+                    authors=["Grace Hopper"], categories=["cs.CL"],
+                    published_on=dt.date(2026, 1, 6), feed_date=dt.date(2026, 1, 6), upvotes=3),
+    ]  # fmt: skip
+    with db.session_scope(settings) as session:
+        upsert_records(session, extra)
+    from dailypapers.search.indexer import index_papers
+
+    index_papers(settings, [r.id for r in extra])
+    return rows
+
+
+def _ids(settings, session, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.id for h in search(settings, session, SearchRequest(**kw)).hits]
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_each_mode_finds_a_paper_by_its_subject(settings, session, corpus, mode) -> None:  # type: ignore[no-untyped-def]
+    target = corpus[10]
+    query = " ".join(target["title"].split()[:8])
+    ids = _ids(settings, session, q=query + " -zzzz", mode=mode, limit=10)
+    assert target["id"] in ids
+
+
+def test_filters_apply_in_every_mode(settings, session, corpus) -> None:  # type: ignore[no-untyped-def]
+    for mode in ("keyword", "semantic", "hybrid"):
+        assert _ids(settings, session, q="experts author:lovelace", mode=mode) == ["2601.00001"]
+        assert _ids(settings, session, q="experts org:analytical", mode=mode) == ["2601.00001"]
+        assert _ids(settings, session, q="experts has:code", mode=mode) == ["2601.00001"]
+        assert _ids(settings, session, q="mixture of experts since:2026-01-06", mode=mode) == [
+            "2601.00002"
+        ]
+        got = _ids(settings, session, q="experts routing -survey", mode=mode, limit=50)
+        assert "2601.00002" not in got
+        assert "2601.00002" not in _ids(settings, session, q="experts -category:cs.CL", mode=mode)
+
+
+def test_filters_as_parameters_and_filter_only_queries(settings, session, corpus) -> None:  # type: ignore[no-untyped-def]
+    assert _ids(settings, session, q="", authors=["Grace Hopper"]) == ["2601.00002"]
+    got = _ids(settings, session, q="category:cs.SE", limit=100)
+    assert "2601.00001" in got and "2601.00002" not in got
+    until = dt.date.fromisoformat(corpus[0]["first_listing_date"])
+    res = search(settings, session, SearchRequest(q="", until=until, limit=100))
+    assert res.items and all(i.paper.published_on <= until for i in res.items)
+
+
+def test_exact_id_and_exact_title_are_pinned_first(settings, session, corpus) -> None:  # type: ignore[no-untyped-def]
+    target = corpus[123]
+    assert _ids(settings, session, q=target["id"])[0] == target["id"]
+    assert _ids(settings, session, q=f"arXiv:{target['id']}v2")[0] == target["id"]
+    res = search(settings, session, SearchRequest(q=target["title"].upper()))
+    assert res.pinned == target["id"] and res.hits[0].id == target["id"]
+
+
+def test_sorts_and_pages(settings, session, corpus) -> None:  # type: ignore[no-untyped-def]
+    by_votes = search(settings, session, SearchRequest(q="experts", sort="upvotes"))
+    votes = [i.paper.upvotes for i in by_votes.items]
+    assert votes == sorted(votes, reverse=True) and by_votes.items[0].paper.id == "2601.00001"
+    by_date = search(settings, session, SearchRequest(q="language models", sort="date"))
+    dates = [i.paper.published_on for i in by_date.items]
+    assert dates == sorted(dates, reverse=True)
+    page1 = _ids(settings, session, q="language models", limit=5)
+    page2 = _ids(settings, session, q="language models", limit=5, page=2)
+    assert len(page2) == 5 and not set(page1) & set(page2)
+    assert page1 + page2 == _ids(settings, session, q="language models", limit=10)
+
+
+@pytest.mark.parametrize(
+    "req",
+    [SearchRequest(sort="best"), SearchRequest(mode="magic"), SearchRequest(limit=0),
+     SearchRequest(page=0), SearchRequest(page=10_000),
+     SearchRequest(since=dt.date(2026, 1, 2), until=dt.date(2026, 1, 1))],
+)  # fmt: skip
+def test_bad_requests_raise_query_error(settings, session, req) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(QueryError):
+        search(settings, session, req)
+
+
+def test_hybrid_beats_keyword_only_and_semantic_only(settings, session) -> None:  # type: ignore[no-untyped-def]
+    rows = load_papers(settings, 3000)
+    categories = {r["id"]: r["categories"] for r in rows}
+    known = labelled.known_item_queries(rows, 40)
+    scores = {}
+    for m in ("keyword", "semantic", "hybrid"):
+        mrr = np.mean([labelled.mrr_at_10(_ids(settings, session, q=q, mode=m), pid)
+                       for q, pid in known])  # fmt: skip
+        p10 = np.mean([
+            labelled.precision_at_10([categories[i] for i in _ids(settings, session, q=t, mode=m)],
+                                     c)
+            for t, c in labelled.TOPICS
+        ])  # fmt: skip
+        scores[m] = (mrr + p10) / 2
+    assert scores["hybrid"] > scores["keyword"] and scores["hybrid"] > scores["semantic"], scores
+
+
+def test_semantic_search_without_vectors_falls_back_with_a_note(settings, session) -> None:  # type: ignore[no-untyped-def]
+    rows = load_papers(settings, 50, vectors=False)
+    res = search(settings, session, SearchRequest(q=rows[3]["title"], mode="semantic"))
+    assert res.hits and res.hits[0].id == rows[3]["id"]
+    assert any("index rebuild" in n for n in res.notes)
+    assert corpus_rows(50)[0]["id"] in get_index(settings).row_of
+    assert record(rows[0]).arxiv_id == rows[0]["id"]

