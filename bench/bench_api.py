@@ -2,7 +2,7 @@
 
     python -m bench api                      # the 74,728-paper corpus, SQLite, 10 s per target
     python -m bench api --papers=20000 --seconds=5
-    python -m bench api --database-url=postgresql+psycopg://postgres@127.0.0.1/dp_bench
+    python -m bench api --database-url=postgresql+psycopg://postgres@127.0.0.1/dp_bench_api
 
 Fills a fresh database with the corpus through the real importer (then computes trending
 scores, as ``dailypapers trending refresh`` does), starts ``dailypapers serve --workers 1``
@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -82,6 +83,21 @@ def _fill(env: dict[str, str], corpus: Path) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _fresh_postgres(url: str) -> None:
+    """Drop and create the benchmark's PostgreSQL database (never ``postgres`` itself)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    if not name or name == "postgres":
+        raise SystemExit("give the benchmark its own database name, e.g. …/dp_bench")
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -92,21 +108,28 @@ def _free_port() -> int:
 def _server(env: dict[str, str], port: int) -> Iterator[str]:
     exe = Path(sys.executable).with_name("dailypapers")
     cmd = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    # Its log goes to a file, not a pipe: a full pipe nobody reads would stall the server.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(proc, url, log)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def _wait_ready(proc: subprocess.Popen, url: str, log: IO[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            log.seek(0)
+            raise RuntimeError(f"server did not start: {log.read().decode()[-2000:]}")
+        time.sleep(0.2)
 
 
 def _recent_days(url: str) -> list[str]:
@@ -193,6 +216,7 @@ def main(argv: list[str]) -> None:
         "DAILYPAPERS_API_CACHE_SECONDS": "1",
     }
     if args.database_url:
+        _fresh_postgres(args.database_url)
         env["DAILYPAPERS_DATABASE_URL"] = args.database_url
     try:
         figures: dict[str, object] = {"database": "postgresql" if args.database_url else "sqlite"}
@@ -209,6 +233,8 @@ def main(argv: list[str]) -> None:
                 for key, value in _load(url, paths, args).items():
                     figures[f"{name}_{key}"] = value
         figures["load_tool"] = "wrk" if shutil.which("wrk") else "httpx"
+        # Other processes competing for the CPU skew the tail: say how busy the machine was.
+        figures["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)
         figures["concurrency"] = CONCURRENCY
         save("api", figures)
     finally:

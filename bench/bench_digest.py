@@ -160,7 +160,8 @@ def main(argv: list[str]) -> None:
         papers = s.scalar(select(func.count()).select_from(DigestPaper))
     save("digest", {
         "backend": "sqlite" if settings.is_sqlite else "postgresql",
-        "subscribers": args.subscribers, "smtp_connections": args.connections, "as_of": str(as_of), "topic_pool": len(pool),
+        "subscribers": args.subscribers, "smtp_connections": args.connections,
+        "as_of": str(as_of), "topic_pool": len(pool),
         "summary": summary.line(), "received_by_smtp": count.value,
         "papers_mailed": papers, "papers_per_digest": round(papers / max(1, summary.sent), 1),
         "total_seconds": round(elapsed, 1),

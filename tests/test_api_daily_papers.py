@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from dailypapers.api.cache import VersionedCache
+from dailypapers.feed import bump_data_version
 from dailypapers.store import db
 from dailypapers.store.models import Paper
 from tests.factories import add_papers, make_record
@@ -120,8 +121,9 @@ def test_bad_parameters_get_clear_4xx(client, query: str, status: int, words: st
 def test_writes_show_up_through_the_cache(feed, settings, client) -> None:  # type: ignore[no-untyped-def]
     first = client.get("/api/daily_papers?date=2025-03-18").json()
     assert first[0]["paper"]["upvotes"] == 50
-    with db.session_scope(settings) as s:
+    with db.session_scope(settings) as s:  # as votes do: change the count, bump the version
         s.execute(update(Paper).where(Paper.id == "2503.00002").values(upvotes=51))
+        bump_data_version(s)
     assert client.get("/api/daily_papers?date=2025-03-18").json()[0]["paper"]["upvotes"] == 51
     add_papers(settings, [make_record(arxiv_id="2503.00009", feed_date=D(2025, 3, 18))])
     assert "2503.00009" in _ids(client.get("/api/daily_papers?date=2025-03-18"))
@@ -151,3 +153,29 @@ def test_versioned_cache_checks_at_most_once_per_interval() -> None:
 def test_error_message_is_a_readable_sentence(client) -> None:  # type: ignore[no-untyped-def]
     error = client.get("/api/daily_papers?week=2025-W60").json()["error"]
     assert error == "Invalid week '2025-W60': expected an ISO week YYYY-Www, e.g. 2025-W12"
+
+
+def test_concurrent_misses_compute_once() -> None:
+    import asyncio
+    import threading
+
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def compute() -> bytes:
+        calls.append(1)
+        gate.wait(5)
+        return b"[]"
+
+    cache = VersionedCache(lambda: "v1", interval=3600)
+    cache.refresh()
+
+    async def run() -> list[bytes]:
+        tasks = [asyncio.create_task(cache.fetch("k", compute)) for _ in range(8)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        return await asyncio.gather(*tasks)
+
+    assert asyncio.run(run()) == [b"[]"] * 8
+    assert len(calls) == 1
+    assert cache.get("k") == b"[]"

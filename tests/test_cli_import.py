@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -18,8 +19,8 @@ from typer.testing import CliRunner
 
 from dailypapers.config import Settings, get_settings
 from dailypapers.store import db
-from dailypapers.store.models import Paper
-from tests.conftest import PAGES_DIR, TEST_SECRET, _free_port
+from dailypapers.store.models import Paper, PaperVector
+from tests.conftest import CORPUS_74K, PAGES_DIR, TEST_SECRET, _free_port
 
 CLI = Path(sys.executable).parent / "dailypapers"
 
@@ -81,6 +82,16 @@ def test_missing_file_and_bad_format_are_clear_messages(settings: Settings, tmp_
     assert bad.returncode == 1 and "unknown format 'csv'" in bad.stderr
 
 
+def test_unreachable_database_is_a_clear_message(tmp_path: Path) -> None:
+    env = {
+        **_env(None, tmp_path),
+        "DAILYPAPERS_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1:1/x",
+    }
+    result = _run(["import", str(PAGES_DIR)], env)
+    assert result.returncode == 1
+    assert "database unavailable" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_import_upgrades_a_fresh_database(tmp_path: Path) -> None:
     data = tmp_path / "fresh"
     page = tmp_path / "p.txt"
@@ -89,6 +100,29 @@ def test_import_upgrades_a_fresh_database(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "1 added" in result.stdout
     assert (data / "dailypapers.sqlite3").exists()
+
+
+@pytest.mark.skipif(not CORPUS_74K.exists(), reason="../shared corpus missing")
+def test_import_with_precomputed_vectors(settings: Settings, tmp_path: Path) -> None:
+    import numpy as np
+
+    shared = np.load(f"{CORPUS_74K.parent}/arxiv-cs-74k.minilm.f16.npy", mmap_mode="r")
+    with gzip.open(CORPUS_74K, "rt") as src:
+        lines = [next(src) for _ in range(40)]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(lines))
+    matrix = tmp_path / "v.npy"
+    np.save(matrix, np.asarray(shared[:30]))
+    ids = [json.loads(line)["id"] for line in lines[:30]]
+    (tmp_path / "v.npy.ids.txt").write_text("\n".join(ids) + "\n")
+    result = _run(["import", str(corpus), "--vectors", str(matrix)], _env(settings))
+    assert result.returncode == 0, result.stderr
+    assert "40 added" in result.stdout and f"30 vectors stored from {matrix}" in result.stdout
+    with db.session_scope(settings) as session:
+        stored = session.scalars(select(PaperVector.paper_id)).all()
+    assert sorted(stored) == sorted(ids)
+    missing = _run(["import", str(corpus), "--vectors", str(tmp_path / "nope.npy")], _env(settings))
+    assert missing.returncode == 1 and "nope.npy.ids.txt" in missing.stderr
 
 
 @pytest.mark.slow

@@ -194,9 +194,17 @@ def test_anonymous_upvote_form_redirects_to_login(client, settings) -> None:  # 
     add_paper(settings, "2505.00004")
     token = csrf(client, "/papers/2505.00004")
     response = client.post("/papers/2505.00004/upvote", data={"csrf_token": token},
+                           headers={"Referer": "http://testserver/week?page=2"},
                            follow_redirects=False)  # fmt: skip
-    assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=/papers/2505.00004/upvote"
+    assert response.status_code == 303  # back to the page of the form after log-in
+    assert response.headers["location"] == "/login?next=/week%3Fpage%3D2"
+    foreign = client.post(
+        "/papers/2505.00004/upvote",
+        data={"csrf_token": token},
+        headers={"Referer": "http://evil.example/x"},
+        follow_redirects=False,
+    )
+    assert foreign.headers["location"] == "/login?next=/"
 
 
 def test_login_rate_limit_is_429_with_retry_after(client, settings) -> None:  # type: ignore[no-untyped-def]

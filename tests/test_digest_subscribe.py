@@ -172,3 +172,12 @@ def test_old_confirmation_link_cannot_undo_an_unsubscribe(web, mail_settings, sm
         sub.status, sub.unsubscribed_at = "unsubscribed", dt.datetime(2100, 1, 1)
     assert web.post(confirm_url).status_code == 400
     assert _status(mail_settings, "old@example.org") == "unsubscribed"
+
+
+def test_subscribe_endpoints_are_rate_limited(web, smtp_server):
+    answers = [web.post("/api/subscriptions", json={"email": f"r{i}@example.org"})
+               for i in range(21)]  # fmt: skip
+    assert [a.status_code for a in answers[:20]] == [202] * 20
+    assert answers[20].status_code == 429 and int(answers[20].headers["Retry-After"]) > 0
+    assert "error" in answers[20].json()
+    assert len(smtp_server.wait_for(20)) == 20

@@ -208,3 +208,14 @@ def test_page_with_unreadable_date_resyncs(settings, tmp_path: Path) -> None:  #
     with db.session_scope(settings) as session:
         third = session.get(Paper, title_id("Third"))
         assert third is not None and third.author_count == 1 and third.upvotes == 2
+
+
+def test_folder_passes_over_files_of_unknown_format(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(folder / "a.jsonl", [_line(1)])
+    _write(folder / "README.md", ["# Notes", "About the pages of this folder.", "·"])
+    report = import_paths(settings, [folder])
+    assert report.added == 1 and report.files == 1
+    assert report.warnings == [f"passed over {folder / 'README.md'}: cannot tell the format; "
+                               "pass --format pages|arxiv-jsonl|hf-daily"]  # fmt: skip

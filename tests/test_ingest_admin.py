@@ -85,7 +85,7 @@ def test_cli_status_and_run(ingest_settings, upstream, monkeypatch) -> None:  # 
         assert "No ingestion has run yet" in empty.output
         ran = runner.invoke(app, ["ingest", "run", "--source", "arxiv", "--category", "cs.CL"])
         assert ran.exit_code == 0, ran.output
-        assert "arxiv cs.CL: 2 added, 0 updated, 0 unchanged (1 pages)" in ran.output
+        assert "arxiv cs.CL: 2 added, 0 updated, 0 unchanged (1 page)" in ran.output
         upstream.fail("daily_papers", 500, times=10)
         failed = runner.invoke(app, ["ingest", "run", "--source", "hf", "--date", "2026-11-21"])
         assert failed.exit_code == 1

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from dailypapers.ingest import cursors, live
@@ -101,6 +102,15 @@ def test_truncated_page_writes_nothing_and_other_sources_go_on(ingest_settings, 
     assert status["arxiv", "cs.LG"].added == 5  # the resumed run counts as one run
 
 
+def test_spurious_empty_page_is_retried(ingest_settings, upstream) -> None:  # noqa: F811
+    from tests.ingest_fixtures import EMPTY_FEED
+
+    upstream.fail("start=3", 200, body=EMPTY_FEED.format(total=5, start=3).encode())
+    [result] = live.run(ingest_settings, ["arxiv"], categories=["cs.LG"])
+    assert (result.added, result.error) == (5, None)
+    assert [h.query["start"] for h in upstream.hits("cat:cs.LG")] == ["0", "3", "3"]
+
+
 def test_a_source_that_keeps_failing(ingest_settings, upstream) -> None:  # noqa: F811
     upstream.fail("daily_papers", 500, times=20)
     arxiv_lg, arxiv_cl, hf = live.run(ingest_settings, ["arxiv", "hf"], day=dt.date(2026, 11, 21))
@@ -172,3 +182,15 @@ def test_dry_run_stores_nothing(ingest_settings, upstream) -> None:  # noqa: F81
     ]
     assert _counts(ingest_settings) == (0, 0, 0)
     assert cursors.status(ingest_settings) == []
+
+
+@pytest.mark.slow
+def test_new_papers_are_indexed_for_search(ingest_settings, upstream) -> None:  # noqa: F811
+    """With embed_on_import, each stored page goes to the real search indexer."""
+    from dailypapers.store.models import PaperVector
+
+    settings = ingest_settings.model_copy(update={"embed_on_import": True})
+    live.run(settings, ["arxiv"])
+    with db.session_scope(settings) as s:
+        embedded = set(s.scalars(select(PaperVector.paper_id)))
+    assert embedded == LG_IDS | CL_IDS

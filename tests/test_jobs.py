@@ -102,16 +102,18 @@ def _worker_round_trip(settings, upstream, redis_url: str | None = None) -> None
     queue_settings = settings.model_copy(update={"redis_url": redis_url})
     jobs.configure(queue_settings)
     jobs.huey.flush()
+    from dailypapers.ingest import tasks
+
+    tasks.LOCKS["arxiv"].acquire()  # as if a worker had been killed in the middle of a run
     proc = _run_worker(settings, **env)
     try:
-        # the schedule fires at once ("* * * * *"): arXiv lands without anyone asking
+        # the schedule fires at once ("* * * * *"): arXiv lands without anyone asking, and the
+        # stale lock was cleared when the worker started
         wait_for(lambda: cursors.read(settings, "arxiv", "cs.CL").get("watermark")
                  or proc.poll() is not None)  # fmt: skip
         assert proc.poll() is None
         assert _paper_count(settings) == 6
         # a task queued from another process (as the web app would) runs in the worker
-        from dailypapers.ingest import tasks
-
         result = tasks.ingest_now("hf")
         summary = result.get(blocking=True, timeout=60)
         assert summary[0]["source"] == "hf" and summary[0]["error"] is None

@@ -73,3 +73,13 @@ def test_send_message_signs_too_and_half_configured_dkim_is_refused(
     half = smtp_server.settings(settings, dkim_selector="mail2025")
     with pytest.raises(DkimConfigError, match="DKIM needs all"):
         send_message(half, msg)
+
+
+def test_digest_run_refuses_a_missing_key_before_sending(settings, smtp_server, tmp_path):
+    settings = smtp_server.settings(settings, dkim_private_key=tmp_path / "missing.pem",
+                                    dkim_selector="s", dkim_domain="example.org")  # fmt: skip
+    add_papers(settings, DAY, [{"title": "Unsigned", "upvotes": 1}])
+    add_subscribers(settings, ["nokey@example.net"])
+    with pytest.raises(DkimConfigError, match="cannot read the DKIM key"):
+        send_digests(settings, frequencies=("daily",), as_of=DAY)
+    assert smtp_server.messages == []

@@ -99,3 +99,19 @@ def test_any_query_gives_results_or_a_clear_4xx(client, small_corpus, text: str)
             assert isinstance(response.json(), list)
         else:
             assert response.json()["error"]
+
+
+def test_boolean_operators_from_other_engines_are_ignored() -> None:
+    assert parse_query("graph OR vision AND text").terms == ["graph", "vision", "text"]
+
+
+def test_highlight_escapes_first_and_never_marks_inside_entities() -> None:
+    from dailypapers.web.highlight import highlight, highlight_snippet
+
+    html = str(highlight('<b>Models</b> & "amp" modelling', ["model", "amp", "b"]))
+    assert html == (
+        "&lt;b&gt;<mark>Models</mark>&lt;/b&gt; &amp; &#34;<mark>amp</mark>&#34; <mark>modelling</mark>"
+    )
+    long = "word " * 200 + "needle in the haystack"
+    assert "<mark>needle</mark>" in str(highlight_snippet(long, ["needle"], 120))
+    assert str(highlight("x < y", [])) == "x &lt; y"

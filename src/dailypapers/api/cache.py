@@ -9,6 +9,7 @@ PostgreSQL included). ``api_cache_seconds = 0`` checks on every request.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
@@ -32,6 +33,7 @@ class VersionedCache:
         self._version: str | None = None
         self._checked_at = float("-inf")
         self._refreshing = False
+        self._inflight: dict[Hashable, asyncio.Future[bytes]] = {}
 
     @property
     def version(self) -> str | None:
@@ -77,11 +79,28 @@ class VersionedCache:
             finally:
                 self._refreshing = False
         body = self.get(key)
-        if body is None:
+        if body is not None:
+            return body
+        pending = self._inflight.get(key)
+        if pending is not None:  # the same miss is being computed: share its result
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
             seen = self._version
             body = await run_in_threadpool(compute)
             self.put(key, body, seen)
-        return body
+            future.set_result(body)
+            return body
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, nobody logs it twice
+            raise
+        finally:
+            del self._inflight[key]
 
 
 def response_cache(app: FastAPI) -> VersionedCache:

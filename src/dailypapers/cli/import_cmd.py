@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.exc import OperationalError
 
 from dailypapers.cli.main import CliError
-from dailypapers.config import get_settings
+from dailypapers.config import Settings, get_settings
 from dailypapers.ingest.runner import (
     FORMATS,
     ImportFailed,
@@ -33,16 +35,46 @@ def import_cmd(
         None, min=1991, max=2100, help="Year of page dates written without one (default: inferred)."
     ),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad entry."),
+    embed: bool | None = typer.Option(
+        None,
+        "--embed/--no-embed",
+        help="Embed new papers for semantic search (default: DAILYPAPERS_EMBED_ON_IMPORT).",
+    ),
+    vectors: Path | None = typer.Option(
+        None, help="Precomputed vectors (.npy, with its .ids.txt beside it) to store after."
+    ),
 ) -> None:
     """Import papers into the database and the daily feed; rerunning changes nothing.
 
     Example: dailypapers import ../shared/corpus/pages/ arxiv-cs-74k.jsonl.gz --year 2026
+
+    Example: dailypapers import arxiv-cs-74k.jsonl.gz --vectors arxiv-cs-74k.minilm.f16.npy
     """
     try:
         files = expand_paths(paths)
     except ImportFailed as exc:
         raise CliError(f"{exc} (check the path)") from None
     settings = get_settings()
+    if embed is not None or vectors is not None:  # precomputed vectors replace embedding
+        wanted = settings.embed_on_import if embed is None else embed
+        settings = settings.model_copy(update={"embed_on_import": wanted and vectors is None})
+    try:
+        _run(settings, paths, files, fmt, year, strict)
+        if vectors is not None:
+            _load_vectors(settings, vectors)
+    except (OperationalError, psycopg.OperationalError) as exc:
+        reason = str(exc).strip().splitlines()[0]
+        raise CliError(f"database unavailable ({reason}); check DAILYPAPERS_DATABASE_URL") from None
+
+
+def _run(
+    settings: Settings,
+    paths: list[Path],
+    files: list[Path],
+    fmt: str | None,
+    year: int | None,
+    strict: bool,
+) -> None:
     db.ensure_schema(settings)
     columns = (
         TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
@@ -57,7 +89,7 @@ def import_cmd(
             bar.update(task, description=path.name, completed=sum(sizes.values()))
 
         try:
-            report = import_paths(settings, files, fmt, year, strict, progress)
+            report = import_paths(settings, paths, fmt, year, strict, progress)
         except ImportFailed as exc:
             raise CliError(str(exc)) from None
     _print_report(report)
@@ -65,11 +97,24 @@ def import_cmd(
         raise typer.Exit(1)
 
 
+def _load_vectors(settings: Settings, path: Path) -> None:
+    from dailypapers.ingest.vectors import VectorFileError, load_vector_file
+
+    with console.status(f"storing vectors from {path.name}…"):
+        try:
+            stored = load_vector_file(settings, path)
+        except VectorFileError as exc:
+            raise CliError(str(exc)) from None
+        except ValueError as exc:  # the indexer refuses vectors of another model or recipe
+            raise CliError(f"vectors not stored: {exc}") from None
+    typer.echo(f"{stored} vectors stored from {path}")
+
+
 def _print_report(report: ImportReport) -> None:
     for issue in report.errors[:MAX_SHOWN_ERRORS]:
         console.print(f"[yellow]skipped[/yellow] {escape(str(issue))}", highlight=False)
-    if len(report.errors) > MAX_SHOWN_ERRORS:
-        console.print(f"… and {len(report.errors) - MAX_SHOWN_ERRORS} more bad entries")
+    if report.error_count > MAX_SHOWN_ERRORS:
+        console.print(f"… and {report.error_count - MAX_SHOWN_ERRORS} more bad entries")
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     if report.stopped:

@@ -94,7 +94,7 @@ def run_cmd(
 def _print_results(results: list[live.SourceResult]) -> None:
     for r in results:
         line = f"{r.source} {r.key}: {r.added} added, {r.updated} updated, {r.skipped} unchanged"
-        line += f" ({r.pages} pages)"
+        line += f" ({r.pages} page{'' if r.pages == 1 else 's'})"
         if r.note:
             line += f"; {r.note}"
         out.print(escape(line), highlight=False)

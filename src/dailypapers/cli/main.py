@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "dailypapers.cli.ingest_cmd",
     "dailypapers.cli.worker_cmd",
     "dailypapers.cli.digest_cmd",
+    "dailypapers.cli.eval_cmd",
 ]
 
 err_console = Console(stderr=True)

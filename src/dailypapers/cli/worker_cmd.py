@@ -52,7 +52,11 @@ def worker(
         f"tasks from {', '.join(m.rsplit('.', 2)[-2] for m in loaded) or 'nothing'}"
     )
     consumer = jobs.huey.create_consumer(
-        workers=workers, periodic=not no_schedule, worker_type="thread", check_worker_health=True
+        workers=workers,
+        periodic=not no_schedule,
+        worker_type="thread",
+        check_worker_health=True,
+        flush_locks=True,  # locks of a worker that was killed mid-task would block forever
     )
     consumer.run()
 

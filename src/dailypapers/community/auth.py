@@ -21,7 +21,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -209,10 +209,22 @@ async def require_user(
             "(create a token on /settings or with `dailypapers users token NAME`)."
         )
         raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     raise HTTPException(
-        303, "Please log in first.", headers={"Location": f"/login?next={quote(target)}"}
+        303,
+        "Please log in first.",
+        headers={"Location": f"/login?next={quote(_come_back(request))}"},
     )
+
+
+def _come_back(request: Request) -> str:
+    """Where to return after log-in: this page, or for a form post the page that had the form
+    (a GET of the post's URL would be a 405)."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path:
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/"
 
 
 async def require_admin(user: CurrentUser = Depends(require_user)) -> CurrentUser:

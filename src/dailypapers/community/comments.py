@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from dailypapers.community.auth import CurrentUser
 from dailypapers.community.errors import CommunityError
-from dailypapers.community.trending import refresh_paper
+from dailypapers.community.serialize import sqlite_writer
+from dailypapers.community.trending import move_counts
 from dailypapers.config import Settings
 from dailypapers.store.models import Comment, Paper, User, utcnow
 
@@ -77,10 +78,7 @@ def _view(comment: Comment, username: str) -> CommentView:
 
 
 def _move_count(session: Session, settings: Settings, paper_id: str, delta: int) -> None:
-    session.execute(
-        update(Paper).where(Paper.id == paper_id).values(num_comments=Paper.num_comments + delta)
-    )
-    refresh_paper(session, settings, paper_id)
+    move_counts(session, settings, paper_id, comments=delta)
 
 
 def add_comment(
@@ -91,10 +89,11 @@ def add_comment(
     if session.scalar(select(Paper.id).where(Paper.id == paper_id)) is None:
         raise CommunityError(f"No paper with id {paper_id!r}.", 404)
     comment = Comment(paper_id=paper_id, user_id=user.id, text=text, created_at=utcnow())
-    session.add(comment)
-    session.flush()
-    _move_count(session, settings, paper_id, +1)
-    session.commit()
+    with sqlite_writer(settings):
+        session.add(comment)
+        session.flush()
+        _move_count(session, settings, paper_id, +1)
+        session.commit()
     return _view(comment, user.username)
 
 
@@ -121,14 +120,15 @@ def delete_comment(
 ) -> None:
     """Delete the user's own comment (or any comment, for an admin) and commit."""
     comment = _owned(session, user, comment_id, moderate=True)
-    gone = session.execute(
-        update(Comment)
-        .where(Comment.id == comment.id, Comment.deleted_at.is_(None))
-        .values(deleted_at=utcnow())
-    ).rowcount
-    if gone == 1:
-        _move_count(session, settings, comment.paper_id, -1)
-    session.commit()
+    with sqlite_writer(settings):
+        gone = session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id, Comment.deleted_at.is_(None))
+            .values(deleted_at=utcnow())
+        ).rowcount
+        if gone == 1:
+            _move_count(session, settings, comment.paper_id, -1)
+        session.commit()
 
 
 def list_comments(session: Session, paper_id: str, limit: int = 500) -> list[CommentView]:

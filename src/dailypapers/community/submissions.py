@@ -133,14 +133,13 @@ def submit_paper(
 
 
 def _index_later(settings: Settings, ids: list[str]) -> None:
-    """Hand a new paper to semantic search, when that is switched on and available."""
+    """Queue new papers for semantic search (the worker embeds them; a model load would make
+    the person wait seconds here)."""
     if not settings.embed_on_import:
         return
     try:
-        from dailypapers.search.indexer import index_papers
-    except ImportError:
-        return
-    try:
-        index_papers(settings, ids)
-    except Exception:  # search is best effort here; the nightly/next import re-indexes
-        log.warning("indexing submitted papers %s failed", ids, exc_info=True)
+        from dailypapers.community.tasks import index_submitted
+
+        index_submitted(ids)
+    except Exception:  # search is best effort here; `dailypapers index` catches up later
+        log.warning("could not queue indexing of submitted papers %s", ids, exc_info=True)

@@ -31,6 +31,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
+from dailypapers.feed.queries import bump_data_version
 from dailypapers.store.models import FeedEntry, Paper
 
 EPOCH = dt.date(2020, 1, 1)
@@ -44,17 +45,40 @@ def trending_score(upvotes: int, comments: int, day: dt.date | None, settings: S
     return math.log2(1 + votes) + hours / settings.trending_half_life_hours
 
 
-def _score_expr(settings: Settings):  # type: ignore[no-untyped-def]
-    """``trending_score`` as one SQL expression over the paper's own row and feed entry."""
+def _score_expr(settings: Settings, upvotes=Paper.upvotes, comments=Paper.num_comments):  # type: ignore[no-untyped-def]
+    """``trending_score`` as one SQL expression over the paper's row (or new counts) and feed
+    entry."""
     feed_day = select(FeedEntry.feed_date).where(FeedEntry.paper_id == Paper.id).scalar_subquery()
     day = func.coalesce(feed_day, Paper.published_on)
     if settings.is_sqlite:
         days = func.julianday(day) - func.julianday(EPOCH.isoformat())
     else:
         days = day - literal(EPOCH, Date)  # date - date is a number of days on PostgreSQL
-    total = 1 + Paper.upvotes + settings.trending_comment_weight * Paper.num_comments
+    total = 1 + upvotes + settings.trending_comment_weight * comments
     votes = func.ln(case((total < 1, 1), else_=total)) / math.log(2)
     return votes + func.coalesce(days, 0) * (24.0 / settings.trending_half_life_hours)
+
+
+def move_counts(
+    session: Session, settings: Settings, paper_id: str, *, votes: int = 0, comments: int = 0
+) -> tuple[int, int]:
+    """Move a paper's vote and comment counters by the given deltas and re-score it, in one
+    atomic ``UPDATE`` (call in the writing transaction); returns the new (upvotes, comments).
+
+    The new values are computed from the row as the database holds it under its write lock,
+    so concurrent calls never lose an increment nor write a stale score.
+    """
+    new_votes, new_comments = Paper.upvotes + votes, Paper.num_comments + comments
+    values = {"upvotes": new_votes, "num_comments": new_comments}
+    sql = _sql_math(settings.sqlalchemy_url)
+    if sql:
+        values["trending_score"] = _score_expr(settings, new_votes, new_comments)
+    stmt = update(Paper).where(Paper.id == paper_id).values(values)
+    row = session.execute(stmt.returning(Paper.upvotes, Paper.num_comments)).one()
+    if not sql:
+        refresh_scores(session, settings, [paper_id])
+    bump_data_version(session)  # cached feed/API lists show the new counts at once
+    return int(row[0]), int(row[1])
 
 
 @lru_cache(maxsize=8)
@@ -78,6 +102,7 @@ def _sql_math(url: str) -> bool:
 def refresh_paper(session: Session, settings: Settings, paper_id: str) -> None:
     """Recompute one paper's score (call in the transaction that changed its counts)."""
     refresh_scores(session, settings, [paper_id])
+    bump_data_version(session)  # cached feed/API lists show the new counts at once
 
 
 def refresh_scores(

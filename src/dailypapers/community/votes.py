@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dailypapers.community.errors import CommunityError
-from dailypapers.community.trending import refresh_paper
+from dailypapers.community.serialize import sqlite_writer
+from dailypapers.community.trending import move_counts
 from dailypapers.config import Settings
 from dailypapers.store.models import Paper, Upvote, utcnow
 
@@ -45,37 +46,33 @@ def _insert_vote(session: Session, settings: Settings, user_id: int, paper_id: s
 
 
 def _bump(session: Session, settings: Settings, paper_id: str, delta: int) -> int:
-    session.execute(update(Paper).where(Paper.id == paper_id).values(upvotes=Paper.upvotes + delta))
-    refresh_paper(session, settings, paper_id)
-    return session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
+    return move_counts(session, settings, paper_id, votes=delta)[0]
 
 
 def upvote(session: Session, settings: Settings, user_id: int, paper_id: str) -> VoteResult:
     """Add the user's vote (idempotent) and commit."""
     _paper_exists(session, paper_id)
-    created = _insert_vote(session, settings, user_id, paper_id)
-    if created:
-        count = _bump(session, settings, paper_id, +1)
-    else:
-        count = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
-    session.commit()
+    with sqlite_writer(settings):
+        created = _insert_vote(session, settings, user_id, paper_id)
+        if created:
+            count = _bump(session, settings, paper_id, +1)
+        else:
+            count = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
+        session.commit()
     return VoteResult(paper_id, count, True, created)
 
 
 def remove_upvote(session: Session, settings: Settings, user_id: int, paper_id: str) -> VoteResult:
     """Withdraw the user's vote (idempotent) and commit."""
     _paper_exists(session, paper_id)
-    removed = (
-        session.execute(
-            delete(Upvote).where(Upvote.user_id == user_id, Upvote.paper_id == paper_id)
-        ).rowcount
-        == 1
-    )
-    if removed:
-        count = _bump(session, settings, paper_id, -1)
-    else:
-        count = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
-    session.commit()
+    gone = delete(Upvote).where(Upvote.user_id == user_id, Upvote.paper_id == paper_id)
+    with sqlite_writer(settings):
+        removed = session.execute(gone).rowcount == 1
+        if removed:
+            count = _bump(session, settings, paper_id, -1)
+        else:
+            count = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
+        session.commit()
     return VoteResult(paper_id, count, False, removed)
 
 
@@ -92,8 +89,6 @@ def has_upvoted(session: Session, user_id: int, paper_ids: list[str]) -> set[str
 
 def recount(session: Session, paper_id: str) -> int:
     """Repair a paper's counter from the vote rows (external votes + local votes)."""
-    from sqlalchemy import func
-
     local = select(func.count()).select_from(Upvote).where(Upvote.paper_id == paper_id)
     session.execute(
         update(Paper)

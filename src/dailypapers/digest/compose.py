@@ -59,6 +59,7 @@ class MailPaper:
     title_words: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
     text: str = ""
+    title_text: str = ""
     author_keys: frozenset[str] = frozenset()
 
     def index(self) -> None:
@@ -67,7 +68,8 @@ class MailPaper:
         body = words(self.abstract)
         self.title_words = frozenset(_stem(w) for w in title)
         self.words = self.title_words | frozenset(_stem(w) for w in body)
-        self.text = " " + " ".join([*title, "|", *body]) + " "
+        self.title_text = " " + " ".join(title) + " "
+        self.text = self.title_text + "| " + " ".join(body) + " "
         self.author_keys = frozenset(normalise_name(a) for a in self.authors)
 
 
@@ -105,6 +107,7 @@ class WindowPapers:
         # Only papers people voted for: the score alone also ranks unvoted papers by age.
         self.trending = [p for p in papers if p.upvotes > 0]
         self._matches: dict[str, list[str]] = {}
+        self._index: dict[str, set[int]] | None = None
 
     def match(self, topic: Topic) -> list[str]:
         """Ids of the window's papers matching ``topic``, best first (cached)."""
@@ -128,16 +131,30 @@ class WindowPapers:
     def _match_query(self, query: str) -> list[str]:
         required, phrases, excluded = query_terms(query)
         need = {_stem(w) for w in required}
-        avoid = {_stem(w) for w in excluded}
+        postings = self._postings()
+        if need:
+            sets = sorted((postings.get(w, set()) for w in need), key=len)
+            rows = set.intersection(*sets) if sets[0] else set()
+        else:
+            rows = set(range(len(self.papers)))
+        for word in excluded:
+            rows -= postings.get(_stem(word), set())
         scored = []
-        for rank, p in enumerate(self.papers):
-            if not need <= p.words or avoid & p.words:
-                continue
-            if any(f" {phrase} " not in p.text for phrase in phrases):
-                continue
-            title_hits = len(need & p.title_words)
-            scored.append((-title_hits, rank, p.id))
+        for row in rows:
+            paper = self.papers[row]
+            if all(f" {phrase} " in paper.text for phrase in phrases):
+                in_title = sum(f" {phrase} " in paper.title_text for phrase in phrases)
+                scored.append((-len(need & paper.title_words) - in_title, row, paper.id))
         return [pid for _, _, pid in sorted(scored)]
+
+    def _postings(self) -> dict[str, set[int]]:
+        """Word → rows of the papers containing it (built on the first query of the window)."""
+        if self._index is None:
+            self._index = {}
+            for row, paper in enumerate(self.papers):
+                for word in paper.words:
+                    self._index.setdefault(word, set()).add(row)
+        return self._index
 
 
 def load_window(session: Session, window: Window) -> WindowPapers:

@@ -41,6 +41,7 @@ def environment() -> Environment:
     )
     env.filters["short"] = short_abstract
     env.filters["byline"] = byline
+    env.filters["facts"] = facts
     return env
 
 
@@ -58,6 +59,12 @@ def byline(paper: MailPaper) -> str:
         names = ", ".join(paper.authors[:3])
         return names + (" et al." if len(paper.authors) > 3 else "")
     return f"{paper.author_count} authors" if paper.author_count else ""
+
+
+def facts(paper: MailPaper) -> str:
+    """``A, B et al. · Org · 3 upvotes``, leaving out what is unknown."""
+    votes = f"{paper.upvotes} upvote{'s' * (paper.upvotes != 1)}"
+    return " · ".join(part for part in (byline(paper), paper.organization or "", votes) if part)
 
 
 def site_url(settings: Settings, path: str) -> str:
@@ -144,8 +151,9 @@ class DigestRenderer:
     def paper_html(self, paper: MailPaper) -> Markup:
         block = self._html.get(paper.id)
         if block is None:
-            block = Markup(self._templates["_paper.html"].render(
-                p=paper, links=paper_links(self.settings, paper)))  # fmt: skip
+            html = self._templates["_paper.html"].render(
+                p=paper, links=paper_links(self.settings, paper))  # fmt: skip
+            block = Markup(html)  # noqa: S704  (output of an autoescaping template)
             self._html[paper.id] = block
         return block
 

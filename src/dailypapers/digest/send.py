@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import and_, exists, select, text
@@ -31,6 +31,7 @@ from dailypapers.digest.compose import Composer, Digest, period_key
 from dailypapers.digest.delivery import Delivery, DigestAborted, Job
 from dailypapers.digest.render import DigestRenderer, OutgoingMail
 from dailypapers.digest.sendlog import SendLog, SendRows
+from dailypapers.mail.dkim_sign import check_dkim
 from dailypapers.mail.smtp import sign
 from dailypapers.store import db
 from dailypapers.store.models import DigestSend, Subscription
@@ -58,7 +59,6 @@ class SendSummary:
     deferred: int = 0
     bounced: int = 0
     failed: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         parts = [f"{self.due} due", f"{self.sent} sent"]
@@ -122,6 +122,7 @@ def send_digests(
     the SMTP server is unreachable or refuses our settings (what was sent stays sent).
     """
     as_of = as_of or dt.datetime.now(dt.UTC).date()
+    check_dkim(settings)
     run = _Run(settings, as_of, progress, dry_run_dir)
     if dry_run_dir is not None:
         dry_run_dir.mkdir(parents=True, exist_ok=True)

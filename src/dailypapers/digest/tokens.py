@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadData, Signer, URLSafeTimedSerializer
 
 from dailypapers.config import Settings
 
@@ -65,16 +65,23 @@ def read_confirm_token_with_time(
     return read_confirm_token(settings, token), issued.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _manage_signer(secret: str) -> Signer:
+    return Signer(secret, salt=_MANAGE_SALT)
+
+
 def make_manage_token(settings: Settings, subscription_id: int, version: int) -> str:
-    """The lasting token of preference and unsubscribe links."""
-    serializer = URLSafeSerializer(settings.secret_key, salt=_MANAGE_SALT)
-    return serializer.dumps([subscription_id, version])
+    """The lasting token of preference and unsubscribe links: ``ID-VERSION.SIGNATURE``.
+
+    A bare HMAC over two numbers (no JSON, no compression): a digest run signs one per mail.
+    """
+    return _manage_signer(settings.secret_key).sign(f"{subscription_id}-{version}").decode()
 
 
 def read_manage_token(settings: Settings, token: str) -> tuple[int, int]:
     """``(subscription_id, token_version)``; :class:`InvalidToken` when altered."""
     try:
-        sid, version = URLSafeSerializer(settings.secret_key, salt=_MANAGE_SALT).loads(token)
+        value = _manage_signer(settings.secret_key).unsign(token).decode()
+        sid, version = value.split("-")
         return int(sid), int(version)
     except (BadData, ValueError, TypeError) as exc:
         raise InvalidToken("This link is invalid: use the link from your latest digest.") from exc

@@ -13,6 +13,9 @@ entry older than it, or older than ``--since``, or on a first run older than
 
 Hugging Face: one day at a time (``--date``, ``--since``, or the last ``hf_lookback_days``
 days and any days missed since the cursor), because upvotes keep growing after a day ends.
+
+OAI-PMH (``--source oai``, backfills only): ``ListRecords`` from a date, following
+resumption tokens; the cursor keeps the token of a harvest in progress.
 """
 
 from __future__ import annotations
@@ -130,7 +133,7 @@ def _guarded(
         body(result)
     except UpstreamError as exc:
         result.error = str(exc)
-        log.error("%s %s: %s", source, key, exc)
+        log.info("%s %s failed: %s", source, key, exc)  # callers report result.error
     except Exception as exc:  # a bug or a database hiccup in one source must not stop the rest
         result.error = f"{type(exc).__name__}: {exc}"
         log.exception("%s %s failed", source, key)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 
 from dailypapers.ingest.entries import Entry
 from dailypapers.store.records import PaperRecord, fold_spaces
@@ -160,5 +161,9 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 
 
 def looks_like_pages(head: str) -> bool:
-    """Whether the start of a file reads like a Daily Papers page (used by format detection)."""
-    return any(phrase in head for phrase in _CHROME) or _DOT in head
+    """Whether the start of a file reads like a Daily Papers page (used by format detection):
+    the page header near the top, or a ``·`` line followed by an entry date."""
+    lines = [line.strip() for line in head.splitlines() if line.strip()]
+    if any(line.startswith(_CHROME) for line in lines[:12]):
+        return True
+    return any(a == _DOT and _DATE.match(b) for a, b in pairwise(lines))

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("pages", "arxiv-jsonl", "hf-daily")
 BATCH_SIZE = 1000
+MAX_KEPT_ERRORS = 1000
 ProgressFn = Callable[[Path, int, int], None]  # (file, bytes done, file size in bytes)
 
 # Column sizes of ``papers``: longer values are refused alike on SQLite and PostgreSQL.
@@ -70,14 +71,21 @@ class ImportReport:
     skipped: int = 0
     read: int = 0
     files: int = 0
-    errors: list[ImportIssue] = field(default_factory=list)
+    errors: list[ImportIssue] = field(default_factory=list)  # the first MAX_KEPT_ERRORS
+    error_count: int = 0
     warnings: list[str] = field(default_factory=list)
     stopped: bool = False  # strict mode stopped at the first error
+
+    def add_error(self, path: Path, line: int, message: str) -> None:
+        """Count a bad entry; keep its details while there are few (a garbage file has many)."""
+        self.error_count += 1
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append(ImportIssue(str(path), line, message))
 
     def summary(self) -> str:
         return (
             f"{self.added} added, {self.updated} updated, {self.skipped} skipped, "
-            f"{len(self.errors)} errors"
+            f"{self.error_count} errors"
         )
 
 
@@ -98,10 +106,9 @@ def import_paths(
     """
     if fmt is not None and fmt not in FORMATS:
         raise ImportFailed(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    files = expand_paths(paths)
-    formats = {path: fmt or detect_format(path) for path in files}
     report = ImportReport()
-    for path in files:
+    formats = _formats(paths, fmt, report)
+    for path in formats:
         report.files += 1
         _import_file(settings, path, formats[path], year, strict, progress, batch_size, report)
         if report.stopped:
@@ -109,16 +116,34 @@ def import_paths(
     return report
 
 
+def _formats(paths: Iterable[Path | str], fmt: str | None, report: ImportReport) -> dict:
+    """Each file's format. A named file of unknown format is an error; a file found in a
+    folder (a README, a vector file) is passed over with a warning."""
+    formats: dict[Path, str] = {}
+    for path, named in _expand(paths):
+        try:
+            formats[path] = fmt or detect_format(path)
+        except ImportFailed as exc:
+            if named:
+                raise
+            report.warnings.append(f"passed over {exc}")
+    return formats
+
+
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
     """The files to read: each path, or the visible files of a folder in name order."""
-    files: list[Path] = []
+    return [path for path, _named in _expand(paths)]
+
+
+def _expand(paths: Iterable[Path | str]) -> list[tuple[Path, bool]]:
+    files: list[tuple[Path, bool]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             visible = (p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-            files.extend(sorted(visible))
+            files.extend((p, False) for p in sorted(visible))
         elif path.is_file():
-            files.append(path)
+            files.append((path, True))
         else:
             raise ImportFailed(f"no such file: {path}")
     return files
@@ -214,7 +239,7 @@ def _batches(
             line = entry.line
             record, problem = _checked(entry)
             if record is None:
-                report.errors.append(ImportIssue(str(path), line, problem or "unreadable"))
+                report.add_error(path, line, problem or "unreadable")
                 if strict:
                     report.stopped = True
                     break
@@ -226,7 +251,7 @@ def _batches(
     except (EOFError, OSError, zlib.error) as exc:
         # a truncated or corrupt gzip: the complete entries read before the damage are kept
         message = f"file is truncated or corrupt ({exc})"
-        report.errors.append(ImportIssue(str(path), line + 1, message))
+        report.add_error(path, line + 1, message)
         report.stopped = strict
     if batch:
         yield batch
@@ -298,7 +323,7 @@ def _write_one_by_one(
             raise
         except Exception as exc:  # reported with its line, then skipped
             reason = f"database refused the entry: {str(exc).splitlines()[0][:200]}"
-            report.errors.append(ImportIssue(str(path), line, reason))
+            report.add_error(path, line, reason)
             if strict:
                 report.stopped = True
                 break

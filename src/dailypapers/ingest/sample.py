@@ -12,11 +12,11 @@ import hashlib
 import logging
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import select
 
 from dailypapers.config import Settings
 from dailypapers.ingest.runner import ImportReport, ProgressFn, import_paths
+from dailypapers.ingest.vectors import load_vector_file
 from dailypapers.store import db
 from dailypapers.store.models import Meta
 
@@ -63,9 +63,4 @@ def load_sample(settings: Settings, progress: ProgressFn | None = None) -> Impor
 
 def load_vectors(settings: Settings) -> int:
     """Store the bundled vectors through the search indexer and bring the index up to date."""
-    from dailypapers.search.indexer import import_vectors, index_papers
-
-    ids = VECTOR_IDS.read_text().split()
-    stored = import_vectors(settings, ids, np.load(VECTORS))
-    index_papers(settings, ids)  # embeds nothing already stored; syncs the index files
-    return stored
+    return load_vector_file(settings, VECTORS)

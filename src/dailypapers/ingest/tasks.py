@@ -3,7 +3,8 @@
 ``DAILYPAPERS_INGEST_ARXIV_CRON`` (default hourly at :15, 00:00-06:59 UTC, Monday to Friday: arXiv
 announces new papers at 20:00 US Eastern, Sunday to Thursday) and ``DAILYPAPERS_INGEST_HF_CRON``
 (default daily at 23:40 UTC) decide when they run. A lock keeps two runs of one source from
-overlapping when a run outlasts its interval. ``ingest_now`` queues a run on demand.
+overlapping when a run outlasts its interval (the worker clears stale locks when it starts).
+``ingest_now`` queues a run on demand.
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from dailypapers.jobs import cron, current_settings, huey
 
 log = logging.getLogger(__name__)
 
+# Declared at import so that the worker flushes them when it starts: a lock left behind by a
+# worker that was killed mid-run would otherwise skip that source forever.
+LOCKS = {source: huey.lock_task(f"ingest-{source}") for source in live.SOURCES}
+
 
 def run_source(source: str) -> list[dict]:
     """Run one source under its lock; returns a small summary (stored as the task result)."""
     settings = current_settings()
     try:
-        with huey.lock_task(f"ingest-{source}"):
+        with LOCKS[source]:
             results = live.run(settings, [source])
     except TaskLockedException:
         log.info("ingest %s is already running; this turn is skipped", source)
@@ -33,8 +38,9 @@ def run_source(source: str) -> list[dict]:
         for r in results
     ]  # fmt: skip
     for r in results:
-        log.info("ingest %s %s: %d added, %d updated%s", r.source, r.key, r.added, r.updated,
-                 f"; error: {r.error}" if r.error else "")  # fmt: skip
+        level = logging.WARNING if r.error else logging.INFO
+        log.log(level, "ingest %s %s: %d added, %d updated%s", r.source, r.key, r.added,
+                r.updated, f"; error: {r.error}" if r.error else "")  # fmt: skip
     return summary
 
 

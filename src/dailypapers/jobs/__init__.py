@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -56,11 +57,14 @@ class JobQueue(Huey):
     """Huey whose storage is created lazily from the current settings."""
 
     _storage = None
+    _storage_lock = threading.Lock()
 
     @property  # type: ignore[override]
     def storage(self):  # type: ignore[no-untyped-def]
         if self._storage is None:
-            self._storage = self._build_storage()
+            with self._storage_lock:  # web threads may all reach for the queue at once
+                if self._storage is None:
+                    self._storage = self._build_storage()
         return self._storage
 
     @storage.setter

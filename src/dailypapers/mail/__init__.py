@@ -1,6 +1,6 @@
 """Outgoing mail: ``send_message(settings, message)`` and the reusable ``SmtpSender``."""
 
-from dailypapers.mail.dkim_sign import DkimConfigError, dkim_signature
+from dailypapers.mail.dkim_sign import DkimConfigError, check_dkim, dkim_signature
 from dailypapers.mail.smtp import (
     MailConfigError,
     MailError,
@@ -26,6 +26,7 @@ __all__ = [
     "SmtpSender",
     "SmtpUnavailable",
     "TemporaryFailure",
+    "check_dkim",
     "dkim_signature",
     "prepare",
     "send_message",

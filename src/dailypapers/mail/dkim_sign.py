@@ -45,6 +45,12 @@ def _read_key(path: str) -> bytes:
         raise DkimConfigError(f"cannot read the DKIM key {path}: {exc.strerror}") from exc
 
 
+def check_dkim(settings: Settings) -> None:
+    """Fail early (:class:`DkimConfigError`) on a partial DKIM setup or an unreadable key."""
+    if dkim_enabled(settings):
+        _read_key(str(settings.dkim_private_key))
+
+
 def dkim_signature(settings: Settings, message: bytes) -> bytes:
     """The ``DKIM-Signature:`` header line (CRLF-terminated) for ``message``, or ``b""``."""
     if not dkim_enabled(settings):

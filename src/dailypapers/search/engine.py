@@ -295,6 +295,13 @@ def get_index(settings: Settings) -> LocalIndex:
 
 def _start_refresher(index: LocalIndex) -> None:
     def loop() -> None:
+        if len(index.vectors):  # load the model now, not on the first semantic query
+            from dailypapers.search.embed import get_embedder
+
+            try:
+                get_embedder(index.settings.embedding_model)
+            except Exception:
+                log.exception("could not load the embedding model")
         while not index.closed and index.folder.exists():
             time.sleep(index.settings.index_refresh_seconds)
             if not index.closed and index.folder.exists():

@@ -143,6 +143,8 @@ class KeywordIndex:
         Without words the matches come newest first. ``rows`` restricts to those rows (used
         to check semantic candidates against the filters).
         """
+        if limit <= 0:  # tantivy panics on a zero limit (e.g. similar papers of the only paper)
+            return [], []
         text, filters = self.text_query(q), self.filter_query(q)
         clauses = [(tantivy.Occur.Must, c) for c in (text, filters) if c is not None]
         if not text and q.excluded:

@@ -21,6 +21,7 @@ MAX_CLAUSES = 40
 FILTER_NAMES = ("author", "org", "category", "since", "until", "has")
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
 _STRIP = re.compile(r'["\\\x00-\x1f]')
+_OPERATORS = frozenset({"OR", "AND", "|", "||", "&&"})
 
 
 class QueryError(ValueError):
@@ -128,7 +129,7 @@ def _add(query: ParsedQuery, name: str, value: str, *, negated: bool, phrase: bo
             query.excluded.append(value)
         elif phrase and " " in value:
             query.phrases.append(value)
-        else:
+        elif value not in _OPERATORS:  # "a OR b" from other engines' habits: any word ranks anyway
             query.terms.extend(value.split())
     elif name in ("author", "org", "category"):
         target = {"author": "authors", "org": "orgs", "category": "categories"}[name]

@@ -28,6 +28,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.community.auth import CurrentUser, current_user
+from dailypapers.community.serialize import sqlite_writer
 from dailypapers.config import Settings
 from dailypapers.store import db
 from dailypapers.store.models import RateLimitHit
@@ -59,7 +60,7 @@ def _hit_database(settings: Settings, key: str, window_start: int) -> int:
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1}
     ).returning(table.c.count)
-    with db.get_engine(settings).begin() as conn:
+    with sqlite_writer(settings), db.get_engine(settings).begin() as conn:
         count = conn.execute(stmt).scalar_one()
         if random.random() < _CLEANUP_PROBABILITY:
             conn.execute(delete(table).where(table.c.window_start < window_start - 86400))

@@ -1,0 +1,138 @@
+"""Storage side of similar papers: write part vectors at index time, gather a request's pool.
+
+Part vectors (title + sentences, see ``search/parts.py``) live in ``paper_vectors`` under
+``parts_contract_key(<doc contract>)``; ``text_hash`` is the hash of ``parts_text`` so that
+a changed title or abstract re-embeds them and an unchanged one never does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings
+from dailypapers.search.contract import contract_for, text_hash
+from dailypapers.search.parts import (
+    PaperParts,
+    compute_parts,
+    decode_parts,
+    encode_parts,
+    parts_contract_key,
+    parts_text,
+)
+from dailypapers.search.similar import PaperVectors
+from dailypapers.store import db
+from dailypapers.store.models import Paper, PaperVector, utcnow
+
+__all__ = ["KEYWORD_TERMS", "gather", "index_parts", "load_parts", "parts_key"]
+
+CHUNK = 256
+EMBED_BATCH = 64
+KEYWORD_TERMS = 64  # salient words of the query paper sent to BM25 (64 beat 16 and 32)
+
+
+def parts_key(settings: Settings) -> str:
+    """The contract under which this configuration's part vectors are stored."""
+    return parts_contract_key(contract_for(settings.embedding_model).key)
+
+
+def _stale(session: Session, key: str, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    papers = session.execute(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(ids)))
+    texts = {pid: (title or "", abstract or "") for pid, title, abstract in papers}
+    stored = dict(session.execute(
+        select(PaperVector.paper_id, PaperVector.text_hash)
+        .where(PaperVector.contract == key, PaperVector.paper_id.in_(list(texts)))
+    ).all())  # fmt: skip
+    return {p: t for p, t in texts.items() if stored.get(p) != text_hash(parts_text(*t))}
+
+
+def _store(session: Session, key: str, texts: dict[str, tuple[str, str]], parts) -> None:  # type: ignore[no-untyped-def]
+    now = utcnow()
+    rows = [
+        {"paper_id": pid, "contract": key, "text_hash": text_hash(parts_text(*text)),
+         "vector": encode_parts(p), "updated_at": now}
+        for (pid, text), p in zip(texts.items(), parts, strict=True)
+    ]  # fmt: skip
+    session.execute(
+        delete(PaperVector).where(PaperVector.contract == key, PaperVector.paper_id.in_(list(texts)))
+    )
+    session.execute(insert(PaperVector.__table__), rows)
+
+
+def index_parts(
+    settings: Settings, ids: Sequence[str], progress: Callable[[int], None] | None = None
+) -> int:
+    """Compute and store the part vectors of those ``ids`` whose are missing or stale.
+
+    Costs about one to two times the whole-abstract embedding of the same papers (the same
+    words, cut into shorter texts). Commits per chunk, so an interrupted run resumes.
+    Returns how many papers were (re)computed.
+    """
+    from dailypapers.search.embed import get_embedder
+
+    key = parts_key(settings)
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        with db.session_scope(settings) as session:
+            todo = _stale(session, key, chunk)
+        if todo:
+            embedder = get_embedder(settings.embedding_model)
+            parts = compute_parts(lambda t: embedder.embed(t, EMBED_BATCH), list(todo.values()))
+            with db.session_scope(settings) as session:
+                _store(session, key, todo, parts)
+            done += len(todo)
+        if progress:
+            progress(len(chunk))
+    return done
+
+
+def load_parts(session: Session, key: str, ids: Sequence[str]) -> dict[str, PaperParts]:
+    """Stored part vectors of ``ids`` (papers without, or with a damaged blob, are absent)."""
+    rows = session.execute(
+        select(PaperVector.paper_id, PaperVector.vector)
+        .where(PaperVector.contract == key, PaperVector.paper_id.in_(list(ids)))
+    )  # fmt: skip
+    out = {}
+    for pid, blob in rows:
+        try:
+            out[pid] = decode_parts(bytes(blob))
+        except ValueError:
+            continue  # rewritten at the next index run; rank without it meanwhile
+    return out
+
+
+def gather(
+    settings: Settings, session: Session, paper_id: str, pool: int
+) -> tuple[PaperVectors | None, list[PaperVectors], dict[str, float]]:
+    """The query paper, its candidate pool and the candidates' keyword scores.
+
+    Candidates come from ``neighbours.nearest``; whole-abstract vectors from the in-memory
+    index, part vectors from the database (one query), keyword scores from the keyword
+    index restricted to the pool. Unknown paper: ``(None, [], {})``.
+    """
+    from dailypapers.search.engine import get_index
+    from dailypapers.search.neighbours import keyword_terms, nearest
+    from dailypapers.search.query import ParsedQuery
+
+    paper = session.execute(
+        select(Paper.title, Paper.abstract).where(Paper.id == paper_id)
+    ).first()
+    if paper is None:
+        return None, [], {}
+    ids = [pid for pid, _ in nearest(settings, session, paper_id, pool)]
+    index = get_index(settings)
+    parts = load_parts(session, parts_key(settings), [paper_id, *ids])
+
+    def vectors(pid: str) -> PaperVectors:
+        row = index.row_of.get(pid)
+        doc = index.vectors.get(row) if row is not None else None
+        return PaperVectors(pid, doc, parts.get(pid))
+
+    rows = [index.row_of[p] for p in ids if p in index.row_of]
+    terms = keyword_terms(paper.title, paper.abstract or "", KEYWORD_TERMS)
+    found, scores = index.keyword.search(ParsedQuery(terms=terms), len(rows), rows=rows)
+    keyword = {index.ids[r]: s for r, s in zip(found, scores, strict=True)} if rows else {}
+    return vectors(paper_id), [vectors(p) for p in ids], keyword
