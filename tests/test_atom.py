@@ -77,4 +77,5 @@ def test_search_feed_for_a_saved_search(settings, client):
     empty = _parse(client.get("/search.xml", params={"q": "zzzunmatched"}))
     assert empty.entries == [] and empty.feed.updated
     assert client.get("/search.xml").status_code == 422
+    assert client.get("/search.xml", params={"q": "since:notadate"}).status_code == 400
     assert client.get("/search.xml", params={"q": "x" * 600}).status_code == 422

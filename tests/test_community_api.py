@@ -230,3 +230,27 @@ def test_rate_limits_can_be_switched_off(client, settings) -> None:  # type: ign
         client.post(url, json={"text": "x"}, headers=bearer(alice)).status_code for _ in range(12)
     }
     assert codes == {201}
+
+
+def test_claim_and_links_through_the_api(client, settings) -> None:  # type: ignore[no-untyped-def]
+    from dailypapers.community.claims import decide_claim
+    from dailypapers.store.models import AuthorshipClaim
+
+    add_paper(settings, "2503.00013")
+    _, author = make_user(settings, "author")
+    links = {"githubRepo": "https://github.com/a/b", "projectPage": "https://a.example/"}
+    url = "/api/papers/2503.00013/links"
+    assert client.put(url, json=links, headers=bearer(author)).status_code == 403
+    claimed = client.post("/api/papers/2503.00013/claim", headers=bearer(author))
+    assert claimed.json() == {"id": "2503.00013", "claim": "pending"}
+    assert client.put(url, json=links, headers=bearer(author)).status_code == 403
+    with db.session_scope(settings) as session:
+        claim_id = session.scalar(select(AuthorshipClaim.id))
+        decide_claim(session, claim_id, approve=True)
+    assert client.put(url, json=links, headers=bearer(author)).json()["githubRepo"] == (
+        "https://github.com/a/b"
+    )
+    hostile = {"githubRepo": "javascript:alert(1)"}
+    assert client.put(url, json=hostile, headers=bearer(author)).status_code == 422
+    cleared = client.put(url, json={"githubRepo": "", "projectPage": None}, headers=bearer(author))
+    assert cleared.json() == {"id": "2503.00013", "githubRepo": None, "projectPage": None}

@@ -272,3 +272,37 @@ def test_admin_pages_need_an_admin(client, settings) -> None:  # type: ignore[no
 def test_pages_that_need_login_redirect(client, path) -> None:  # type: ignore[no-untyped-def]
     response = client.get(path, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"/login?next={path}"
+
+
+# --- query counts ----------------------------------------------------------------------------
+def _statements(settings, client, path: str) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    engine = db.get_engine(settings)
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_vote_buttons_cost_one_query_per_page_not_per_paper(client, settings) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    signup(client)
+    add_paper(settings, "2508.00000")
+    client.post("/api/papers/2508.00000/upvote",
+                headers={"X-CSRF-Token": csrf(client, "/settings")})  # fmt: skip
+    few = _statements(settings, client, "/date/2025-03-18")
+    for i in range(1, 40):
+        add_paper(settings, f"2508.{i:05d}", feed_date=dt.date(2025, 3, 18))
+    many = _statements(settings, client, "/date/2025-03-18")
+    assert many == few
+    page = client.get("/date/2025-03-18").text
+    assert page.count('class="upvote-form"') == 40 and page.count('aria-pressed="true"') == 1

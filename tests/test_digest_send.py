@@ -6,14 +6,16 @@ import datetime as dt
 import email
 from email.policy import default as default_policy
 
+import pytest
 from sqlalchemy import func, select
 
-from dailypapers.digest.send import send_digests
+from dailypapers.digest.send import DigestAborted, send_digests
 from dailypapers.store import db
 from dailypapers.store.models import DigestPaper, DigestSend, Subscription
 from tests.digest_fixtures import (
     add_papers,
     add_subscribers,
+    free_port,
     html_part,
     smtp_server_fixture,  # noqa: F401  (the smtp_server fixture)
     text_part,
@@ -170,3 +172,17 @@ def test_dry_run_writes_eml_files_and_sends_nothing(settings, smtp_server, tmp_p
     assert smtp_server.messages == []
     # The dry run did not count as sent: the real run still mails.
     assert send_digests(settings, as_of=TODAY, only="dry@example.org").sent == 1
+
+
+def test_unreachable_server_aborts_the_run_and_a_rerun_sends_everything(settings, smtp_server):
+    up = smtp_server.settings(settings, mail_retries=1)
+    down = up.model_copy(update={"smtp_port": free_port()})
+    _corpus(up)
+    add_subscribers(up, [f"u{i}@example.org" for i in range(5)])
+    with pytest.raises(DigestAborted, match="run again"):
+        send_digests(down, frequencies=("daily",), as_of=TODAY)
+    with db.session_scope(up) as s:
+        assert s.scalar(select(func.count()).select_from(DigestSend)
+                        .where(DigestSend.status == "sent")) == 0  # fmt: skip
+    assert send_digests(up, frequencies=("daily",), as_of=TODAY).sent == 5
+    assert len(smtp_server.messages) == 5

@@ -181,3 +181,15 @@ def test_subscribe_endpoints_are_rate_limited(web, smtp_server):
     assert answers[20].status_code == 429 and int(answers[20].headers["Retry-After"]) > 0
     assert "error" in answers[20].json()
     assert len(smtp_server.wait_for(20)) == 20
+
+
+def test_footer_form_on_the_feed_page_subscribes(web, mail_settings, smtp_server):
+    home = web.get("/")
+    assert home.status_code == 200 and 'action="/subscribe"' in home.text
+    token = _CSRF.search(home.text.split('action="/subscribe"', 1)[1]).group(1)
+    reply = web.post("/subscribe", data={"email": "footer@example.org", "frequency": "weekly",
+                                         "csrf_token": token})  # fmt: skip
+    assert reply.status_code == 200
+    [mail] = smtp_server.wait_for(1)
+    assert "weekly" in text_part(mail.message)
+    assert _status(mail_settings, "footer@example.org") == "pending"

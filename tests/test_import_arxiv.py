@@ -147,3 +147,16 @@ def test_the_74k_corpus_imports(settings) -> None:  # type: ignore[no-untyped-de
     assert min(d for d, _ in days) == dt.date(2025, 3, 18)
     assert max(d for d, _ in days) == dt.date(2026, 7, 1)
     assert 200 <= 74_728 / len(days) <= 400  # a realistic feed of about 300 papers a day
+
+
+def test_embed_on_import_indexes_each_committed_batch(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dailypapers.store.models import PaperVector
+
+    rows = [{**CORPUS_LINE, "id": f"2503.{20000 + i}", "title": f"Gaussian splatting {i}"}
+            for i in range(3)]  # fmt: skip
+    embedding = settings.model_copy(update={"embed_on_import": True})
+    report = import_paths(embedding, [write_jsonl(tmp_path / "e.jsonl", rows)], batch_size=2)
+    assert report.warnings == [] and report.added == 3
+    with db.session_scope(settings) as session:
+        ids = session.scalars(select(PaperVector.paper_id).order_by(PaperVector.paper_id)).all()
+    assert ids == ["2503.20000", "2503.20001", "2503.20002"]

@@ -7,9 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 import dailypapers.ingest.runner as runner
+from dailypapers.ingest.arxiv_jsonl import arxiv_entry
+from dailypapers.ingest.hf_daily import parse_hf_daily
+from dailypapers.ingest.pages import parse_pages
 from dailypapers.ingest.runner import ImportFailed, import_paths
 from dailypapers.store import db
 from dailypapers.store.models import FeedEntry, Paper, PaperAuthor
@@ -219,3 +225,34 @@ def test_folder_passes_over_files_of_unknown_format(settings, tmp_path: Path) ->
     assert report.added == 1 and report.files == 1
     assert report.warnings == [f"passed over {folder / 'README.md'}: cannot tell the format; "
                                "pass --format pages|arxiv-jsonl|hf-daily"]  # fmt: skip
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+_FIELDS = ("id", "title", "abstract", "authors", "authors_parsed", "categories", "versions",
+           "first_listing_date", "update_date", "comment", "paper", "summary", "publishedAt",
+           "organization", "submittedBy", "numComments", "upvotes")  # fmt: skip
+_LINES = st.sampled_from([
+    "·", "  • 3 authors", "apple Apple", "Jul 21, 2023 1", "May 5", "Subscribe", "Daily Papers",
+    "Feb 30", "A title", "Abstract.",
+])  # fmt: skip
+
+
+@settings_(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(_FIELDS), _JSON, max_size=8))
+def test_any_json_object_gives_a_record_or_a_reason(obj: dict) -> None:
+    for entry in (arxiv_entry(1, obj), *parse_hf_daily(json.dumps([obj]))):
+        assert (entry.record is None) != (entry.error is None)
+
+
+@settings_(max_examples=300, deadline=None)
+@given(st.lists(_LINES | st.text(max_size=30), max_size=20))
+def test_any_page_text_gives_records_or_reasons(lines: list[str]) -> None:
+    for entry in parse_pages(lines):
+        assert (entry.record is None) != (entry.error is None)
+        assert entry.line >= 1

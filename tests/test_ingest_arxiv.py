@@ -64,6 +64,15 @@ def test_unreadable_documents_name_the_url(content: bytes, reason: str) -> None:
     assert reason in str(info.value)
 
 
+def test_placeholder_entry_for_unknown_id_is_skipped() -> None:
+    content = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2611.99999'
+        b"</id><title></title><summary></summary><updated>2026-11-21T00:00:00-05:00</updated>"
+        b"</entry></feed>"
+    )
+    assert arxiv_api.parse_feed(content, "u").entries == []
+
+
 def test_fetch_by_ids(ingest_settings, upstream) -> None:  # noqa: F811
     records = arxiv_api.fetch_by_ids(
         ingest_settings, ["arXiv:2611.08123", "https://arxiv.org/abs/2611.06666v1", "2611.99999"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import signal
 import subprocess
 import sys
@@ -139,6 +141,34 @@ def test_hf_merges_onto_the_arxiv_record(ingest_settings, upstream) -> None:  # 
     assert cursors.read(ingest_settings, "hf", "daily") == {"last_date": "2026-11-21", "run": None}
 
 
+def _big_hf_day(folder: Path, count: int) -> None:
+    template = json.loads((UPSTREAM / "hf" / "2026-11-21.json").read_text())[1]
+    entries = []
+    for n in range(count):
+        entry = json.loads(json.dumps(template))
+        entry["paper"]["id"] = f"2611.2{n:04d}"
+        entry["title"] = entry["paper"]["title"] = f"World Models from Video, Part {n}"
+        entries.append(entry)
+    (folder / "hf").mkdir()
+    (folder / "hf" / "2026-11-20.json").write_text(json.dumps(entries, indent=1))
+
+
+def test_hf_pages_through_a_big_day_and_resumes(ingest_settings, upstream, tmp_path) -> None:  # noqa: F811
+    _big_hf_day(tmp_path, 230)
+    upstream.root = tmp_path
+    upstream.fail("p=2", 503, times=4)  # every attempt of the first run
+    [failed] = live.run(ingest_settings, ["hf"], day=dt.date(2026, 11, 20))
+    assert (failed.added, failed.pages) == (200, 2) and "HTTP 503" in failed.error
+    run = cursors.read(ingest_settings, "hf", "daily")["run"]
+    assert run == {"date": "2026-11-20", "page": 2}
+    [resumed] = live.run(ingest_settings, ["hf"], day=dt.date(2026, 11, 20))
+    assert (resumed.added, resumed.pages, resumed.error) == (30, 1, None)
+    assert _counts(ingest_settings)[0] == 230
+    assert [h.query["p"] for h in upstream.hits("daily_papers") if h.status == 200] == [
+        "0", "1", "2",
+    ]  # fmt: skip
+
+
 def test_hf_malformed_json_fails_that_day_only(ingest_settings, upstream) -> None:  # noqa: F811
     upstream.fail("date=2026-11-20", 200, body=b'[{"paper": {"id": "2611.1')
     [hf] = live.run(ingest_settings, ["hf"], since=dt.date(2026, 11, 20))
@@ -194,3 +224,11 @@ def test_new_papers_are_indexed_for_search(ingest_settings, upstream) -> None:  
     with db.session_scope(settings) as s:
         embedded = set(s.scalars(select(PaperVector.paper_id)))
     assert embedded == LG_IDS | CL_IDS
+
+
+def test_polite_delay_between_all_calls(ingest_settings, upstream) -> None:  # noqa: F811
+    settings = ingest_settings.model_copy(update={"arxiv_delay_seconds": 0.3})
+    live.run(settings, ["arxiv"])
+    times = [r.at for r in upstream.requests]
+    assert len(times) == 3  # cs.LG twice, then cs.CL: the pause holds across categories too
+    assert all(b - a >= 0.29 for a, b in itertools.pairwise(times))

@@ -1,4 +1,4 @@
-"""A small in-process cache of encoded API responses, invalidated by the data version.
+"""A small in-process cache of API responses and page data, invalidated by the data version.
 
 Each worker keeps its own LRU of response bodies. At most once per
 ``api_cache_seconds`` a request asks the database for ``feed.data_version`` (one cheap
@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -22,18 +23,22 @@ from dailypapers.feed.queries import data_version
 
 
 class VersionedCache:
-    """LRU of bytes keyed by request parameters, emptied when ``version()`` changes."""
+    """LRU of values (encoded API bodies, page data) keyed by request parameters.
+
+    Emptied when ``version()`` changes. Values are shared between requests: treat them as
+    read-only.
+    """
 
     def __init__(self, version: Callable[[], str], interval: float, maxsize: int = 512) -> None:
         self._version_fn = version
         self._interval = interval
         self._maxsize = maxsize
-        self._data: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._version: str | None = None
         self._checked_at = float("-inf")
         self._refreshing = False
-        self._inflight: dict[Hashable, asyncio.Future[bytes]] = {}
+        self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
 
     @property
     def version(self) -> str | None:
@@ -52,14 +57,14 @@ class VersionedCache:
                 self._data.clear()
                 self._version = current
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> Any:
         with self._lock:
             value = self._data.get(key)
             if value is not None:
                 self._data.move_to_end(key)
             return value
 
-    def put(self, key: Hashable, value: bytes, seen_version: str | None) -> None:
+    def put(self, key: Hashable, value: Any, seen_version: str | None) -> None:
         """Store ``value`` computed while ``seen_version`` was current (ignored if stale)."""
         with self._lock:
             if seen_version != self._version:
@@ -69,7 +74,7 @@ class VersionedCache:
             while len(self._data) > self._maxsize:
                 self._data.popitem(last=False)
 
-    async def fetch(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
+    async def fetch(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The cached body for ``key``, else ``compute()`` in a worker thread (then cached)."""
         if self.due() and not self._refreshing:
             # One request re-reads the version; the others keep serving meanwhile.
@@ -84,7 +89,7 @@ class VersionedCache:
         pending = self._inflight.get(key)
         if pending is not None:  # the same miss is being computed: share its result
             return await asyncio.shield(pending)
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
             seen = self._version

@@ -71,6 +71,27 @@ def token(
     print(secret)
 
 
+@users_app.command("admin")
+def admin(
+    name: str = typer.Argument(..., help="User name or email address."),
+    revoke: bool = typer.Option(False, "--revoke", help="Take the administrator role away."),
+) -> None:
+    """Make a user an administrator (moderation, claims), or no longer one with --revoke.
+
+    Example: dailypapers users admin alice
+    """
+    from dailypapers.community.users import find_user
+
+    settings = get_settings()
+    db.ensure_schema(settings)
+    with db.session_scope(settings) as session:
+        user = find_user(session, name)
+        if user is None:
+            raise _error(f"no user {name!r}; see `dailypapers users list`")
+        user.is_admin = not revoke
+        console.print(f"{user.username} is {'no longer ' if revoke else ''}an administrator")
+
+
 @users_app.command("list")
 def list_users() -> None:
     """List the accounts.

@@ -5,6 +5,10 @@ in the busy handler's growing steps (up to 100 ms), so a burst of parallel write
 web worker collapses into long waits. Queueing those writers on a lock in the process keeps
 them short and in order; other processes still meet the busy timeout. PostgreSQL locks rows,
 not the database, so there the lock is skipped.
+
+Take the lock only while already holding the connection that will write (the session has
+run a query, or the ``engine.begin()`` block is entered): a lock holder that waited for a pool
+connection could wait for threads that wait for the lock.
 """
 
 from __future__ import annotations

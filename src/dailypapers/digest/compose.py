@@ -132,8 +132,10 @@ class WindowPapers:
         required, phrases, excluded = query_terms(query)
         need = {_stem(w) for w in required}
         postings = self._postings()
-        if need:
-            sets = sorted((postings.get(w, set()) for w in need), key=len)
+        # Phrase words narrow the candidates too; the phrase itself is checked on those only.
+        narrowing = need | {_stem(w) for phrase in phrases for w in phrase.split()}
+        if narrowing:
+            sets = sorted((postings.get(w, set()) for w in narrowing), key=len)
             rows = set.intersection(*sets) if sets[0] else set()
         else:
             rows = set(range(len(self.papers)))

@@ -83,17 +83,19 @@ class Delivery:
     def _work(self) -> None:
         session = db.session_factory(self.settings)()
         send_log = SendLog(session, self.rows)
+        stopped = False
         try:
             with SmtpSender(self.settings, limiter=self.limiter) as sender:
                 while (job := self.jobs.get()) is not None:
                     if not self.broken.is_set():
                         self._deliver(sender, send_log, job)
+                stopped = True
         except BaseException as exc:  # any failure stops the run; the rest stays due
             session.rollback()
             if self.error is None:
                 self.error = exc
             self.broken.set()
-            while self.jobs.get() is not None:  # drain so that the producer never blocks
+            while not stopped and self.jobs.get() is not None:  # the producer must not block
                 pass
         finally:
             session.close()

@@ -13,6 +13,7 @@ import re
 from email.message import EmailMessage
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
@@ -77,12 +78,8 @@ def request_subscription(
     """
     email = normalise_email(email)
     frequency, topics = check_preferences(frequency, topics)
-    sub = session.scalar(select(Subscription).where(Subscription.email == email))
-    if sub is None:
-        sub = Subscription(email=email, frequency=frequency, topics=topics, status="pending")
-        session.add(sub)
-        session.flush()
-    elif sub.status != "confirmed":
+    sub = _pending_row(session, email, frequency, topics)
+    if sub.status != "confirmed":
         sub.frequency, sub.topics = frequency, topics
     request = ConfirmRequest(sub.id, email, frequency, tuple(topics))
     url = site_url(settings, f"/subscribe/confirm/{tokens.make_confirm_token(settings, request)}")
@@ -90,6 +87,21 @@ def request_subscription(
         settings, email, url, already=sub.status == "confirmed", frequency=frequency,
         topics=topics,
     )  # fmt: skip
+
+
+def _pending_row(session: Session, email: str, frequency: str, topics: list[str]) -> Subscription:
+    """The address's row, created as pending when new (a concurrent twin request may win)."""
+    sub = session.scalar(select(Subscription).where(Subscription.email == email))
+    if sub is not None:
+        return sub
+    try:
+        with session.begin_nested():
+            sub = Subscription(email=email, frequency=frequency, topics=topics, status="pending")
+            session.add(sub)
+    except IntegrityError:
+        sub = session.scalar(select(Subscription).where(Subscription.email == email))
+        assert sub is not None
+    return sub
 
 
 def confirm(session: Session, settings: Settings, token: str) -> Subscription:

@@ -129,8 +129,8 @@ def _parse_entry(node: ET.Element) -> ArxivEntry | None:
     if "/api/errors" in raw_id:  # arXiv reports query errors as an entry with HTTP 200
         raise ValueError(f"arXiv API error: {_text(node, f'{ATOM}summary') or raw_id}")
     title = fold_spaces(_text(node, f"{ATOM}title"))
-    if not raw_id and not title:
-        return None  # the legacy API's placeholder for an id it does not know
+    if not title:
+        return None  # the legacy API answers an unknown id with an empty placeholder entry
     parsed = parse_arxiv_id(raw_id.rsplit("/abs/", 1)[-1]) if "/abs/" in raw_id else None
     if parsed is None:
         raise ValueError(f"unreadable arXiv id {raw_id!r}")

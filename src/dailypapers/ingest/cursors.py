@@ -132,8 +132,10 @@ def describe(source: str, cursor: dict[str, Any]) -> str:
         mark = cursor.get("watermark")
         text = f"updated ≥ {mark.replace('T', ' ')}" if mark else "not started"
     run = cursor.get("run")
-    if run:
-        text += f"; run in progress at {run.get('date', '')} offset {run.get('start', 0)}".replace(
-            " at  ", " at "
-        )
+    if run and source == "hf":
+        text += f"; resumes at {run.get('date')} page {run.get('page', 0)}"
+    elif run and source == "oai":
+        text += f"; harvest from {run.get('from')} in progress"
+    elif run:
+        text += f"; run in progress, resumes at offset {run.get('start', 0)}"
     return text

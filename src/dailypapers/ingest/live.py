@@ -76,6 +76,14 @@ class _Run:
     client: httpx.Client
     progress: Progress | None
     dry_run: bool
+    last_call: float | None = None
+
+    def pace(self) -> None:
+        """Keep ``arxiv_delay_seconds`` between upstream calls, across sources and categories."""
+        now = time.monotonic()
+        if self.last_call is not None:
+            time.sleep(max(0.0, self.last_call + self.settings.arxiv_delay_seconds - now))
+        self.last_call = time.monotonic()
 
     def commit(self, source: str, key: str, records: list, state: dict, **kw) -> UpsertStats:  # type: ignore[type-arg]
         return cursors.commit_page(
@@ -169,10 +177,8 @@ def _arxiv(ctx: _Run, category: str, since: dt.date | None, result: SourceResult
     run, resuming = _arxiv_plan(settings, state, since)
     ctx.begin("arxiv", category, resuming=resuming)
     stop_before = _from_iso(run["floor"]) or _from_iso(run["watermark"])
-    for number in range(settings.arxiv_max_pages):
-        if number or resuming:
-            time.sleep(settings.arxiv_delay_seconds)
-        page = _fetch_arxiv_page(settings, ctx.client, category, run["start"])
+    for _ in range(settings.arxiv_max_pages):
+        page = _fetch_arxiv_page(ctx, category, run["start"])
         fresh = [e for e in page.entries if stop_before is None or e.updated_at >= stop_before]
         newest = max((e.updated_at for e in page.entries), default=None)
         if newest and (run["newest"] is None or newest > _from_iso(run["newest"])):
@@ -195,16 +201,16 @@ def _arxiv_state(state: dict, run: dict, done: bool) -> dict:
     return {"watermark": max(marks) if marks else None, "run": None}
 
 
-def _fetch_arxiv_page(
-    settings: Settings, client: httpx.Client, category: str, start: int
-) -> arxiv_api.ArxivPage:
+def _fetch_arxiv_page(ctx: _Run, category: str, start: int) -> arxiv_api.ArxivPage:
+    settings = ctx.settings
     for attempt in range(EMPTY_PAGE_RETRIES + 1):
-        page = arxiv_api.fetch_category_page(client, settings, category, start)
+        ctx.pace()
+        page = arxiv_api.fetch_category_page(ctx.client, settings, category, start)
         if page.entries or start >= page.total:
             return page
         log.warning("%s: empty page at start=%d of %d; retrying", page.url, start, page.total)
         if attempt < EMPTY_PAGE_RETRIES:
-            time.sleep(max(settings.arxiv_delay_seconds, http.backoff_delay(settings, attempt)))
+            time.sleep(http.backoff_delay(settings, attempt))  # pace() adds the polite delay
     raise UpstreamError(page.url, f"no entries at start={start} although {page.total} match")
 
 
@@ -231,8 +237,7 @@ def _hf(ctx: _Run, days: list[dt.date], result: SourceResult) -> None:
     for index, day in enumerate(days):
         first_page = saved.get("page", 0) if saved.get("date") == day.isoformat() else 0
         for page_number in range(first_page, hf_api.MAX_PAGES_PER_DAY):
-            if index or page_number:
-                time.sleep(settings.arxiv_delay_seconds)
+            ctx.pace()
             page = hf_api.fetch_day_page(ctx.client, settings, day, page_number)
             day_done = not page.full
             finished = day_done and index == len(days) - 1
@@ -272,8 +277,7 @@ def _oai(
     run, resuming = _oai_plan(settings, state, since)
     ctx.begin("oai", set_spec, resuming=resuming)
     for number in range(settings.arxiv_max_pages * 10):
-        if number or resuming:
-            time.sleep(settings.arxiv_delay_seconds)
+        ctx.pace()
         page = _oai_page(ctx, set_spec, run, may_restart=resuming and number == 0)
         run["token"] = page.token
         records = [r for r in page.records if wanted.intersection(r.categories)]

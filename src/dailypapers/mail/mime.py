@@ -9,9 +9,13 @@ standard library (the tests do) and is what DKIM signs.
 from __future__ import annotations
 
 import binascii
-import hashlib
+import itertools
+import secrets
 from email.header import Header
 from email.utils import formataddr, parseaddr
+
+_PREFIX = secrets.token_hex(8)
+_COUNTER = itertools.count()
 
 
 class HeaderInjection(ValueError):
@@ -41,10 +45,9 @@ def _qp(text: str) -> bytes:
 
 def alternative(headers: list[tuple[str, str]], text: str, html: str) -> bytes:
     """The complete message: ``headers`` (already-formatted addresses welcome), then parts."""
-    # A boundary from the content's own hash cannot occur in it (quoted-printable bodies never
-    # contain "=_") and needs no system randomness, which is slow under many threads.
-    seed = hashlib.blake2b(text.encode(), digest_size=12, key=html[:64].encode()[:64]).hexdigest()
-    boundary = "=_dp_" + seed
+    # Quoted-printable bodies never contain "=_", so such a boundary cannot occur in the parts;
+    # a per-process prefix and a counter make it unique without hashing or system randomness.
+    boundary = f"=_dp_{_PREFIX}_{next(_COUNTER)}"
     lines = [f"{name}: {_header_value(value)}" for name, value in headers]
     lines += [
         "MIME-Version: 1.0",

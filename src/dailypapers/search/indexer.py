@@ -90,6 +90,10 @@ def embed_papers(
         if todo:
             matrix = get_embedder(settings.embedding_model).embed(list(todo.values()), EMBED_BATCH)
             done += store_vectors(settings, todo, matrix)
+            if settings.similar_parts:  # title + sentence vectors for similar-papers ranking
+                from dailypapers.search.parts_store import index_parts
+
+                index_parts(settings, list(todo))
         if progress:
             progress(len(part))
     return done

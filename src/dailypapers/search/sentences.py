@@ -26,7 +26,7 @@ def _ends_with_abbreviation(piece: str) -> bool:
     words = piece.rstrip().split()
     if not words:
         return False
-    last = words[-1].rstrip(".?!\"')]").lower()
+    last = words[-1].strip(".?!\"'()[]").lower()
     if last in _ABBREVIATIONS:
         return True
     # A single capital letter followed by a period is an initial (J. Smith), not an end.

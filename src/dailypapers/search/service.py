@@ -112,6 +112,8 @@ def search(settings: Settings, session: Session, req: SearchRequest) -> SearchRe
     depth = min(MAX_DEPTH, max(100, 2 * req.page * req.limit))
     if req.sort != "relevance":
         depth = max(depth, SORT_POOL)
+    if not q.has_text:  # filters only: list every match (up to the paging limit)
+        depth = MAX_DEPTH
     notes: list[str] = []
     kw_rows = index.keyword.search(q, depth)[0] if req.mode != "semantic" or not q.has_text else []
     sem_rows = _semantic(settings, index, q, depth, notes) if req.mode != "keyword" else []

@@ -26,6 +26,9 @@ over the pool so that cosines and BM25 scores mix on one scale:
   alike (a Chamfer-style match of the two abstracts);
 - ``keyword``: BM25 of the candidate for the query paper's salient words.
 
+A second pass adds ``feedback``: the cosine of each candidate with the centroid of the first
+pass's five best (pseudo-relevance feedback), which smooths over one abstract's wording.
+
 A signal missing for a candidate (no vectors yet) counts as the pool average, so papers
 without vectors are neither buried nor promoted by it.
 """
@@ -44,6 +47,7 @@ __all__ = ["FACETS", "PaperVectors", "Weights", "rank_similar", "similar_papers"
 
 POOL_SIZE = 100  # candidates reranked per request: enough for a page, cheap to load
 OFF_FACET_WEIGHT = 0.5  # a candidate sentence of another facet still counts half
+FEEDBACK_TOP = 5  # first-pass best candidates whose centroid is the feedback query
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Weights:
     title: float = 1.0
     parts: float = 1.0
     keyword: float = 0.5
+    feedback: float = 1.0
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -113,6 +118,20 @@ def _signals(
     return doc, title, _alignment(query.parts, cand.parts, facet)
 
 
+def _feedback(pool: Sequence[PaperVectors], first: np.ndarray) -> np.ndarray:
+    """Pseudo-relevance feedback: closeness to the centroid of the first pass's best few.
+
+    The best-scored candidates agree on what the query is about more reliably than the one
+    query abstract does, so closeness to their mean vector is a second, smoother opinion.
+    """
+    top = [pool[i].doc for i in np.argsort(-first, kind="stable")[:FEEDBACK_TOP]]
+    top = [v for v in top if v is not None]
+    if not top:
+        return np.zeros(len(pool))
+    centroid = np.mean(top, axis=0)
+    return _standardise([_cosine(centroid, c.doc) for c in pool])
+
+
 def rank_similar(
     query: PaperVectors,
     candidates: Sequence[PaperVectors],
@@ -139,6 +158,7 @@ def rank_similar(
     if keyword_scores is not None:
         keyword = [float(keyword_scores.get(c.paper_id, 0.0)) for c in pool]
         total += weights.keyword * _standardise(list(keyword))
+    total += weights.feedback * _feedback(pool, total)
     order = np.argsort(-total, kind="stable")
     return [(pool[i].paper_id, round(float(total[i]), 6)) for i in order]
 

@@ -38,8 +38,8 @@ class VectorIndex:
         self._pos = np.full(int(rows.max()) + 1 if len(rows) else 0, -1, dtype=np.int64)
         self._pos[self.base_rows] = np.arange(len(rows))
         self.delta: dict[int, np.ndarray] = {}
-        self._delta_rows = np.zeros(0, dtype=np.int64)
-        self._delta_mat = np.zeros((0, dim), dtype=np.float32)
+        # (rows, matrix) swapped as one object, so a concurrent search never sees a mismatch
+        self._delta_state = (np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32))
         self._delta_only = 0
 
     @classmethod
@@ -59,15 +59,14 @@ class VectorIndex:
 
     def put(self, rows: list[int], vectors: np.ndarray) -> None:
         """Add or replace vectors in the delta (newer than the snapshot)."""
+        delta = dict(self.delta)
         for row, vec in zip(rows, np.asarray(vectors, dtype=np.float32), strict=True):
-            self.delta[int(row)] = vec
-        self._delta_rows = np.fromiter(self.delta, dtype=np.int64, count=len(self.delta))
-        self._delta_mat = (
-            np.stack(list(self.delta.values()))
-            if self.delta
-            else np.zeros((0, self.dim), np.float32)
-        )
-        self._delta_only = sum(1 for r in self.delta if self._base_pos(r) < 0)
+            delta[int(row)] = vec
+        drows = np.fromiter(delta, dtype=np.int64, count=len(delta))
+        dmat = np.stack(list(delta.values())) if delta else np.zeros((0, self.dim), np.float32)
+        self._delta_only = sum(1 for r in delta if self._base_pos(r) < 0)
+        self.delta = delta
+        self._delta_state = (drows, dmat)
 
     def get(self, row: int) -> np.ndarray | None:
         """A row's vector (float32), or None when it has none."""
@@ -89,17 +88,18 @@ class VectorIndex:
         query = np.asarray(query, dtype=np.float32)
         if allowed is not None:
             return self._search_subset(query, np.asarray(allowed, dtype=np.int64), k)
-        parts_r, parts_s = [self._delta_rows], [self._delta_mat @ query]
+        drows, dmat = self._delta_state
+        parts_r, parts_s = [drows], [dmat @ query]
         if self.base32 is not None:
             rows, scores = self.base_rows, self.base32 @ query
-            rows, scores = _top(scores, rows, k + len(self.delta))
+            rows, scores = _top(scores, rows, k + len(drows))
         elif self.ann is not None and len(self.base_rows):
-            found = self.ann.search(query, k + min(len(self.delta), 1000))
+            found = self.ann.search(query, k + min(len(drows), 1000))
             rows, scores = found.keys.astype(np.int64), 1.0 - found.distances.astype(np.float32)
         else:
             rows, scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
-        if self.delta:  # a row re-embedded since the snapshot counts with its new vector
-            fresh = ~np.isin(rows, self._delta_rows)
+        if len(drows):  # a row re-embedded since the snapshot counts with its new vector
+            fresh = ~np.isin(rows, drows)
             rows, scores = rows[fresh], scores[fresh]
         parts_r.append(rows)
         parts_s.append(scores)
@@ -108,32 +108,25 @@ class VectorIndex:
     def _search_subset(
         self, query: np.ndarray, rows: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        vecs, kept = [], []
-        in_delta = np.isin(rows, self._delta_rows) if self.delta else np.zeros(len(rows), bool)
-        for row in rows[in_delta]:
-            kept.append(row)
-            vecs.append(self.delta[int(row)])
-        rest = rows[~in_delta]
-        rest = rest[rest < len(self._pos)]
-        pos = self._pos[rest]
-        rest, pos = rest[pos >= 0], pos[pos >= 0]
-        mats = [np.asarray(self.base[np.sort(pos)], dtype=np.float32)] if len(pos) else []
-        rest = self.base_rows[np.sort(pos)] if len(pos) else rest[:0]
-        if vecs:
-            mats.append(np.stack(vecs))
-        if not mats:
+        drows, dmat = self._delta_state
+        wanted = np.isin(drows, rows)
+        rest = rows[~np.isin(rows, drows)]
+        rest = rest[(rest >= 0) & (rest < len(self._pos))]
+        pos = np.sort(self._pos[rest])
+        pos = pos[pos >= 0]
+        all_rows = np.concatenate([self.base_rows[pos], drows[wanted]])
+        if not len(all_rows):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        all_rows = np.concatenate([rest, np.asarray(kept, dtype=np.int64)])
-        return _top(np.concatenate(mats) @ query, all_rows, k)
+        mat = np.concatenate([np.asarray(self.base[pos], dtype=np.float32), dmat[wanted]])
+        return _top(mat @ query, all_rows, k)
 
     # --- snapshots -------------------------------------------------------------------------
     def merged(self) -> tuple[np.ndarray, np.ndarray]:
         """All rows and float16 vectors, delta applied (for writing a new snapshot)."""
-        keep = ~np.isin(self.base_rows, self._delta_rows)
-        rows = np.concatenate([self.base_rows[keep], self._delta_rows])
-        mat = np.concatenate(
-            [np.asarray(self.base[keep], np.float16), self._delta_mat.astype(np.float16)]
-        )
+        drows, dmat = self._delta_state
+        keep = ~np.isin(self.base_rows, drows)
+        rows = np.concatenate([self.base_rows[keep], drows])
+        mat = np.concatenate([np.asarray(self.base[keep], np.float16), dmat.astype(np.float16)])
         return rows, mat
 
 

@@ -60,7 +60,8 @@ def _hit_database(settings: Settings, key: str, window_start: int) -> int:
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1}
     ).returning(table.c.count)
-    with sqlite_writer(settings), db.get_engine(settings).begin() as conn:
+    # Connection first, then the writer lock: a lock holder must never wait for the pool.
+    with db.get_engine(settings).begin() as conn, sqlite_writer(settings):
         count = conn.execute(stmt).scalar_one()
         if random.random() < _CLEANUP_PROBABILITY:
             conn.execute(delete(table).where(table.c.window_start < window_start - 86400))

@@ -11,15 +11,20 @@ URLs (all readable without JavaScript):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from dailypapers.api.cache import response_cache
 from dailypapers.feed.queries import (
-    FeedSort,
+    FeedItem,
+    Neighbours,
     count_feed,
     default_window,
     latest_feed_date,
@@ -28,7 +33,6 @@ from dailypapers.feed.queries import (
 )
 from dailypapers.feed.windows import Window, WindowKind, parse_window
 from dailypapers.feed.windows import sentence as _sentence
-from dailypapers.web.deps import get_db
 from dailypapers.web.filters import DEFAULT_SORT, PAGE_SORTS
 from dailypapers.web.templating import render
 
@@ -47,76 +51,103 @@ def _window_or_400(kind: str, key: str) -> Window:
         raise HTTPException(400, _sentence(str(exc))) from None
 
 
-def _render_window(
-    request: Request, session: Session, window: Window, sort: str, page: int
-) -> HTMLResponse:
+@dataclass(frozen=True, slots=True)
+class WindowPage:
+    """What one page of a window shows, cached per worker like API responses."""
+
+    items: list[FeedItem]
+    total: int
+    around: Neighbours
+    latest: dt.date | None
+
+
+def _window_page(session: Session, window: Window, sort: str, page: int, size: int) -> WindowPage:
+    items = list_feed(session, window, sort=PAGE_SORTS[sort], page=page - 1, limit=size)  # type: ignore[arg-type]
+    return WindowPage(
+        items, count_feed(session, window), neighbours(session, window), latest_feed_date(session)
+    )
+
+
+async def _cached(request: Request, key: tuple, compute: Callable[[Session], object]) -> Any:
+    """``compute(session)`` through the app's versioned cache (one session, in a thread)."""
+
+    def run() -> object:
+        with request.app.state.sessionmaker() as session:
+            return compute(session)
+
+    return await response_cache(request.app).fetch(key, run)  # type: ignore[arg-type]
+
+
+async def _render_window(request: Request, window: Window, sort: str, page: int) -> HTMLResponse:
     """The list page of one window: entries, counts, paging and navigation links."""
     size = request.app.state.settings.page_size
-    total = count_feed(session, window)
-    items = list_feed(session, window, sort=_feed_sort(sort), page=page - 1, limit=size)
-    if page > 1 and not items:
+    data: WindowPage = await _cached(
+        request, ("feed-page", window, sort, page, size),
+        lambda session: _window_page(session, window, sort, page, size),
+    )  # fmt: skip
+    if page > 1 and not data.items:
         raise HTTPException(404, f"Page {page} is past the end of this list.")
-    latest = latest_feed_date(session)
+    latest = data.latest
     anchor = min(window.end, latest) if latest and latest >= window.start else window.start
     return render(
         request,
         "feed.html",
         window=window,
-        items=items,
-        total=total,
+        items=data.items,
+        total=data.total,
         sort=sort,
         sorts=list(PAGE_SORTS),
         page=page,
-        pages=max(1, math.ceil(total / size)),
-        around=neighbours(session, window),
+        pages=max(1, math.ceil(data.total / size)),
+        around=data.around,
         views={kind: Window.containing(kind, anchor) for kind in ("day", "week", "month")},
         latest=Window.containing(window.kind, latest) if latest else None,
         active_nav=window.kind,
     )
 
 
-def _feed_sort(sort: str) -> FeedSort:
-    return PAGE_SORTS[sort]  # type: ignore[return-value]
+async def _default(request: Request, kind: WindowKind) -> Window:
+    today = dt.date.today()
+    return await _cached(
+        request, ("default-window", kind, today),
+        lambda session: default_window(session, kind, today),
+    )  # fmt: skip
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(
+async def home(
     request: Request,
     date: str | None = Query(None, description="A day, YYYY-MM-DD"),
     sort: PageSort = _SORT_QUERY,
     page: int = _PAGE_QUERY,
-    session: Session = Depends(get_db),
 ) -> HTMLResponse:
     """Today's papers, or the most recent day that has some."""
-    window = _window_or_400("day", date) if date else default_window(session, "day")
-    return _render_window(request, session, window, sort, page)
+    window = _window_or_400("day", date) if date else await _default(request, "day")
+    return await _render_window(request, window, sort, page)
 
 
 @router.get("/date/{day}", response_class=HTMLResponse)
-def day_page(
-    request: Request, day: str, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY,
-    session: Session = Depends(get_db),
-) -> HTMLResponse:  # fmt: skip
+async def day_page(
+    request: Request, day: str, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY
+) -> HTMLResponse:
     """The papers that entered the feed on one day."""
-    return _render_window(request, session, _window_or_400("day", day), sort, page)
+    return await _render_window(request, _window_or_400("day", day), sort, page)
 
 
 def _latest_of(kind: WindowKind):  # type: ignore[no-untyped-def]
-    def view(
-        request: Request, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY,
-        session: Session = Depends(get_db),
-    ) -> HTMLResponse:  # fmt: skip
-        return _render_window(request, session, default_window(session, kind), sort, page)
+    async def view(
+        request: Request, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY
+    ) -> HTMLResponse:
+        return await _render_window(request, await _default(request, kind), sort, page)
 
     return view
 
 
 def _keyed(kind: WindowKind):  # type: ignore[no-untyped-def]
-    def view(
-        request: Request, key: str, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY,
-        session: Session = Depends(get_db),
-    ) -> HTMLResponse:  # fmt: skip
-        return _render_window(request, session, _window_or_400(kind, key), sort, page)
+    async def view(
+        request: Request, key: str, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY
+    ) -> HTMLResponse:
+        return await _render_window(request, _window_or_400(kind, key), sort, page)
 
     return view
 
@@ -127,15 +158,16 @@ for _kind in ("week", "month"):
 
 
 @router.get("/trending", response_class=HTMLResponse)
-def trending(
-    request: Request, page: int = _PAGE_QUERY, session: Session = Depends(get_db)
-) -> HTMLResponse:
+async def trending(request: Request, page: int = _PAGE_QUERY) -> HTMLResponse:
     """The whole feed ordered by the time-decayed trending score."""
     size = request.app.state.settings.page_size
-    items = list_feed(session, sort="trending", page=page - 1, limit=size)
+
+    def compute(session: Session) -> tuple[list[FeedItem], int]:
+        return list_feed(session, sort="trending", page=page - 1, limit=size), count_feed(session)
+
+    items, total = await _cached(request, ("trending-page", page, size), compute)
     if page > 1 and not items:
         raise HTTPException(404, f"Page {page} is past the end of this list.")
-    total = count_feed(session)
     return render(
         request, "trending.html", items=items, total=total, page=page,
         pages=max(1, math.ceil(total / size)), active_nav="trending",
