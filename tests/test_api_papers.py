@@ -63,3 +63,12 @@ def test_markdown(paper, client) -> None:  # type: ignore[no-untyped-def]
     assert "\\<script\\>" in text and "<script>" not in text
     assert "## Abstract" in text
     assert client.get("/papers/2599.99999.md").status_code == 404
+
+
+def test_openapi_documents_the_read_api(client) -> None:  # type: ignore[no-untyped-def]
+    spec = client.get("/openapi.json").json()
+    params = {p["name"] for p in spec["paths"]["/api/daily_papers"]["get"]["parameters"]}
+    assert params >= {"p", "limit", "date", "week", "month", "submitter", "sort"}
+    assert "/api/papers/{paper_id}" in spec["paths"] and "/papers/{paper_id}.md" in spec["paths"]
+    assert "HfDailyPaper" in spec["components"]["schemas"]
+    assert client.get("/docs").status_code == 200

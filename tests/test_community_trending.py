@@ -42,3 +42,20 @@ def test_refresh_matches_the_formula(settings, monkeypatch, python) -> None:  # 
     for pid, day, votes in specs:
         expected = trending_score(votes, 0, day or dt.date(2025, 3, 17), settings)  # published_on
         assert rows[pid].trending_score == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("python", [False, True], ids=["sql", "python-fallback"])
+def test_votes_and_comments_rescore_their_paper(client, settings, monkeypatch, python) -> None:  # type: ignore[no-untyped-def]
+    from tests.community_fixtures import bearer, make_user
+
+    if python:
+        monkeypatch.setattr(trending, "_sql_math", lambda url: False)
+    day = dt.date(2025, 3, 18)
+    add_paper(settings, "2506.00004", feed_date=day, upvotes=2)
+    _, token = make_user(settings, "alice")
+    client.post("/api/papers/2506.00004/upvote", headers=bearer(token))
+    client.post("/api/papers/2506.00004/comments", json={"text": "hi"}, headers=bearer(token))
+    with db.session_scope(settings) as session:
+        paper = session.get(Paper, "2506.00004")
+        assert (paper.upvotes, paper.num_comments) == (3, 1)
+        assert paper.trending_score == pytest.approx(trending_score(3, 1, day, settings), abs=1e-6)

@@ -126,8 +126,10 @@ def test_bad_input_gets_a_clear_4xx(web, smtp_server):
     bad_freq = web.post("/api/subscriptions",
                         json={"email": "a@example.org", "frequency": "hourly"})  # fmt: skip
     assert bad_freq.status_code == 422 and "error" in bad_freq.json()
-    many = web.post("/api/subscriptions",
-                    json={"email": "a@example.org", "topics": [f"t{i}" for i in range(11)]})
+    many = web.post(
+        "/api/subscriptions",
+        json={"email": "a@example.org", "topics": [f"t{i}" for i in range(11)]},
+    )
     assert many.status_code == 422
     form = _subscribe_form(web, "<script>@x", topics="x")
     assert form.status_code == 400 and "<script>@x" not in form.text

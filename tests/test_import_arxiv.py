@@ -158,5 +158,7 @@ def test_embed_on_import_indexes_each_committed_batch(settings, tmp_path: Path) 
     report = import_paths(embedding, [write_jsonl(tmp_path / "e.jsonl", rows)], batch_size=2)
     assert report.warnings == [] and report.added == 3
     with db.session_scope(settings) as session:
-        ids = session.scalars(select(PaperVector.paper_id).order_by(PaperVector.paper_id)).all()
+        ids = session.scalars(
+            select(PaperVector.paper_id).distinct().order_by(PaperVector.paper_id)
+        ).all()
     assert ids == ["2503.20000", "2503.20001", "2503.20002"]

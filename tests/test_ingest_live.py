@@ -169,6 +169,18 @@ def test_hf_pages_through_a_big_day_and_resumes(ingest_settings, upstream, tmp_p
     ]  # fmt: skip
 
 
+def test_hf_first_then_arxiv_settles(ingest_settings, upstream) -> None:  # noqa: F811
+    day = dt.date(2026, 11, 21)
+    [hf] = live.run(ingest_settings, ["hf"], day=day)
+    assert hf.added == 2
+    lg, cl = live.run(ingest_settings, ["arxiv"])
+    assert (lg.added, lg.updated, cl.added) == (4, 1, 1)  # arXiv completes the HF record
+    merged = _papers(ingest_settings)["2611.09001"]
+    assert merged.categories == ["cs.LG", "cs.CL"] and merged.upvotes_external == 42
+    again = live.run(ingest_settings, ["hf", "arxiv"], day=day)
+    assert [(r.added, r.updated) for r in again] == [(0, 0)] * 3  # no flip-flop between sources
+
+
 def test_hf_malformed_json_fails_that_day_only(ingest_settings, upstream) -> None:  # noqa: F811
     upstream.fail("date=2026-11-20", 200, body=b'[{"paper": {"id": "2611.1')
     [hf] = live.run(ingest_settings, ["hf"], since=dt.date(2026, 11, 20))
@@ -227,8 +239,9 @@ def test_new_papers_are_indexed_for_search(ingest_settings, upstream) -> None:  
 
 
 def test_polite_delay_between_all_calls(ingest_settings, upstream) -> None:  # noqa: F811
-    settings = ingest_settings.model_copy(update={"arxiv_delay_seconds": 0.3})
+    settings = ingest_settings.model_copy(update={"arxiv_delay_seconds": 0.5})
     live.run(settings, ["arxiv"])
     times = [r.at for r in upstream.requests]
     assert len(times) == 3  # cs.LG twice, then cs.CL: the pause holds across categories too
-    assert all(b - a >= 0.29 for a, b in itertools.pairwise(times))
+    # seen from the server, so allow for scheduling jitter on a busy machine
+    assert all(b - a >= 0.35 for a, b in itertools.pairwise(times))

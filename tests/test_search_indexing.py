@@ -175,3 +175,27 @@ def test_status_reports_counts_and_staleness(settings) -> None:  # type: ignore[
     assert s["keyword_docs"] == 25 and s["changed_since_sync"] == 0
     with db.session_scope(settings) as session:
         assert session.scalar(select(func.count()).select_from(PaperVector)) == 0
+
+
+def test_a_running_server_picks_up_papers_imported_elsewhere(settings) -> None:  # type: ignore[no-untyped-def]
+    """The refresh thread of a serving worker, with no call from the test: only time passes."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from dailypapers.web.app import create_app
+
+    load_papers(settings, 20)
+    fast = settings.model_copy(update={"index_refresh_seconds": 1})
+    with TestClient(create_app(fast)) as client:
+        params = {"q": "narwhal", "mode": "keyword"}
+        assert client.get("/api/papers/search", params=params).json() == []
+        with db.session_scope(settings) as session:  # an import by another process
+            upsert_records(session, [PaperRecord(title="Narwhal tusks as sensors",
+                                                 arxiv_id="2601.00300")])  # fmt: skip
+        deadline = time.monotonic() + 30
+        found = []
+        while not found and time.monotonic() < deadline:
+            time.sleep(0.5)
+            found = client.get("/api/papers/search", params=params).json()
+        assert [i["paper"]["id"] for i in found] == ["2601.00300"]

@@ -165,3 +165,33 @@ def test_similar_papers_of_an_unknown_paper_is_empty(indexed) -> None:  # type: 
         assert similar_papers(indexed, session, "2999.99999", limit=5) == []
         with pytest.raises(ValueError):
             similar_papers(indexed, session, IDS["q"], limit=5, by="conclusion")
+
+
+def test_cli_build_then_show_by_facet(indexed, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from dailypapers.cli.main import CliError, app
+    from dailypapers.config import get_settings
+    from dailypapers.search.engine import forget_indexes
+    from tests.conftest import TEST_SECRET
+
+    monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(indexed.data_dir))
+    monkeypatch.setenv("DAILYPAPERS_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("COLUMNS", "200")
+    if indexed.database_url:
+        monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", indexed.database_url)
+    get_settings.cache_clear()
+    forget_indexes()
+    try:
+        built = CliRunner().invoke(app, ["similar", "build"])
+        assert built.exit_code == 0 and "of 0 papers (4 were up to date)" in built.output
+        shown = CliRunner().invoke(app, ["similar", "show", IDS["q"], "--by", "method"])
+        assert shown.exit_code == 0, shown.output
+        rows = [line for line in shown.output.splitlines()[1:] if "2601.001" in line]
+        assert IDS["me"] in rows[0] and "Graph attention networks" in rows[0]
+        missing = CliRunner().invoke(app, ["similar", "show", "2999.99999"])
+        assert isinstance(missing.exception, CliError)
+        bad = CliRunner().invoke(app, ["similar", "show", IDS["q"], "--by", "novelty"])
+        assert isinstance(bad.exception, CliError) and "unknown facet" in str(bad.exception)
+    finally:
+        get_settings.cache_clear()

@@ -186,7 +186,12 @@ def tokens(user: CurrentUser = Depends(require_user), session: Session = Depends
     ]  # fmt: skip
 
 
-@router.post("/api/tokens", status_code=201, summary="Create an API token (shown once)")
+@router.post(
+    "/api/tokens",
+    status_code=201,
+    summary="Create an API token (shown once)",
+    dependencies=[Depends(rate_limit("token", per_hour=30))],
+)
 def new_token(
     body: TokenIn, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
 ) -> dict:

@@ -22,10 +22,12 @@ def _split_help() -> str:
 def csfcube_cmd(
     folder: Path = typer.Argument(..., help="A CSFCube-format directory."),
     method: str = typer.Option(
-        "full", "--method", "-m",
+        "full",
+        "--method",
+        "-m",
         help="keyword (BM25), semantic (abstract cosine), hybrid (their rank fusion) or full "
         "(the similar-papers ranking).",
-    ),  # fmt: skip
+    ),
     split: str = typer.Option("all", "--split", help=_split_help()),
     ignore_facet: bool = typer.Option(
         False, "--ignore-facet", help="Rank by the whole paper, not the query's facet (full)."

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "dailypapers.cli.worker_cmd",
     "dailypapers.cli.digest_cmd",
     "dailypapers.cli.eval_cmd",
+    "dailypapers.cli.similar_cmd",
 ]
 
 err_console = Console(stderr=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -85,14 +85,3 @@ def has_upvoted(session: Session, user_id: int, paper_ids: list[str]) -> set[str
             select(Upvote.paper_id).where(Upvote.user_id == user_id, Upvote.paper_id.in_(paper_ids))
         )
     )
-
-
-def recount(session: Session, paper_id: str) -> int:
-    """Repair a paper's counter from the vote rows (external votes + local votes)."""
-    local = select(func.count()).select_from(Upvote).where(Upvote.paper_id == paper_id)
-    session.execute(
-        update(Paper)
-        .where(Paper.id == paper_id)
-        .values(upvotes=Paper.upvotes_external + local.scalar_subquery())
-    )
-    return session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0

@@ -19,6 +19,7 @@ from dailypapers.feed.queries import (
     neighbours,
     normalise_paper_id,
     papers_by_ids,
+    utc_today,
 )
 from dailypapers.feed.windows import (
     Window,
@@ -51,4 +52,5 @@ __all__ = [
     "parse_month",
     "parse_week",
     "parse_window",
+    "utc_today",
 ]

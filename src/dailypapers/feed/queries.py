@@ -224,11 +224,16 @@ def neighbours(session: Session, window: Window) -> Neighbours:
     )
 
 
+def utc_today() -> dt.date:
+    """Today in UTC: feed dates are UTC days, whatever the server's time zone."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def default_window(
     session: Session, kind: WindowKind = "day", today: dt.date | None = None
 ) -> Window:
     """The window holding ``today`` when it has papers, else the one of the latest feed date."""
-    today = today or dt.date.today()
+    today = today or utc_today()
     window = Window.containing(kind, today)
     if count_feed(session, window):
         return window

@@ -26,6 +26,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -34,6 +35,7 @@ from dailypapers.ingest import arxiv_api, cursors, hf_api, http, oai
 from dailypapers.ingest.http import UpstreamError
 from dailypapers.store.models import utcnow
 from dailypapers.store.papers import UpsertStats
+from dailypapers.store.records import PaperRecord
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,10 @@ class _Run:
             time.sleep(max(0.0, self.last_call + self.settings.arxiv_delay_seconds - now))
         self.last_call = time.monotonic()
 
-    def commit(self, source: str, key: str, records: list, state: dict, **kw) -> UpsertStats:  # type: ignore[type-arg]
+    def commit(
+        self, source: str, key: str, records: list[PaperRecord], state: dict, **kw: Any
+    ) -> UpsertStats:
+        """Store a page and the cursor after it (or, in a dry run, only count)."""
         return cursors.commit_page(
             self.settings, source, key, records, state, dry_run=self.dry_run, **kw
         )

@@ -144,7 +144,7 @@ def load_csfcube(folder: Path) -> CsfCube:
 
 
 def dcg(gains: Sequence[float], k: int) -> float:
-    """Discounted cumulative gain of the first ``k`` gains: sum over ranks r of g_r / log2(r + 1)."""
+    """Discounted cumulative gain of the first ``k`` gains: sum of g_r / log2(r + 1)."""
     return sum(g / math.log2(rank + 1) for rank, g in enumerate(gains[:k], start=1))
 
 

@@ -65,8 +65,11 @@ class Evaluation:
         )
 
 
-def cached_encoder(cache: EmbeddingCache, embed: Callable[[list[str]], np.ndarray],
-                   progress: Progress | None = None) -> Callable[[list[str]], np.ndarray]:  # fmt: skip
+def cached_encoder(
+    cache: EmbeddingCache,
+    embed: Callable[[list[str]], np.ndarray],
+    progress: Progress | None = None,
+) -> Callable[[list[str]], np.ndarray]:
     """An encoder that embeds only texts missing from ``cache`` (shortest first, so batches
     pad little) and returns every text's vector from it."""
 
@@ -171,7 +174,8 @@ def evaluate(
     for q in queries:
         order = _ranking(method, q, vectors or {}, keyword.get(q.key, {}), ignore_facet, weights)
         grades = [q.grades[c] for c in order]
-        result.scores.append(QueryScore(q.key, q.facet, ndcg_pct20(grades), average_precision(grades)))
+        ap = average_precision(grades)
+        result.scores.append(QueryScore(q.key, q.facet, ndcg_pct20(grades), ap))
     return result
 
 

@@ -26,34 +26,61 @@ FACETS = ("background", "method", "result")
 
 _CUES: dict[str, tuple[str, ...]] = {
     "background": (
-        r"\brecent(ly)?\b", r"\b(has|have) (been|become|attracted|received|shown)\b",
+        r"\brecent(ly)?\b",
+        r"\b(has|have) (been|become|attracted|received|shown)\b",
         r"\b(is|are) (a|an|one of the) (key|important|fundamental|central|core|common|"
-        r"challenging|difficult|popular)\b", r"\bchalleng", r"\bproblem of\b",
+        r"challenging|difficult|popular)\b",
+        r"\bchalleng",
+        r"\bproblem of\b",
         r"\b(existing|previous|prior|traditional|conventional|current) (work|approach|method|"
-        r"system|model|research|studies|techniques)", r"\bhowever\b", r"\bremains?\b",
-        r"\b(lack|limited|little|few) ", r"\bwidely\b", r"\b(growing|increasing) ",
+        r"system|model|research|studies|techniques)",
+        r"\bhowever\b",
+        r"\bremains?\b",
+        r"\b(lack|limited|little|few) ",
+        r"\bwidely\b",
+        r"\b(growing|increasing) ",
         r"\bin this (paper|work|article|study), we (study|investigate|address|consider|"
-        r"explore|examine|focus|tackle|ask)", r"\b(aim|goal|objective) (of|is)\b",
-        r"\bimportant\b", r"\bplays? an? ", r"\bmotivat", r"\bapplications? (such as|in)\b",
+        r"explore|examine|focus|tackle|ask)",
+        r"\b(aim|goal|objective) (of|is)\b",
+        r"\bimportant\b",
+        r"\bplays? an? ",
+        r"\bmotivat",
+        r"\bapplications? (such as|in)\b",
     ),
     "method": (
         r"\bwe (propose|present|introduce|develop|design|describe|formulate|model|use|"
         r"employ|apply|adopt|train|leverage|exploit|extend|build|construct|define|combine|"
-        r"represent|learn|incorporate|cast|frame)", r"\bour (approach|method|model|"
-        r"framework|system|algorithm|technique|architecture)\b", r"\b(based on|using|via|"
-        r"by (using|combining|learning|modeling|leveraging))\b", r"\bconsists? of\b",
+        r"represent|learn|incorporate|cast|frame)",
+        r"\bour (approach|method|model|"
+        r"framework|system|algorithm|technique|architecture)\b",
+        r"\b(based on|using|via|"
+        r"by (using|combining|learning|modeling|leveraging))\b",
+        r"\bconsists? of\b",
         r"\b(algorithm|architecture|framework|encoder|decoder|objective function|loss)\b",
-        r"\bnovel\b", r"\b(first|then|next|second|finally), (we|the|it)\b", r"\bis (trained|"
+        r"\bnovel\b",
+        r"\b(first|then|next|second|finally), (we|the|it)\b",
+        r"\bis (trained|"
         r"learned|used|applied|computed|modeled|represented)\b",
     ),
     "result": (
-        r"\bresults?\b", r"\b(show|shows|showed|shown|demonstrate[sd]?|indicate[sd]?|"
-        r"reveal[sd]?|suggest[sd]?|confirm[sd]?) (that|the|our|its)\b", r"\boutperform",
-        r"\bachiev", r"\bimprove", r"\bstate[- ]of[- ]the[- ]art\b", r"\baccuracy\b",
-        r"\bsignificant(ly)?\b", r"\bexperiment", r"\bevaluat", r"\bwe (find|found|observe|"
-        r"report|obtain)\b", r"\d+(\.\d+)?\s?%", r"\bcompar(ed|able|ison)\b",
+        r"\bresults?\b",
+        r"\b(show|shows|showed|shown|demonstrate[sd]?|indicate[sd]?|"
+        r"reveal[sd]?|suggest[sd]?|confirm[sd]?) (that|the|our|its)\b",
+        r"\boutperform",
+        r"\bachiev",
+        r"\bimprove",
+        r"\bstate[- ]of[- ]the[- ]art\b",
+        r"\baccuracy\b",
+        r"\bsignificant(ly)?\b",
+        r"\bexperiment",
+        r"\bevaluat",
+        r"\bwe (find|found|observe|"
+        r"report|obtain)\b",
+        r"\d+(\.\d+)?\s?%",
+        r"\bcompar(ed|able|ison)\b",
         r"\b(better|best|competitive|superior|gains?|effective(ness)?)\b",
-        r"\b(f1|bleu|rouge|auc|precision|recall|error rate)\b", r"\bperform(s|ed|ance)\b",
+        r"\b(f1|bleu|rouge|auc|precision|recall|error rate)\b",
+        r"\bperform(s|ed|ance)\b",
     ),
 }
 _PATTERNS = {facet: [re.compile(p) for p in cues] for facet, cues in _CUES.items()}

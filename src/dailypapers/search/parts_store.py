@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -55,10 +56,13 @@ def _store(session: Session, key: str, texts: dict[str, tuple[str, str]], parts)
          "vector": encode_parts(p), "updated_at": now}
         for (pid, text), p in zip(texts.items(), parts, strict=True)
     ]  # fmt: skip
-    session.execute(
-        delete(PaperVector).where(PaperVector.contract == key, PaperVector.paper_id.in_(list(texts)))
-    )
+    stale = PaperVector.paper_id.in_(list(texts))
+    session.execute(delete(PaperVector).where(PaperVector.contract == key, stale))
     session.execute(insert(PaperVector.__table__), rows)
+
+
+def _batched(embedder) -> Callable[[list[str]], np.ndarray]:  # type: ignore[no-untyped-def]
+    return lambda texts: embedder.embed(texts, EMBED_BATCH)
 
 
 def index_parts(
@@ -74,13 +78,14 @@ def index_parts(
 
     key = parts_key(settings)
     done = 0
+    embed = None
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         with db.session_scope(settings) as session:
             todo = _stale(session, key, chunk)
         if todo:
-            embedder = get_embedder(settings.embedding_model)
-            parts = compute_parts(lambda t: embedder.embed(t, EMBED_BATCH), list(todo.values()))
+            embed = embed or _batched(get_embedder(settings.embedding_model))
+            parts = compute_parts(embed, list(todo.values()))
             with db.session_scope(settings) as session:
                 _store(session, key, todo, parts)
             done += len(todo)
@@ -117,9 +122,7 @@ def gather(
     from dailypapers.search.neighbours import keyword_terms, nearest
     from dailypapers.search.query import ParsedQuery
 
-    paper = session.execute(
-        select(Paper.title, Paper.abstract).where(Paper.id == paper_id)
-    ).first()
+    paper = session.execute(select(Paper.title, Paper.abstract).where(Paper.id == paper_id)).first()
     if paper is None:
         return None, [], {}
     ids = [pid for pid, _ in nearest(settings, session, paper_id, pool)]

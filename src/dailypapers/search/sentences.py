@@ -15,9 +15,10 @@ __all__ = ["split_sentences"]
 
 # Abbreviations after which a period does not end a sentence (compared lower-cased).
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc al cf vs fig figs eq eqs sec no approx resp ca viz dr mr ms prof st"
-    " tab ref refs ch vol pp u.s u.k".split()
-)
+    ("e.g", "i.e", "etc", "al", "cf", "vs", "fig", "figs", "eq", "eqs", "sec", "no", "approx",
+     "resp", "ca", "viz", "dr", "mr", "ms", "prof", "st", "tab", "ref", "refs", "ch", "vol",
+     "pp", "u.s", "u.k")
+)  # fmt: skip
 _BOUNDARY = re.compile(r"(?<=[.?!])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _MIN_CHARS = 12  # shorter pieces ("II.", "(a)") are glued to their neighbour
 

@@ -32,6 +32,9 @@ MAX_LIMIT = 100
 MAX_DEPTH = 1000  # results reachable by paging
 SORT_POOL = 300  # the most relevant matches that date/upvote/trending sorts reorder
 FILTER_SCAN = 20_000  # a filter matching fewer papers is searched exhaustively
+# Semantic neighbours less similar than this are noise for MiniLM-like models (unrelated
+# abstracts score about 0 to 0.15): a query about nothing in the corpus finds nothing.
+MIN_SIMILARITY = 0.2
 
 
 @dataclass
@@ -147,14 +150,17 @@ def _semantic(
     vector = get_embedder(settings.embedding_model).embed_query(q.text)
     constraint = dataclasses.replace(q, terms=[])
     if not (constraint.has_filters or constraint.phrases or constraint.excluded):
-        return [int(r) for r in index.vectors.search(vector, depth)[0]]
-    rows, _ = index.vectors.search(vector, depth * 5)
+        rows, scores = index.vectors.search(vector, depth)
+        return [int(r) for r in rows[scores >= MIN_SIMILARITY]]
+    rows, scores = index.vectors.search(vector, depth * 5)
+    rows = rows[scores >= MIN_SIMILARITY]
     allowed = set(index.keyword.search(constraint, len(rows), rows=[int(r) for r in rows])[0])
     kept = [int(r) for r in rows if int(r) in allowed][:depth]
     if len(kept) < depth:  # a selective filter: score every paper that passes it
         passing = index.keyword.search(constraint, FILTER_SCAN)[0]
         if len(passing) < FILTER_SCAN:
-            kept = [int(r) for r in index.vectors.search(vector, depth, np.array(passing))[0]]
+            rows, scores = index.vectors.search(vector, depth, np.array(passing))
+            kept = [int(r) for r in rows[scores >= MIN_SIMILARITY]]
     return kept
 
 

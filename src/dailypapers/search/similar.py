@@ -92,30 +92,28 @@ def _cosine(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
     return float(np.dot(a, b))
 
 
-def _alignment(query: PaperParts, cand: PaperParts, facet: int | None) -> float | None:
-    """Weighted mean over query sentences of their best (facet-weighted) candidate match."""
-    if not len(query.sentences) or not len(cand.sentences):
-        return None
-    sims = query.sentences @ cand.sentences.T
-    if facet is None:
-        return float(sims.max(axis=1).mean())
-    on_facet = cand.facets[:, facet]
-    sims = sims * (OFF_FACET_WEIGHT + (1.0 - OFF_FACET_WEIGHT) * on_facet)[None, :]
-    weights = query.facets[:, facet]
-    total = float(weights.sum())
-    if total <= 0:
-        return float(sims.max(axis=1).mean())
-    return float((weights * sims.max(axis=1)).sum() / total)
-
-
-def _signals(
-    query: PaperVectors, cand: PaperVectors, facet: int | None
-) -> tuple[float | None, float | None, float | None]:
-    doc = _cosine(query.doc, cand.doc)
-    if query.parts is None or cand.parts is None:
-        return doc, None, None
-    title = _cosine(query.parts.title, cand.parts.title)
-    return doc, title, _alignment(query.parts, cand.parts, facet)
+def _alignments(
+    query: PaperParts | None, pool: Sequence[PaperVectors], facet: int | None
+) -> list[float | None]:
+    """Per candidate: weighted mean over query sentences of their best (facet-weighted)
+    match among the candidate's sentences; one matrix product for the whole pool."""
+    out: list[float | None] = [None] * len(pool)
+    have = [i for i, c in enumerate(pool) if c.parts is not None and len(c.parts.sentences)]
+    if query is None or not len(query.sentences) or not have:
+        return out
+    parts = [pool[i].parts for i in have]
+    sims = query.sentences @ np.concatenate([p.sentences for p in parts]).T  # type: ignore[union-attr]
+    weights = np.ones(len(query.sentences))
+    if facet is not None:
+        on_facet = np.concatenate([p.facets[:, facet] for p in parts])  # type: ignore[union-attr]
+        sims *= (OFF_FACET_WEIGHT + (1.0 - OFF_FACET_WEIGHT) * on_facet)[None, :]
+        if query.facets[:, facet].sum() > 0:
+            weights = query.facets[:, facet]
+    starts = np.cumsum([0] + [len(p.sentences) for p in parts[:-1]])  # type: ignore[union-attr]
+    best = np.maximum.reduceat(sims, starts, axis=1)
+    for i, score in zip(have, weights @ best / weights.sum(), strict=True):
+        out[i] = float(score)
+    return out
 
 
 def _feedback(pool: Sequence[PaperVectors], first: np.ndarray) -> np.ndarray:
@@ -151,10 +149,12 @@ def rank_similar(
     if not pool:
         return []
     column = facet_index(facet) if facet else None
-    doc, title, parts = zip(*(_signals(query, c, column) for c in pool), strict=True)
-    total = weights.doc * _standardise(list(doc))
-    total += weights.title * _standardise(list(title))
-    total += weights.parts * _standardise(list(parts))
+    query_title = query.parts.title if query.parts is not None else None
+    doc = [_cosine(query.doc, c.doc) for c in pool]
+    title = [_cosine(query_title, c.parts.title if c.parts else None) for c in pool]
+    total = weights.doc * _standardise(doc)
+    total += weights.title * _standardise(title)
+    total += weights.parts * _standardise(_alignments(query.parts, pool, column))
     if keyword_scores is not None:
         keyword = [float(keyword_scores.get(c.paper_id, 0.0)) for c in pool]
         total += weights.keyword * _standardise(list(keyword))

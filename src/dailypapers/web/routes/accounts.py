@@ -184,7 +184,11 @@ def settings_page(
     return _settings_page(request, session, user)
 
 
-@router.post("/settings/tokens", response_class=HTMLResponse, dependencies=[_CSRF])
+@router.post(
+    "/settings/tokens",
+    response_class=HTMLResponse,
+    dependencies=[_CSRF, Depends(rate_limit("token", per_hour=30))],
+)
 def create_token(
     request: Request, name: str = Form(""), user: CurrentUser = Depends(require_user),
     session: Session = Depends(get_db),

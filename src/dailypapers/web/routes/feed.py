@@ -30,6 +30,7 @@ from dailypapers.feed.queries import (
     latest_feed_date,
     list_feed,
     neighbours,
+    utc_today,
 )
 from dailypapers.feed.windows import Window, WindowKind, parse_window
 from dailypapers.feed.windows import sentence as _sentence
@@ -107,7 +108,7 @@ async def _render_window(request: Request, window: Window, sort: str, page: int)
 
 
 async def _default(request: Request, kind: WindowKind) -> Window:
-    today = dt.date.today()
+    today = utc_today()
     return await _cached(
         request, ("default-window", kind, today),
         lambda session: default_window(session, kind, today),
