@@ -158,7 +158,7 @@ def main(argv: list[str]) -> None:
     server.join(10)
     with db.session_scope(settings) as s:
         papers = s.scalar(select(func.count()).select_from(DigestPaper))
-    save("digest", {
+    save("digest" if settings.is_sqlite else "digest_postgresql", {
         "backend": "sqlite" if settings.is_sqlite else "postgresql",
         "subscribers": args.subscribers, "smtp_connections": args.connections,
         "as_of": str(as_of), "topic_pool": len(pool),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from dailypapers.store import db
 from dailypapers.store.models import FeedEntry, Paper
-from tests.community_fixtures import add_paper, arxiv_replay, bearer, make_user
+from tests.community_fixtures import add_paper, arxiv_replay, bearer, fresh_window, make_user
 
 
 def _paper(settings, pid: str) -> Paper:  # type: ignore[no-untyped-def]
@@ -208,6 +208,7 @@ def test_rate_limit_answers_429_with_retry_after(client, settings) -> None:  # t
     add_paper(settings, "2503.00009")
     _, alice = make_user(settings, "alice")
     url = "/api/papers/2503.00009/comments"
+    fresh_window()
     codes = [
         client.post(url, json={"text": f"c{i}"}, headers=bearer(alice)).status_code
         for i in range(11)

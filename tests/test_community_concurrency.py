@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
 from dailypapers.store import db
 from dailypapers.store.models import Paper, Upvote
-from tests.community_fixtures import add_paper, bearer, make_users
+from tests.community_fixtures import add_paper, bearer, fresh_window, make_users
 
 PARALLEL = 40
 
@@ -61,7 +60,6 @@ def test_parallel_upvotes_by_many_users_are_exact(live_server, settings) -> None
 def test_parallel_requests_respect_the_rate_limit_exactly(live_server, settings) -> None:  # type: ignore[no-untyped-def]
     pid = add_paper(settings, "2504.00003")
     (token,) = make_users(settings, "eager", 1)
-    if time.time() % 60 > 50:  # keep the burst inside one fixed window
-        time.sleep(61 - time.time() % 60)
+    fresh_window()  # keep the burst inside one fixed window
     codes = _storm(f"{live_server}/api/papers/{pid}/upvote", [token] * 75)
     assert sorted(codes) == [200] * 60 + [429] * 15

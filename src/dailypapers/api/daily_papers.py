@@ -6,11 +6,12 @@ per-worker ``VersionedCache``; on a miss one SQL query builds it (see ``feed.que
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
+from starlette.datastructures import QueryParams
 
 from dailypapers.api.cache import response_cache
 from dailypapers.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
@@ -38,6 +39,65 @@ def window_from_params(date: str | None, week: str | None, month: str | None) ->
         raise HTTPException(400, _sentence(str(exc))) from None
 
 
+@dataclass(frozen=True, slots=True)
+class DailyQuery:
+    """The validated parameters of one ``/api/daily_papers`` request (also the cache key)."""
+
+    window: Window | None
+    sort: str
+    submitter: str | None
+    page: int
+    limit: int
+
+
+def _int_param(params: QueryParams, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise HTTPException(
+            422, f"Invalid request: {name}: must be an integer from {low} to {high}"
+        )
+    return value
+
+
+def parse_daily_query(params: QueryParams) -> DailyQuery:
+    """Validate the query string by hand: FastAPI's per-parameter machinery would cost more
+    than the whole cached response on this hot path. Same rules and messages as elsewhere."""
+    sort = params.get("sort") or "publishedAt"
+    if sort not in ("publishedAt", "trending"):
+        raise HTTPException(422, "Invalid request: sort: must be 'publishedAt' or 'trending'")
+    submitter = params.get("submitter") or None
+    if submitter is not None and len(submitter) > 100:
+        raise HTTPException(422, "Invalid request: submitter: at most 100 characters")
+    window = window_from_params(params.get("date"), params.get("week"), params.get("month"))
+    page = _int_param(params, "p", 0, 0, MAX_PAGE)
+    return DailyQuery(window, sort, submitter, page, _int_param(params, "limit", 50, 1, MAX_LIMIT))
+
+
+def _param(name: str, description: str, schema: dict, example: str | None = None) -> dict:
+    doc = {"name": name, "in": "query", "required": False, "description": description}
+    return doc | {"schema": schema} | ({"example": example} if example else {})
+
+
+_DOCUMENTED_PARAMS = [
+    _param("p", "Page number, from 0.", {"type": "integer", "minimum": 0, "maximum": MAX_PAGE,
+                                          "default": 0}),
+    _param("limit", "Papers per page.", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                                         "default": 50}),
+    _param("date", "Feed date `YYYY-MM-DD`.", {"type": "string"}, "2025-03-18"),
+    _param("week", "ISO week `YYYY-Www`.", {"type": "string"}, "2025-W12"),
+    _param("month", "Month `YYYY-MM`.", {"type": "string"}, "2025-03"),
+    _param("submitter", "Submitter's user name.", {"type": "string", "maxLength": 100}),
+    _param("sort", "`publishedAt`: newest feed date first; `trending`: by score.",
+           {"type": "string", "enum": ["publishedAt", "trending"], "default": "publishedAt"}),
+]  # fmt: skip
+
+
 @router.get(
     "/api/daily_papers",
     response_class=Response,
@@ -46,30 +106,20 @@ def window_from_params(date: str | None, week: str | None, month: str | None) ->
         400: {"model": ApiError, "description": "A malformed date, week or month."},
         422: {"model": ApiError, "description": "A parameter out of range."},
     },
+    openapi_extra={"parameters": _DOCUMENTED_PARAMS},
     summary="Daily papers (Hugging Face compatible)",
 )
-async def daily_papers(
-    request: Request,
-    p: int = Query(0, ge=0, le=MAX_PAGE, description="Page number, from 0."),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT, description="Papers per page (1 to 100)."),
-    date: str | None = Query(None, description="Feed date `YYYY-MM-DD`.", examples=["2025-03-18"]),
-    week: str | None = Query(None, description="ISO week `YYYY-Www`.", examples=["2025-W12"]),
-    month: str | None = Query(None, description="Month `YYYY-MM`.", examples=["2025-03"]),
-    submitter: str | None = Query(None, max_length=100, description="Submitter's user name."),
-    sort: Literal["publishedAt", "trending"] = Query(
-        "publishedAt", description="`publishedAt`: newest feed date first; `trending`: by score."
-    ),
-) -> Response:
+async def daily_papers(request: Request) -> Response:
     """The feed entries of a day, week or month (the whole feed when none is given)."""
-    window = window_from_params(date, week, month)
-    key = ("daily", window, sort, submitter or None, p, limit)
+    query = parse_daily_query(request.query_params)
 
     def compute() -> bytes:
         with request.app.state.sessionmaker() as session:
             items = list_feed(
-                session, window, sort=sort, submitter=submitter or None, page=p, limit=limit
-            )
+                session, query.window, sort=query.sort,  # type: ignore[arg-type]
+                submitter=query.submitter, page=query.page, limit=query.limit,
+            )  # fmt: skip
             return orjson.dumps([daily_item_to_hf(item) for item in items])
 
-    body = await response_cache(request.app).fetch(key, compute)
+    body = await response_cache(request.app).fetch(("daily", query), compute)
     return Response(body, media_type="application/json")
