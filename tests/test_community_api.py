@@ -51,6 +51,8 @@ def test_upvote_unknown_paper_is_404(client, settings) -> None:  # type: ignore[
     response = client.post("/api/papers/2503.99999/upvote", headers=bearer(token))
     assert response.status_code == 404
     assert "2503.99999" in response.json()["error"]
+    assert client.get("/api/papers/2503.99999/comments").status_code == 404
+    assert client.get("/api/papers/not-an-id/comments").status_code == 404
 
 
 def test_votes_raise_trending_score(client, settings) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import threading
 from email.policy import default as default_policy
 
 import pytest
@@ -186,3 +187,22 @@ def test_unreachable_server_aborts_the_run_and_a_rerun_sends_everything(settings
                         .where(DigestSend.status == "sent")) == 0  # fmt: skip
     assert send_digests(up, frequencies=("daily",), as_of=TODAY).sent == 5
     assert len(smtp_server.messages) == 5
+
+
+def test_unsubscribing_during_a_run_stops_the_pending_mail(settings, smtp_server):
+    settings = smtp_server.settings(settings, mail_connections=1)
+    _corpus(settings)
+    emails = [f"m{i}@example.org" for i in range(6)]
+    add_subscribers(settings, emails)
+    smtp_server.handler.delay = 0.2
+    result = {}
+    runner = threading.Thread(target=lambda: result.update(
+        summary=send_digests(settings, frequencies=("daily",), as_of=TODAY)))  # fmt: skip
+    runner.start()
+    smtp_server.wait_for(1)
+    with db.session_scope(settings) as s:
+        last = s.scalar(select(Subscription).where(Subscription.email == emails[-1]))
+        last.status = "unsubscribed"
+    runner.join(30)
+    assert (result["summary"].sent, result["summary"].skipped) == (5, 1)
+    assert smtp_server.to(emails[-1]) == []

@@ -22,6 +22,7 @@ from dailypapers.community.auth import (
 )
 from dailypapers.community.errors import http_errors
 from dailypapers.feed.queries import normalise_paper_id
+from dailypapers.store.models import Paper
 from dailypapers.web.deps import get_db
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
@@ -113,7 +114,11 @@ def remove_upvote(
 
 @router.get("/api/papers/{paper_id:paper_id}/comments", summary="Comments on a paper")
 def list_comments(paper_id: str, session: Session = Depends(get_db)) -> list[dict]:
-    return [c.as_json() for c in comments.list_comments(session, _paper_id(paper_id))]
+    pid = _paper_id(paper_id)
+    found = comments.list_comments(session, pid)
+    if not found and session.get(Paper, pid) is None:
+        raise HTTPException(404, f"No paper with id {paper_id!r}.")
+    return [c.as_json() for c in found]
 
 
 @router.post(

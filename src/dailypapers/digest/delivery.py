@@ -102,6 +102,9 @@ class Delivery:
 
     def _deliver(self, sender: SmtpSender, send_log: SendLog, job: Job) -> None:
         digest, mail = job.digest, job.mail
+        if not send_log.still_confirmed(digest.subscription_id):
+            self.on_outcome("skipped")
+            return
         try:
             sender.send_raw([mail.to], mail.data)
         except RecipientRejected as exc:

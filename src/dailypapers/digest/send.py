@@ -59,10 +59,11 @@ class SendSummary:
     deferred: int = 0
     bounced: int = 0
     failed: int = 0
+    skipped: int = 0  # unsubscribed while the run was under way
 
     def line(self) -> str:
         parts = [f"{self.due} due", f"{self.sent} sent"]
-        for name in ("written", "empty", "deferred", "bounced", "failed"):
+        for name in ("written", "empty", "skipped", "deferred", "bounced", "failed"):
             if getattr(self, name):
                 parts.append(f"{getattr(self, name)} {name}")
         return ", ".join(parts)

@@ -75,6 +75,14 @@ class SendLog:
         self.session.execute(update(_SUBS).where(_SUBS.c.id == digest.subscription_id)
                              .values(last_digest_at=now))  # fmt: skip
 
+    def still_confirmed(self, subscription_id: int) -> bool:
+        """Whether the subscriber is still active: an unsubscribe mid-run takes effect at once."""
+        status = self.session.execute(
+            select(_SUBS.c.status).where(_SUBS.c.id == subscription_id)
+        ).scalar()
+        self.session.rollback()  # end the read so that no snapshot lingers between mails
+        return status == "confirmed"
+
     def bounce(self, subscription_id: int, reason: str) -> None:
         """Stop mailing an address the server refused for good."""
         self.session.execute(update(_SUBS).where(_SUBS.c.id == subscription_id)
