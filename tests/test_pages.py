@@ -165,3 +165,17 @@ def test_feed_page_query_count_is_constant(settings, client) -> None:  # type: i
         finally:
             event.remove(engine, "before_cursor_execute", record)
     assert counts[0] == counts[1] <= 5
+
+
+def test_empty_feed_says_how_to_fill_it(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "The feed is empty" in page.text and "dailypapers import" in page.text
+
+
+def test_week_sorted_by_new_is_grouped_by_day(feed, client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/week/2025-W12?sort=new").text
+    headings = re.findall(r'<li class="day-heading"><h2><a href="([^"]+)">([^<]+)</a>', page)
+    assert headings == [("/date/2025-03-19", "Wednesday, 19 Mar 2025"),
+                        ("/date/2025-03-17", "Monday, 17 Mar 2025")]  # fmt: skip
+    assert "day-heading" not in client.get("/week/2025-W12").text

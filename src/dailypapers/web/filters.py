@@ -62,8 +62,15 @@ def paragraphs(text: str | None) -> list[str]:
     return [" ".join(chunk.split()) for chunk in chunks if chunk.strip()]
 
 
-def feed_url(window: Window | None, sort: str | None = None, page: int | None = None) -> str:
-    """The page URL of a feed window: ``/date/2025-03-18``, ``/week/2025-W12``, ``/month/…``."""
+def feed_url(
+    window: Window | dt.date | None, sort: str | None = None, page: int | None = None
+) -> str:
+    """The page URL of a feed window (or day): ``/date/2025-03-18``, ``/week/2025-W12``, …
+
+    ``None`` is the Trending list.
+    """
+    if isinstance(window, dt.date):
+        window = Window.containing("day", window)
     if window is None:
         path = "/trending"
     else:
