@@ -179,3 +179,23 @@ def test_concurrent_misses_compute_once() -> None:
     assert asyncio.run(run()) == [b"[]"] * 8
     assert len(calls) == 1
     assert cache.get("k") == b"[]"
+
+
+def test_a_bump_in_this_process_is_seen_at_once(feed, settings) -> None:  # type: ignore[no-untyped-def]
+    from dailypapers.api.cache import VersionedCache
+    from dailypapers.feed import data_version
+
+    def version() -> str:
+        with db.session_scope(settings) as s:
+            return data_version(s)
+
+    cache = VersionedCache(version, interval=3600)
+    cache.refresh()
+    cache.put("k", b"old", cache.version)
+    assert not cache.due()
+    with db.session_scope(settings) as s:
+        s.execute(update(Paper).where(Paper.id == "2503.00002").values(upvotes=99))
+        bump_data_version(s)
+    assert cache.due()  # without waiting an hour
+    cache.refresh()
+    assert cache.get("k") is None

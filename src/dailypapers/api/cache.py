@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from dailypapers.feed.queries import data_version
+from dailypapers.feed.queries import data_version, local_bumps
 
 
 class VersionedCache:
@@ -38,6 +38,7 @@ class VersionedCache:
         self._version: str | None = None
         self._checked_at = float("-inf")
         self._refreshing = False
+        self._bumps_seen = local_bumps()
         self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
 
     @property
@@ -46,12 +47,17 @@ class VersionedCache:
 
     def due(self) -> bool:
         """Whether the next request should re-read the data version first."""
-        return time.monotonic() - self._checked_at >= self._interval
+        return (
+            time.monotonic() - self._checked_at >= self._interval
+            or local_bumps() != self._bumps_seen
+        )
 
     def refresh(self) -> None:
         """Re-read the data version (blocking: one query) and drop entries if it changed."""
+        bumps = local_bumps()  # read first: a bump during the query triggers another check
         current = self._version_fn()
         with self._lock:
+            self._bumps_seen = bumps
             self._checked_at = time.monotonic()
             if current != self._version:
                 self._data.clear()

@@ -57,6 +57,9 @@ def send(
         raise CliError("--dry-run and --to-dir go together: --dry-run --to-dir DIR")
     settings = get_settings()
     db.ensure_schema(settings)
+    if not dry_run and not settings.base_url.startswith("https://"):
+        console.print(f"[yellow]warning:[/yellow] DAILYPAPERS_BASE_URL is {settings.base_url}; "
+                      "mailbox providers only honour one-click unsubscribe over https")  # fmt: skip
     frequencies = (frequency,) if frequency else ("daily", "weekly")
     columns = (TextColumn("[bold]digests"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())  # fmt: skip

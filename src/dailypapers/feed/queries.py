@@ -280,13 +280,25 @@ def data_version(session: Session) -> str:
     return "|".join(str(v) for v in session.execute(select(*parts)).one())
 
 
+_local_bumps = 0  # bumps made by this process: its own caches need not wait for the interval
+
+
+def local_bumps() -> int:
+    """How many times this process called ``bump_data_version`` (caches compare it)."""
+    return _local_bumps
+
+
 def bump_data_version(session: Session) -> None:
     """Mark the feed's data as changed so that every worker's caches refresh.
 
     Call it in a writing transaction that changes what lists show without touching
     ``papers.updated_at`` or adding feed entries (votes, comment counts, trending scores).
     On PostgreSQL it advances a sequence: no row lock, so concurrent writers never queue on it.
+    Caches of this process re-check at their next request (a vote then shows at once on the
+    page its voter is sent back to); other processes notice within their check interval.
     """
+    global _local_bumps
+    _local_bumps += 1
     if _on_postgres(session):
         session.execute(text(f"SELECT nextval('{_PG_SEQUENCE}')"))
         return
