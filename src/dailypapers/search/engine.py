@@ -32,10 +32,11 @@ from dailypapers.search.contract import Contract, contract_for
 from dailypapers.search.keyword import KeywordDoc, KeywordIndex
 from dailypapers.search.vectors import VectorIndex, load_snapshot, write_snapshot
 from dailypapers.store import db
-from dailypapers.store.models import FeedEntry, Paper, PaperVector
+from dailypapers.store.models import FeedEntry, Paper, PaperVector, utcnow
 
 log = logging.getLogger(__name__)
-# Rows written by a transaction that commits late carry an older updated_at: look back this far.
+# A transaction may commit a while after it stamped ``updated_at``: stamps newer than this
+# (by the clock) are not trusted to be complete yet and are looked at again, deduplicated.
 OVERLAP = dt.timedelta(minutes=2)
 EPOCH = dt.datetime(1970, 1, 1)
 BATCH = 2000
@@ -75,7 +76,7 @@ class LocalIndex:
         snap = state.get("vectors", {}).get(self.contract.key, {})
         self.vectors: VectorIndex = load_snapshot(self.folder, self.contract.key, self.contract.dim)
         self.vectors_generation = snap.get("generation")
-        self.vectors_wm = _parse(snap.get("wm")) - OVERLAP
+        self.vectors_wm = _parse(snap.get("wm"))
         self._vec_seen: dict[str, dt.datetime] = {}
 
     def _read_state(self) -> dict:
@@ -128,9 +129,9 @@ class LocalIndex:
             self.last_refresh = time.monotonic()
 
     def _sync_keyword(self, state: dict, progress) -> None:  # type: ignore[no-untyped-def]
-        since = _parse(state.get("papers_wm")) - OVERLAP
+        since = _parse(state.get("papers_wm"))
         recent: dict[str, str] = state.get("recent", {})
-        newest = _parse(state.get("papers_wm"))
+        newest = since
         with db.session_scope(self.settings) as session:
             for chunk in _paper_chunks(session, since):
                 self._append_rows([row.id for row in chunk])
@@ -146,9 +147,9 @@ class LocalIndex:
                     self.keyword.write(docs)
                 if progress:
                     progress(len(chunk))
-        cutoff = (newest - OVERLAP).isoformat()
-        state["recent"] = {k: v for k, v in recent.items() if v >= cutoff}
-        state["papers_wm"] = newest.isoformat()
+        safe = max(since, min(newest, utcnow() - OVERLAP))
+        state["recent"] = {k: v for k, v in recent.items() if v > safe.isoformat()}
+        state["papers_wm"] = safe.isoformat()
 
     def _append_rows(self, ids: list[str]) -> None:
         new = [pid for pid in dict.fromkeys(ids) if pid not in self.row_of]
@@ -170,7 +171,7 @@ class LocalIndex:
 
     def _sync_vectors(self, state: dict | None = None) -> None:
         """Load vectors stored since this process's watermark into the in-memory delta."""
-        newest = self.vectors_wm
+        newest = pending = self.vectors_wm
         with db.session_scope(self.settings) as session:
             stmt = (
                 select(PaperVector.paper_id, PaperVector.vector, PaperVector.updated_at)
@@ -181,7 +182,10 @@ class LocalIndex:
             rows, vecs = [], []
             for pid, blob, stamp in session.execute(stmt).yield_per(BATCH):
                 row = self.row_of.get(pid)
-                if row is None or self._vec_seen.get(pid) == stamp:
+                if row is None:  # its paper is not indexed yet: come back to it
+                    pending = stamp if pending == self.vectors_wm else min(pending, stamp)
+                    continue
+                if self._vec_seen.get(pid) == stamp:
                     continue
                 self._vec_seen[pid] = stamp
                 newest = max(newest, stamp)
@@ -191,9 +195,11 @@ class LocalIndex:
                     vecs.append(vector)
         if rows:
             self.vectors.put(rows, np.stack(vecs))
-        self.vectors_wm = max(self.vectors_wm, newest - OVERLAP)
-        cutoff = newest - OVERLAP
-        self._vec_seen = {k: v for k, v in self._vec_seen.items() if v >= cutoff}
+        limit = utcnow() - OVERLAP
+        if pending != self.vectors_wm:
+            limit = min(limit, pending - dt.timedelta(microseconds=1))
+        self.vectors_wm = max(self.vectors_wm, min(newest, limit))
+        self._vec_seen = {k: v for k, v in self._vec_seen.items() if v > self.vectors_wm}
 
     def _maybe_snapshot(self, state: dict, force: bool = False) -> None:
         """Fold a large delta into a new snapshot file, so that start-up stays fast."""
