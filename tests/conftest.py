@@ -23,13 +23,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # API response caches re-check the data version on every request, so tests see their writes.
 os.environ.setdefault("DAILYPAPERS_API_CACHE_SECONDS", "0")
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from dailypapers.config import Settings  # noqa: E402
-from dailypapers.store import db  # noqa: E402
-from dailypapers.store.models import Base  # noqa: E402
+from dailypapers.config import Settings
+from dailypapers.store import db
+from dailypapers.store.models import Base
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PAGES_DIR = SHARED / "corpus" / "pages"

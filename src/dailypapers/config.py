@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 (refused outside development)
 
 
 def _config_file() -> str:
@@ -87,13 +87,17 @@ class Settings(BaseSettings):
     smtp_port: int = Field(25, description="SMTP server port.")
     smtp_user: str | None = Field(None, description="SMTP user name, if the server needs login.")
     smtp_password: str | None = Field(None, description="SMTP password.")
-    smtp_tls: Literal["none", "starttls", "ssl"] = Field("none", description="SMTP transport security.")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(
+        "none", description="SMTP transport security."
+    )
     mail_from: str = Field("dailypapers <digest@localhost>", description="From: address of mails.")
     mail_rate_per_minute: int = Field(600, ge=1, description="At most this many mails a minute.")
     dkim_private_key: Path | None = Field(None, description="PEM file of the DKIM signing key.")
     dkim_selector: str | None = Field(None, description="DKIM selector (`s=` tag).")
     dkim_domain: str | None = Field(None, description="DKIM signing domain (`d=` tag).")
-    digest_hour: int = Field(7, ge=0, le=23, description="Hour of day (UTC) the worker sends digests.")
+    digest_hour: int = Field(
+        7, ge=0, le=23, description="Hour of day (UTC) the worker sends digests."
+    )
     smtp_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one SMTP operation.")
     mail_retries: int = Field(
         3, ge=0, description="Retries of a mail after a temporary SMTP failure (4xx, lost link)."
@@ -167,11 +171,14 @@ class Settings(BaseSettings):
         30, ge=1, description="A log-in lasts this many days; log-out or a password change ends it."
     )
     trending_half_life_hours: float = Field(
-        24.0, gt=0, description="Age at which a paper's votes count half in Trending "
-        "(see docs/community.md)."
+        24.0,
+        gt=0,
+        description="Age at which a paper's votes count half in Trending (see docs/community.md).",
     )
     trending_comment_weight: float = Field(
-        0.5, ge=0, description="What one comment counts for in the trending score, next to one upvote."
+        0.5,
+        ge=0,
+        description="What one comment counts for in the trending score, next to one upvote.",
     )
 
     @model_validator(mode="after")

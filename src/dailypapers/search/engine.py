@@ -344,7 +344,7 @@ def status(settings: Settings) -> dict:
         "contract_text": contract.describe(),
         "index_contract": state.get("contract"),
         "keyword_docs": keyword_docs,
-        "changed_since_sync": changed,
+        "changed_since_sync": max(0, changed - len(state.get("recent", {}))),
         "last_sync": state.get("papers_wm"),
     }
 

@@ -35,7 +35,7 @@ class Base(DeclarativeBase):
 
 # --- papers and the daily feed ---------------------------------------------------------------
 class Paper(Base):
-    """One paper. ``id`` is the arXiv id when known, else ``t-`` + a hash of the normalised title."""
+    """One paper: ``id`` is the arXiv id when known, else ``t-`` + a hash of its title."""
 
     __tablename__ = "papers"
 
@@ -81,7 +81,7 @@ class PaperAuthor(Base):
 
 
 class FeedEntry(Base):
-    """A paper's place in the daily feed: the day it entered and who submitted it (once per paper)."""
+    """A paper's place in the daily feed: the day it entered and who submitted it."""
 
     __tablename__ = "feed_entries"
 

@@ -49,7 +49,9 @@ def _record_fields(rec: PaperRecord) -> dict:
         "title": fold_spaces(rec.title),
         "abstract": rec.abstract.strip() if rec.abstract else None,
         "authors": authors or None,
-        "author_count": rec.author_count if rec.author_count is not None else (len(authors) or None),
+        "author_count": rec.author_count
+        if rec.author_count is not None
+        else (len(authors) or None),
         "categories": list(rec.categories) or None,
         "published_on": rec.published_on,
         "updated_on": rec.updated_on,
@@ -68,7 +70,9 @@ def _record_fields(rec: PaperRecord) -> dict:
 
 def _content_hash(row: dict) -> str:
     payload = {k: row.get(k) for k in _MERGED}
-    return hashlib.sha1(orjson.dumps(payload, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha1(
+        orjson.dumps(payload, default=str, option=orjson.OPT_SORT_KEYS), usedforsecurity=False
+    ).hexdigest()
 
 
 def _is_older(incoming: dict, stored: dict) -> bool:
@@ -165,14 +169,12 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     from psycopg.types.json import Json
 
     columns = list(rows[0])
-    is_json = [isinstance(table.c[name].type, JSON) for name in columns]
+    pairs = [(name, isinstance(table.c[name].type, JSON)) for name in columns]
     names = ", ".join(f'"{name}"' for name in columns)
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([
-                Json(row[name]) if json else row[name] for name, json in zip(columns, is_json)
-            ])  # fmt: skip
+            copy.write_row([Json(row[name]) if json else row[name] for name, json in pairs])
 
 
 def _write_papers(session: Session, inserts: dict[str, dict], updates: dict[str, dict]) -> None:
@@ -196,7 +198,12 @@ def _write_authors(session: Session, rows: dict[str, dict], fresh: set[str]) -> 
     if stale:
         session.execute(delete(PaperAuthor).where(PaperAuthor.paper_id.in_(stale)))
     author_rows = [
-        {"paper_id": pid, "position": pos, "name": name[:300], "name_norm": normalise_name(name)[:300]}
+        {
+            "paper_id": pid,
+            "position": pos,
+            "name": name[:300],
+            "name_norm": normalise_name(name)[:300],
+        }
         for pid, row in rows.items()
         for pos, name in enumerate(row["authors"] or [])
     ]

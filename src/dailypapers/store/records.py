@@ -9,7 +9,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 _ARXIV_ID = re.compile(
-    r"(?:arxiv[:/ ]?|abs/|pdf/)?(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?",
+    r"(?:arxiv[:/ ]?|abs/|pdf/)?"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?",
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
@@ -28,7 +29,9 @@ def normalise_title(title: str) -> str:
 
 def title_id(title: str) -> str:
     """A stable id for papers without an arXiv id: ``t-`` and 12 hex digits of the title's hash."""
-    return "t-" + hashlib.sha1(normalise_title(title).encode()).hexdigest()[:12]
+    return (
+        "t-" + hashlib.sha1(normalise_title(title).encode(), usedforsecurity=False).hexdigest()[:12]
+    )
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
