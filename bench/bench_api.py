@@ -243,7 +243,7 @@ def main(argv: list[str]) -> None:
         # Other processes competing for the CPU skew the tail: say how busy the machine was.
         figures["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)
         figures["concurrency"] = CONCURRENCY
-        save("api", figures)
+        save("api" if not args.database_url else "api_postgresql", figures)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -510,4 +510,5 @@ def main(argv: list[str]) -> None:
             figures.update(_embedding_throughput(rows))
     if args.million:
         figures["million"] = _million(folder.parent / "dp-bench-search-1m", rows, queries, qvecs)
-    save("search" if args.papers == 74_728 else f"search-{args.papers}", figures)
+    name = "search" if args.papers == 74_728 else f"search-{args.papers}"
+    save(name + ("-no-raw" if args.skip_raw else ""), figures)
