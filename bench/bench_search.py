@@ -421,12 +421,12 @@ from bench.bench_search import _timed
 import datetime as dt
 N = 1_000_000
 folder = Path({str(folder)!r}); folder.mkdir(parents=True, exist_ok=True)
-rows = []
-with gzip.open({str(CORPUS)!r}, "rt") as fh:
-    for line in fh: rows.append(json.loads(line))
-base = np.load({str(VECTORS)!r}).astype(np.float32)
 t0 = time.perf_counter()
 if not (folder / "done").exists():
+    rows = []
+    with gzip.open({str(CORPUS)!r}, "rt") as fh:
+        for line in fh: rows.append(json.loads(line))
+    base = np.load({str(VECTORS)!r}).astype(np.float32)
     kw = KeywordIndex(folder / "tantivy")
     rng = np.random.default_rng(0)
     def docs():
@@ -443,9 +443,9 @@ if not (folder / "done").exists():
         v = base[idx] + rng.normal(0, 0.02, (len(idx), base.shape[1])).astype(np.float32)
         mat[s:s + len(idx)] = v / np.linalg.norm(v, axis=1, keepdims=True)
     write_snapshot(folder, "bench", np.arange(N), mat)
-    (folder / "done").write_text("ok")
-build_s = time.perf_counter() - t0
-del base, rows
+    (folder / "done").write_text(str(round(time.perf_counter() - t0, 1)))
+    del base, rows
+build_s = float((folder / "done").read_text() or 0)
 t = time.perf_counter()
 kw = KeywordIndex(folder / "tantivy"); vec = load_snapshot(folder, "bench", 384)
 load_s = time.perf_counter() - t
@@ -455,6 +455,14 @@ pq = [parse_query(q) for q in queries]
 it = iter(range(len(queries)))
 out = {{"build_s": round(build_s, 1), "load_s": round(load_s, 2)}}
 out["keyword_engine"] = _timed(lambda q: kw.search(parse_query(q), 100), queries)
+searcher = kw.index.searcher()
+raw = [kw.index.parse_query(" OR ".join(f'"{{w}}"' for w in p.terms) or '""', ["title", "abstract"])
+       for p in pq]
+out["tantivy_raw_same_index"] = _timed(lambda i: searcher.search(raw[i], 100, count=False),
+                                       list(range(len(queries))))
+plain = [i for i, p in enumerate(pq) if not p.has_filters]
+out["keyword_engine_no_filters"] = _timed(lambda i: kw.search(pq[i], 100), plain)
+out["tantivy_raw_no_filters"] = _timed(lambda i: searcher.search(raw[i], 100, count=False), plain)
 out["semantic_engine"] = _timed(lambda i: vec.search(qvecs[i], 100), list(range(len(queries))))
 def hyb(i):
     a = kw.search(pq[i], 100)[0]; b = vec.search(qvecs[i], 100)[0]

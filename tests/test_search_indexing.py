@@ -199,3 +199,16 @@ def test_a_running_server_picks_up_papers_imported_elsewhere(settings) -> None: 
             time.sleep(0.5)
             found = client.get("/api/papers/search", params=params).json()
         assert [i["paper"]["id"] for i in found] == ["2601.00300"]
+
+
+def test_above_the_exact_threshold_an_hnsw_graph_serves_semantic_search(settings) -> None:  # type: ignore[no-untyped-def]
+    rows = load_papers(settings, 120)
+    graph = settings.model_copy(update={"search_exact_max": 50})
+    rebuild(graph, embed=False)
+    forget_indexes()
+    index = get_index(graph)
+    assert index.vectors.ann is not None and index.vectors.base32 is None
+    assert _ids(graph, rows[9]["title"], mode="semantic")[0] == rows[9]["id"]
+    with db.session_scope(graph) as session:  # filters still apply on the graph's results
+        res = search(graph, session, SearchRequest(q=f"{rows[9]['title']} -category:cs.CV"))
+    assert all("cs.CV" not in i.paper.categories for i in res.items)

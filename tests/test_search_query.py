@@ -110,7 +110,8 @@ def test_highlight_escapes_first_and_never_marks_inside_entities() -> None:
 
     html = str(highlight('<b>Models</b> & "amp" modelling', ["model", "amp", "b"]))
     assert html == (
-        "&lt;b&gt;<mark>Models</mark>&lt;/b&gt; &amp; &#34;<mark>amp</mark>&#34; <mark>modelling</mark>"
+        "&lt;b&gt;<mark>Models</mark>&lt;/b&gt; &amp; "
+        "&#34;<mark>amp</mark>&#34; <mark>modelling</mark>"
     )
     long = "word " * 200 + "needle in the haystack"
     assert "<mark>needle</mark>" in str(highlight_snippet(long, ["needle"], 120))

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     index_refresh_seconds: int = Field(
         30, ge=1, description="How often a web worker checks the database for newly indexed papers."
     )
+    search_exact_max: int = Field(
+        200_000, ge=0,
+        description="Up to this many papers, semantic search compares the query with every "
+        "vector (exact); above, it walks an HNSW graph (faster, about 0.9 recall@10).",
+    )  # fmt: skip
 
     # --- mail -------------------------------------------------------------------------------
     smtp_host: str = Field("127.0.0.1", description="SMTP server host.")

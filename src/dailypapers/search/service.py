@@ -130,6 +130,8 @@ def search(settings: Settings, session: Session, req: SearchRequest) -> SearchRe
         for row, score in fused
     ]
     pinned = _pinned(session, q) if req.sort == "relevance" else None
+    if pinned and (q.has_filters or q.excluded) and not _passes(index, q, pinned):
+        pinned = None
     if pinned:
         hits = [SearchHit(pinned, float("inf"))] + [h for h in hits if h.id != pinned]
     return _page(session, q, req, hits, pinned, notes)
@@ -178,6 +180,13 @@ def _pinned(session: Session, q: ParsedQuery) -> str | None:
     if len(norm) < 12:  # short queries are words, not titles
         return None
     return session.scalar(select(Paper.id).where(Paper.title_norm == norm).limit(1))
+
+
+def _passes(index: LocalIndex, q: ParsedQuery, paper_id: str) -> bool:
+    """Whether a paper satisfies the query's filters and exclusions."""
+    row = index.row_of.get(paper_id)
+    constraint = dataclasses.replace(q, terms=[], phrases=[])
+    return row is not None and bool(index.keyword.search(constraint, 1, rows=[row])[0])
 
 
 def _sort_key(sort: str):  # type: ignore[no-untyped-def]

@@ -138,13 +138,15 @@ def snapshot_paths(folder: Path, key: str) -> tuple[Path, Path, Path]:
     )
 
 
-def write_snapshot(folder: Path, key: str, rows: np.ndarray, mat: np.ndarray) -> None:
+def write_snapshot(
+    folder: Path, key: str, rows: np.ndarray, mat: np.ndarray, exact_max: int = EXACT_MAX
+) -> None:
     """Write matrix, rows and (when large) the HNSW graph; renames make each file appear whole."""
     mat_path, rows_path, ann_path = snapshot_paths(folder, key)
     tmp = f".tmp{os.getpid()}"
     np.save(str(mat_path) + tmp + ".npy", np.asarray(mat, np.float16))
     np.save(str(rows_path) + tmp + ".npy", np.asarray(rows, np.int64))
-    if len(rows) > EXACT_MAX:
+    if len(rows) > exact_max:
         build_ann(mat, rows).save(str(ann_path) + tmp)
         os.replace(str(ann_path) + tmp, ann_path)
     os.replace(str(mat_path) + tmp + ".npy", mat_path)
@@ -161,7 +163,7 @@ def build_ann(mat: np.ndarray, rows: np.ndarray):  # type: ignore[no-untyped-def
     return index
 
 
-def load_snapshot(folder: Path, key: str, dim: int) -> VectorIndex:
+def load_snapshot(folder: Path, key: str, dim: int, exact_max: int = EXACT_MAX) -> VectorIndex:
     """The snapshot of ``key`` (memory-mapped), or an empty index when there is none."""
     mat_path, rows_path, ann_path = snapshot_paths(folder, key)
     if not (mat_path.exists() and rows_path.exists()):
@@ -169,10 +171,10 @@ def load_snapshot(folder: Path, key: str, dim: int) -> VectorIndex:
     rows = np.load(rows_path)
     mat = np.load(mat_path, mmap_mode="r")
     ann = None
-    if len(rows) > EXACT_MAX and ann_path.exists():
+    if len(rows) > exact_max and ann_path.exists():
         from usearch.index import Index
 
         ann = Index.restore(str(ann_path), view=True)
-    elif len(rows) > EXACT_MAX:
+    elif len(rows) > exact_max:
         ann = build_ann(mat, rows)
     return VectorIndex(dim, rows, mat, ann)
