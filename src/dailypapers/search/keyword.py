@@ -94,7 +94,11 @@ class KeywordIndex:
         return self.index.parse_query(f'"{text}"', [field])
 
     def _text(self, text: str) -> tantivy.Query:
-        return self.index.parse_query(f'"{text}"', TEXT_FIELDS, field_boosts=BOOSTS)
+        return self._text_raw(f'"{text}"')
+
+    def _text_raw(self, quoted: str) -> tantivy.Query:
+        """``quoted``: words already in double quotes (the parser removed any inside them)."""
+        return self.index.parse_query(quoted, TEXT_FIELDS, field_boosts=BOOSTS)
 
     def filter_query(self, q: ParsedQuery) -> tantivy.Query | None:
         """The filters of ``q`` as one non-scoring query (None when there are none)."""
@@ -124,16 +128,15 @@ class KeywordIndex:
         clauses += [(tantivy.Occur.MustNot, m) for m in must_not]
         return tantivy.Query.const_score_query(tantivy.Query.boolean_query(clauses), 0.0)
 
-    def text_query(self, q: ParsedQuery) -> tantivy.Query | None:
-        """BM25 part: any free word, every phrase, no excluded word; None without text."""
-        if not q.has_text:
-            return None
-        clauses = [(tantivy.Occur.Must, self._text(p)) for p in q.phrases]
-        if q.terms:
-            words = [(tantivy.Occur.Should, self._text(t)) for t in dict.fromkeys(q.terms)]
-            clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(words)))
+    def text_clauses(self, q: ParsedQuery) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        """BM25 part: any free word (should), every phrase (must), no excluded word."""
+        clauses = []
+        if q.terms:  # one parsed disjunction: about 2x faster at 1M than a boolean of words
+            words = " ".join(f'"{t}"' for t in dict.fromkeys(q.terms))
+            clauses.append((tantivy.Occur.Should, self._text_raw(words)))
+        clauses += [(tantivy.Occur.Must, self._text(p)) for p in q.phrases]
         clauses += [(tantivy.Occur.MustNot, self._text(x)) for x in q.excluded]
-        return tantivy.Query.boolean_query(clauses)
+        return clauses
 
     def search(
         self, q: ParsedQuery, limit: int, rows: list[int] | None = None
@@ -141,25 +144,31 @@ class KeywordIndex:
         """Rows and BM25 scores of the best ``limit`` matches (filters applied).
 
         Without words the matches come newest first. ``rows`` restricts to those rows (used
-        to check semantic candidates against the filters).
+        to check semantic candidates against the filters). One flat boolean query, so that a
+        plain disjunction of words keeps tantivy's block-max WAND pruning (2x faster at 1M).
         """
         if limit <= 0:  # tantivy panics on a zero limit (e.g. similar papers of the only paper)
             return [], []
-        text, filters = self.text_query(q), self.filter_query(q)
-        clauses = [(tantivy.Occur.Must, c) for c in (text, filters) if c is not None]
-        if not text and q.excluded:
-            clauses += [(tantivy.Occur.MustNot, self._text(x)) for x in q.excluded]
-            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        clauses = self.text_clauses(q)
+        filters = self.filter_query(q)
+        if filters is not None:
+            clauses.append((tantivy.Occur.Must, filters))
         if rows is not None:
-            clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(
-                self.schema, "row", [int(r) for r in rows])))  # fmt: skip
-        if not clauses:
-            return [], []
-        query = tantivy.Query.boolean_query(clauses)
+            subset = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+            clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(subset, 0.0)))
+        if not any(occur != tantivy.Occur.MustNot for occur, _ in clauses):
+            if not clauses:
+                return [], []
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        scored = q.has_text
         searcher = self.index.searcher()
-        order = None if text else "date"
+        order = None if scored else "date"
+        only_words = len(clauses) == 1 and clauses[0][0] == tantivy.Occur.Should
+        query = clauses[0][1] if only_words else tantivy.Query.boolean_query(clauses)
         hits = searcher.search(query, limit, count=False, order_by_field=order).hits
+        if scored and not q.phrases:  # matched a filter or row set but none of the words
+            hits = [(s, a) for s, a in hits if s > 0]
         addresses = [a for _, a in hits]
         found = searcher.fast_field_values("row", addresses) if addresses else []
-        scores = [float(s) if text else 0.0 for s, _ in hits]
+        scores = [float(s) if scored else 0.0 for s, _ in hits]
         return [int(r) for r in found], scores
