@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
-import pytest
 
 from dailypapers.community.trending import refresh_scores
 from dailypapers.store import db
+from tests.browser import MARKS, page_fixture  # noqa: F401 (the `page` fixture)
 from tests.community_fixtures import arxiv_replay
 from tests.factories import add_papers, make_record
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
-
-
-@pytest.fixture
-def page():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        tab = browser.new_page(viewport={"width": 1200, "height": 900})
-        tab.set_default_timeout(15_000)
-        yield tab
-        browser.close()
+pytestmark = MARKS
 
 
 def _older_papers(settings) -> None:  # type: ignore[no-untyped-def]

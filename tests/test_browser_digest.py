@@ -4,32 +4,11 @@ change topics on the preferences page, unsubscribe."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
-
+from tests.browser import MARKS, page_fixture  # noqa: F401 (the `page` fixture)
 from tests.digest_fixtures import smtp_server_fixture, text_part  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs chromium at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture
-def page():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        tab = browser.new_page(viewport={"width": 1200, "height": 900})
-        tab.set_default_timeout(15_000)
-        yield tab
-        browser.close()
+pytestmark = MARKS
 
 
 def test_subscribe_confirm_manage_unsubscribe(settings, smtp_server, live_server, page):  # type: ignore[no-untyped-def]

@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import pytest
-
+from tests.browser import MARKS, page_fixture  # noqa: F401 (the `page` fixture)
 from tests.factories import add_papers, make_record
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
+pytestmark = MARKS
 
 
-@pytest.fixture
-def browser_page():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-
-
-def test_feed_day_navigation_and_paper_page(settings, live_server, browser_page) -> None:  # type: ignore[no-untyped-def]
+def test_feed_day_navigation_and_paper_page(settings, live_server, page) -> None:  # type: ignore[no-untyped-def]
     add_papers(
         settings,
         [
@@ -43,7 +20,6 @@ def test_feed_day_navigation_and_paper_page(settings, live_server, browser_page)
                         feed_date=dt.date(2025, 3, 19), upvotes=4),
         ],
     )  # fmt: skip
-    page = browser_page
     page.goto(live_server + "/")
     assert page.locator("h1").inner_text() == "Wednesday, 19 March 2025"
     assert page.locator(".paper-title").all_inner_texts() == ["Newest Paper on Diffusion"]
