@@ -101,6 +101,19 @@ def test_any_query_gives_results_or_a_clear_4xx(client, small_corpus, text: str)
             assert response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    "text", ['(")', '"("', '-(', 'author:"("', 'org:"!"', '"()" graph', "^^ ~~"]
+)
+def test_punctuation_only_words_constrain_nothing(client, small_corpus, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Found by the property test: a quoted word with no token once reached tantivy's parser."""
+    for mode in ("keyword", "hybrid"):
+        response = client.get("/api/papers/search", params={"q": text, "mode": mode})
+        assert response.status_code == 200, response.text
+        results = response.json()
+        if "author:" in text or "org:" in text:
+            assert results == []  # a filter that cannot match matches nothing
+
+
 def test_boolean_operators_from_other_engines_are_ignored() -> None:
     assert parse_query("graph OR vision AND text").terms == ["graph", "vision", "text"]
 

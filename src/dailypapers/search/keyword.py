@@ -90,15 +90,27 @@ class KeywordIndex:
         return self.index.searcher().num_docs
 
     # --- queries ---------------------------------------------------------------------------
-    def _phrase(self, field: str, text: str) -> tantivy.Query:
-        return self.index.parse_query(f'"{text}"', [field])
+    def _parse(self, text: str, fields: list[str], **kwargs) -> tantivy.Query | None:  # type: ignore[no-untyped-def]
+        """tantivy's parse, or None when the text holds no searchable token (e.g. ``"("``)."""
+        try:
+            return self.index.parse_query(text, fields, **kwargs)
+        except ValueError:
+            return None
 
-    def _text(self, text: str) -> tantivy.Query:
+    def _phrase(self, field: str, text: str) -> tantivy.Query:
+        """A filter phrase; one without any searchable token matches nothing."""
+        query = self._parse(f'"{text}"', [field])
+        return query if query is not None else self._nothing()
+
+    def _nothing(self) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, "row", -1)
+
+    def _text(self, text: str) -> tantivy.Query | None:
         return self._text_raw(f'"{text}"')
 
-    def _text_raw(self, quoted: str) -> tantivy.Query:
+    def _text_raw(self, quoted: str) -> tantivy.Query | None:
         """``quoted``: words already in double quotes (the parser removed any inside them)."""
-        return self.index.parse_query(quoted, TEXT_FIELDS, field_boosts=BOOSTS)
+        return self._parse(quoted, TEXT_FIELDS, field_boosts=BOOSTS)
 
     def filter_query(self, q: ParsedQuery) -> tantivy.Query | None:
         """The filters of ``q`` as one non-scoring query (None when there are none)."""
@@ -130,13 +142,14 @@ class KeywordIndex:
 
     def text_clauses(self, q: ParsedQuery) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         """BM25 part: any free word (should), every phrase (must), no excluded word."""
-        clauses = []
+        clauses: list[tuple[tantivy.Occur, tantivy.Query | None]] = []
         if q.terms:  # one parsed disjunction: about 2x faster at 1M than a boolean of words
             words = " ".join(f'"{t}"' for t in dict.fromkeys(q.terms))
             clauses.append((tantivy.Occur.Should, self._text_raw(words)))
         clauses += [(tantivy.Occur.Must, self._text(p)) for p in q.phrases]
         clauses += [(tantivy.Occur.MustNot, self._text(x)) for x in q.excluded]
-        return clauses
+        # Words with no searchable token (punctuation only) constrain nothing.
+        return [(occur, query) for occur, query in clauses if query is not None]
 
     def search(
         self, q: ParsedQuery, limit: int, rows: list[int] | None = None
