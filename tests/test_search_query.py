@@ -102,7 +102,7 @@ def test_any_query_gives_results_or_a_clear_4xx(client, small_corpus, text: str)
 
 
 @pytest.mark.parametrize(
-    "text", ['(")', '"("', '-(', 'author:"("', 'org:"!"', '"()" graph', "^^ ~~"]
+    "text", ['(")', '"("', "-(", 'author:"("', 'org:"!"', '"()" graph', "^^ ~~"]
 )
 def test_punctuation_only_words_constrain_nothing(client, small_corpus, text: str) -> None:  # type: ignore[no-untyped-def]
     """Found by the property test: a quoted word with no token once reached tantivy's parser."""

@@ -171,11 +171,12 @@ def rebuild(
     chunk by chunk: an interrupted rebuild resumes where it stopped and never embeds twice),
     then rewrites the keyword index and the vector snapshot from stored vectors.
     """
-    from dailypapers.search.engine import get_index
+    from dailypapers.search.engine import LocalIndex, loaded_index
 
     ids = all_paper_ids(settings)
     embedded = embed_papers(settings, ids, on_embed) if embed else 0
-    index = get_index(settings)
+    # Not get_index(): its first-use sync would build everything once before the reset.
+    index = loaded_index(settings) or LocalIndex(settings)
     index.reset()
     index.sync(progress=on_index, snapshot=True)
     return {"papers": len(ids), "embedded": embedded, **index.status()}
