@@ -71,7 +71,7 @@ def _fill(env: dict[str, str], corpus: Path) -> dict[str, float]:
         f"r = import_paths(s, [{str(corpus)!r}])\n"
         "seconds = time.perf_counter() - t\n"
         "try:\n"
-        "    from dailypapers.community.trending import refresh_scores\n"
+        "    from dailypapers.store.trending import refresh_scores\n"
         "    with db.session_scope(s) as session: refresh_scores(session, s)\n"
         "except ImportError: pass\n"
         # A running PostgreSQL has vacuumed and analysed by the time readers come; without

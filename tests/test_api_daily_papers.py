@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
-from dailypapers.api.cache import VersionedCache
-from dailypapers.feed import bump_data_version
 from dailypapers.store import db
 from dailypapers.store.models import Paper
+from dailypapers.store.version import bump_data_version
+from dailypapers.web.cache import VersionedCache
 from tests.factories import add_papers, make_record
 
 D = dt.date
@@ -182,8 +182,8 @@ def test_concurrent_misses_compute_once() -> None:
 
 
 def test_a_bump_in_this_process_is_seen_at_once(feed, settings) -> None:  # type: ignore[no-untyped-def]
-    from dailypapers.api.cache import VersionedCache
-    from dailypapers.feed import data_version
+    from dailypapers.store.version import data_version
+    from dailypapers.web.cache import VersionedCache
 
     def version() -> str:
         with db.session_scope(settings) as s:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dailypapers.community.trending import refresh_scores
 from dailypapers.store import db
+from dailypapers.store.trending import refresh_scores
 from tests.browser import MARKS, page_fixture  # noqa: F401 (the `page` fixture)
 from tests.community_fixtures import arxiv_replay
 from tests.factories import add_papers, make_record

@@ -40,7 +40,7 @@ def test_create_user_then_token_on_last_line_works_with_the_api(cli_env, client)
 
 
 def test_cli_errors_are_one_line_messages(cli_env) -> None:  # type: ignore[no-untyped-def]
-    from dailypapers.cli.main import CliError
+    from dailypapers.cli.errors import CliError
 
     result = runner.invoke(app, ["users", "token", "nobody"])
     assert isinstance(result.exception, CliError) and "no user 'nobody'" in str(result.exception)

@@ -7,10 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from dailypapers.community import trending
-from dailypapers.community.trending import refresh_scores, trending_score
-from dailypapers.store import db
+from dailypapers.store import db, trending
 from dailypapers.store.models import Paper
+from dailypapers.store.trending import refresh_scores, trending_score
 from tests.community_fixtures import add_paper
 
 

@@ -7,21 +7,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
-from dailypapers.feed import (
-    Window,
-    bump_data_version,
+from dailypapers.feed import Window, parse_window
+from dailypapers.store import db
+from dailypapers.store.queries.feed import (
     count_feed,
-    data_version,
     default_window,
-    get_paper,
     latest_feed_date,
     list_feed,
     neighbours,
-    normalise_paper_id,
-    papers_by_ids,
-    parse_window,
 )
-from dailypapers.store import db
+from dailypapers.store.queries.papers import get_paper, normalise_paper_id, papers_by_ids
+from dailypapers.store.version import bump_data_version, data_version
 from tests.factories import add_papers, make_record
 
 D = dt.date

@@ -22,7 +22,6 @@ import orjson
 import psycopg
 from sqlalchemy.exc import OperationalError
 
-from dailypapers.community.trending import refresh_scores
 from dailypapers.config import Settings
 from dailypapers.ingest.arxiv_jsonl import parse_arxiv_jsonl
 from dailypapers.ingest.entries import Entry
@@ -31,6 +30,7 @@ from dailypapers.ingest.pages import looks_like_pages, parse_pages
 from dailypapers.store import db
 from dailypapers.store.papers import UpsertStats, upsert_records
 from dailypapers.store.records import PaperRecord
+from dailypapers.store.trending import refresh_scores
 
 log = logging.getLogger(__name__)
 

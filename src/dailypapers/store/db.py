@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -64,6 +65,43 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# One writer at a time per process on SQLite: a burst of parallel writes from one web worker
+# would otherwise collapse into the busy handler's growing sleeps. PostgreSQL locks rows, not
+# the database, so there the lock is skipped.
+_WRITER = threading.Lock()
+
+
+@contextmanager
+def sqlite_writer(settings: Settings) -> Iterator[None]:
+    """Hold the process's SQLite write lock for the enclosed block (no-op on PostgreSQL).
+
+    Take it only while already holding the connection that will write: a lock holder that
+    waited for a pool connection could wait for threads that wait for the lock.
+    """
+    if not settings.is_sqlite:
+        yield
+        return
+    with _WRITER:
+        yield
+
+
+@contextmanager
+def writing(session: Session, settings: Settings) -> Iterator[Session]:
+    """The caller's write transaction: services run inside, it commits at the end.
+
+    Services never commit; the route, command or job that calls them owns the transaction
+    through this block (or ``session_scope``). On error everything is rolled back.
+    """
+    session.connection()  # hold the connection before the lock (see ``sqlite_writer``)
+    with sqlite_writer(settings):
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def alembic_config(settings: Settings | None = None) -> Config:

@@ -27,11 +27,12 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dailypapers.community.auth import CurrentUser, current_user
-from dailypapers.community.serialize import sqlite_writer
+from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.store import db
+from dailypapers.store.db import sqlite_writer
 from dailypapers.store.models import RateLimitHit
+from dailypapers.web.deps import current_user
 
 log = logging.getLogger(__name__)
 _CLEANUP_PROBABILITY = 0.01  # prune expired windows on about one hit in a hundred

@@ -21,9 +21,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from dailypapers.api.cache import response_cache
-from dailypapers.feed.queries import (
-    FeedItem,
+from dailypapers.feed.windows import Window, WindowKind, parse_window
+from dailypapers.feed.windows import sentence as _sentence
+from dailypapers.store.queries.feed import (
     Neighbours,
     count_feed,
     default_window,
@@ -32,8 +32,8 @@ from dailypapers.feed.queries import (
     neighbours,
     utc_today,
 )
-from dailypapers.feed.windows import Window, WindowKind, parse_window
-from dailypapers.feed.windows import sentence as _sentence
+from dailypapers.store.queries.papers import FeedItem
+from dailypapers.web.cache import response_cache
 from dailypapers.web.filters import DEFAULT_SORT, PAGE_SORTS
 from dailypapers.web.templating import render
 

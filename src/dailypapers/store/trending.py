@@ -31,8 +31,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.feed.queries import bump_data_version
 from dailypapers.store.models import FeedEntry, Paper
+from dailypapers.store.version import bump_data_version
 
 EPOCH = dt.date(2020, 1, 1)
 _BATCH = 2000

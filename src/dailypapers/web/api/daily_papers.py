@@ -1,7 +1,7 @@
 """``GET /api/daily_papers``: the daily feed in the Hugging Face papers API shape.
 
 Hot path: parameters are parsed and validated, then the encoded body comes from the
-per-worker ``VersionedCache``; on a miss one SQL query builds it (see ``feed.queries``).
+per-worker ``VersionedCache``; on a miss one SQL query builds it (see ``store.queries.feed``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from starlette.datastructures import QueryParams
 
-from dailypapers.api.cache import response_cache
-from dailypapers.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
-from dailypapers.feed.queries import list_feed
 from dailypapers.feed.windows import Window, parse_window
 from dailypapers.feed.windows import sentence as _sentence
+from dailypapers.store.queries.feed import list_feed
+from dailypapers.web.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
+from dailypapers.web.cache import response_cache
 
 router = APIRouter(tags=["papers"])
 
