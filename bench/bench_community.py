@@ -179,6 +179,6 @@ def main(argv: list[str]) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
-    figures.update(_child(env, _CHECK))  # type: ignore[arg-type]
+    figures.update(_child(env, _CHECK))
     save("community", figures)
     shutil.rmtree(folder, ignore_errors=True)

@@ -83,7 +83,7 @@ def test_keyword_ranking_scores_the_expected_query() -> None:
         evaluate(cube, cube.queries, None, "semantic")
 
 
-def _run(*args: str):  # type: ignore[no-untyped-def]
+def _run(*args: str):
     return CliRunner().invoke(app, ["eval", "csfcube", str(TINY), *args])
 
 

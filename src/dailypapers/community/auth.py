@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
+from dailypapers.store.db import rowcount
 from dailypapers.store.models import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "dp_"  # noqa: S105 - a public prefix, not a secret
@@ -99,7 +100,7 @@ def revoke_api_token(session: Session, user_id: int, token_id: int) -> bool:
         .where(ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def list_api_tokens(session: Session, user_id: int) -> list[ApiToken]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dailypapers.community.auth import CurrentUser
 from dailypapers.community.errors import CommunityError
 from dailypapers.config import Settings
+from dailypapers.store.db import rowcount
 from dailypapers.store.models import Comment, Paper, User, utcnow
 from dailypapers.store.trending import move_counts
 
@@ -112,19 +113,19 @@ def edit_comment(session: Session, user: CurrentUser, comment_id: int, text: obj
     return _view(comment, user.username)
 
 
-def delete_comment(
-    session: Session, settings: Settings, user: CurrentUser, comment_id: int
-) -> str:
+def delete_comment(session: Session, settings: Settings, user: CurrentUser, comment_id: int) -> str:
     """Delete the user's own comment (or any comment, for an admin); returns its paper id.
 
     The text is erased with it: a deleted comment keeps only its place in the thread.
     """
     comment = _owned(session, user, comment_id, moderate=True)
-    gone = session.execute(
-        update(Comment)
-        .where(Comment.id == comment.id, Comment.deleted_at.is_(None))
-        .values(deleted_at=utcnow(), text="")
-    ).rowcount
+    gone = rowcount(
+        session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id, Comment.deleted_at.is_(None))
+            .values(deleted_at=utcnow(), text="")
+        )
+    )
     if gone == 1:
         _move_count(session, settings, comment.paper_id, -1)
     return comment.paper_id

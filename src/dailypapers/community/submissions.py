@@ -123,7 +123,8 @@ def submit_paper(
         record.feed_date, record.submitter_name, record.source = None, None, "submission"
         upsert_records(session, [record])
         paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
-        assert paper is not None
+    if paper is None:
+        raise CommunityError(f"arXiv did not return {arxiv_id}; try again later.", 502)
     day = utcnow().date()
     if not _insert_entry(session, settings, user, paper.id, day):
         _already_in_feed(session, paper.id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.community.errors import CommunityError
 from dailypapers.config import Settings
+from dailypapers.store.db import rowcount
 from dailypapers.store.models import Paper, Upvote, utcnow
 from dailypapers.store.trending import move_counts
 
@@ -63,7 +64,7 @@ def remove_upvote(session: Session, settings: Settings, user_id: int, paper_id: 
     """Withdraw the user's vote (idempotent)."""
     _paper_exists(session, paper_id)
     gone = delete(Upvote).where(Upvote.user_id == user_id, Upvote.paper_id == paper_id)
-    removed = session.execute(gone).rowcount == 1
+    removed = rowcount(session.execute(gone)) == 1
     if removed:
         count = _bump(session, settings, paper_id, -1)
     else:

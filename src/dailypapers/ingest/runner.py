@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import orjson
 import psycopg
@@ -154,7 +154,7 @@ def open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
     raw = path.open("rb")
     compressed = raw.read(2) == b"\x1f\x8b"
     raw.seek(0)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if compressed else raw
+    stream: IO[bytes] = cast(IO[bytes], gzip.GzipFile(fileobj=raw)) if compressed else raw
     return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace"), raw
 
 

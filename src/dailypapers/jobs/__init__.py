@@ -60,7 +60,7 @@ class JobQueue(Huey):
     _storage = None
     _storage_lock = threading.Lock()
 
-    @property  # type: ignore[override]
+    @property
     def storage(self):  # type: ignore[no-untyped-def]
         if self._storage is None:
             with self._storage_lock:  # web threads may all reach for the queue at once

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from dailypapers.config import Settings, get_settings
@@ -138,3 +139,8 @@ def ensure_schema(settings: Settings | None = None) -> None:
     """Upgrade a fresh or outdated database; a no-op when it is current."""
     if not is_current(settings):
         upgrade(settings)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (its result is a ``CursorResult`` at run time)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -10,11 +10,11 @@ from sqlalchemy import Integer, String, cast, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from dailypapers.store.models import FeedEntry, Meta, Paper
+from dailypapers.store.models import FeedEntry, Meta, Paper, table_of
 
 DATA_VERSION_KEY = "data_version"
 _PG_SEQUENCE = "dailypapers_data_version"  # created by migration 0006
-_P = Paper.__table__.c
+_P = table_of(Paper).c
 
 
 def _on_postgres(session: Session) -> bool:
@@ -33,7 +33,7 @@ def data_version(session: Session) -> str:
     """
     parts = [
         select(func.max(_P.updated_at)).scalar_subquery(),
-        select(func.count()).select_from(FeedEntry.__table__).scalar_subquery(),
+        select(func.count()).select_from(table_of(FeedEntry)).scalar_subquery(),
     ]
     if _on_postgres(session):
         parts += [
@@ -77,7 +77,7 @@ def bump_data_version(session: Session) -> None:
     if _on_postgres(session):
         session.execute(text(f"SELECT nextval('{_PG_SEQUENCE}')"))
         return
-    counter = Meta.__table__
+    counter = table_of(Meta)
     stmt = sqlite_insert(counter).values(key=DATA_VERSION_KEY, value="1")
     bumped = cast(cast(counter.c.value, Integer) + 1, String)
     session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": bumped}))

@@ -10,7 +10,7 @@ connection while it waits for another (the pool-exhaustion deadlock of issue 14)
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request
@@ -151,3 +151,9 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+# Annotated shorthands for route signatures: ``session: SessionDep, settings: SettingsDep``.
+SessionDep = Annotated[Session, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+UserDep = Annotated[CurrentUser, Depends(require_user)]
+OptionalUserDep = Annotated[CurrentUser | None, Depends(current_user)]
+AdminDep = Annotated[CurrentUser, Depends(require_admin)]

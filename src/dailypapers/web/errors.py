@@ -9,6 +9,7 @@ reveals nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,7 +30,7 @@ def wants_json(request: Request) -> bool:
 
 
 def error_response(
-    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
     """``{"error": message}`` for scripts, the error page for browsers."""
     response: Response

@@ -14,12 +14,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.feed.windows import Window, WindowKind
-from dailypapers.store.models import FeedEntry, Paper
+from dailypapers.store.models import FeedEntry, Paper, table_of
 from dailypapers.store.queries.papers import FeedItem, item_from_row, items_select
 
 FeedSort = Literal["publishedAt", "trending", "upvotes"]
 FEED_SORTS: tuple[str, ...] = ("publishedAt", "trending", "upvotes")
-_P, _F = Paper.__table__.c, FeedEntry.__table__.c
+_P, _F = table_of(Paper).c, table_of(FeedEntry).c
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ def list_feed(
     """
     if page < 0 or limit < 1:
         raise ValueError("page must be ≥ 0 and limit ≥ 1")
-    stmt = items_select().select_from(FeedEntry.__table__.join(Paper.__table__))
+    stmt = items_select().select_from(table_of(FeedEntry).join(table_of(Paper)))
     stmt = _order(_apply_filters(stmt, window, submitter), sort)
     rows = session.execute(stmt.limit(limit).offset(page * limit))
     return [item_from_row(row) for row in rows]
@@ -76,7 +76,7 @@ def count_feed(
     session: Session, window: Window | None = None, *, submitter: str | None = None
 ) -> int:
     """How many feed entries ``window`` holds (one cheap query on the feed-date index)."""
-    stmt = _apply_filters(select(func.count()).select_from(FeedEntry.__table__), window, submitter)
+    stmt = _apply_filters(select(func.count()).select_from(table_of(FeedEntry)), window, submitter)
     return int(session.execute(stmt).scalar_one())
 
 

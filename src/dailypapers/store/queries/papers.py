@@ -15,11 +15,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import NotFound
-from dailypapers.store.models import FeedEntry, Paper
+from dailypapers.store.models import FeedEntry, Paper, table_of
 from dailypapers.store.records import normalise_name, parse_arxiv_id
 
 _TITLE_ID = re.compile(r"^t-[0-9a-f]{12}$")
-_P, _F = Paper.__table__.c, FeedEntry.__table__.c
+_P, _F = table_of(Paper).c, table_of(FeedEntry).c
 _PAPER_COLUMNS = (
     _P.id, _P.arxiv_id, _P.title, _P.abstract, _P.authors, _P.author_count, _P.categories,
     _P.published_on, _P.organization, _P.upvotes, _P.num_comments, _P.github_repo,
@@ -131,7 +131,7 @@ def papers_by_ids(session: Session, ids: Iterable[str]) -> list[FeedItem]:
         return []
     stmt = (
         items_select()
-        .select_from(Paper.__table__.outerjoin(FeedEntry.__table__))
+        .select_from(table_of(Paper).outerjoin(table_of(FeedEntry)))
         .where(_P.id.in_(wanted))
     )
     by_id = {item.paper.id: item for item in map(item_from_row, session.execute(stmt))}

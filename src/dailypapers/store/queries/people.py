@@ -60,9 +60,7 @@ def organization_names(session: Session, org: str) -> list[str]:
     return [n for n in candidates if n and (n.lower() == wanted or org_slug(n) == slug)]
 
 
-def organization_papers(
-    session: Session, org: str, *, page: int, size: int
-) -> PaperListing | None:
+def organization_papers(session: Session, org: str, *, page: int, size: int) -> PaperListing | None:
     """Papers of the organization ``org`` (exact name in any case, or slug); None if unknown."""
     names = organization_names(session, org)
     if not names:

@@ -9,6 +9,7 @@ in-place toggle through the JSON API.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -187,7 +188,7 @@ def decide(
 
 # --- organization and author pages ---------------------------------------------------------------
 def _listing(
-    request: Request, session: Session, found: PaperListing, page: int, **ctx: object
+    request: Request, session: Session, found: PaperListing, page: int, **ctx: Any
 ) -> HTMLResponse:
     if page > 1 and not found.items:
         raise HTTPException(404, f"Page {page} is past the end of this list.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -71,7 +72,7 @@ def search_page(
     session: Session = Depends(get_db),
 ) -> HTMLResponse:
     """Search results for the query language of the search box."""
-    ctx = {"query": q, "sort": sort, "mode": mode, "sort_labels": SORT_LABELS,
+    ctx: dict[str, Any] = {"query": q, "sort": sort, "mode": mode, "sort_labels": SORT_LABELS,
            "mode_labels": MODE_LABELS, "search_url": search_url}  # fmt: skip
     if not q.strip():
         return render(request, "search.html", result=None, error=None, **ctx)
