@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "dailypapers.cli.digest_cmd",
     "dailypapers.cli.eval_cmd",
     "dailypapers.cli.similar_cmd",
+    "dailypapers.cli.mcp_cmd",
 ]
 
 err_console = Console(stderr=True)

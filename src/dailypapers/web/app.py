@@ -26,6 +26,7 @@ ROUTERS = [
     "dailypapers.api.daily_papers",
     "dailypapers.api.search",
     "dailypapers.api.papers",
+    "dailypapers.web.api.mcp",
     "dailypapers.web.routes.feed",
     "dailypapers.web.routes.papers",
     "dailypapers.web.routes.search",

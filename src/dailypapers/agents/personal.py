@@ -1,0 +1,86 @@
+"""The personal tools' link to the library (issue 10) and "For you" (issue 11) packages.
+
+Those packages land separately; until one is installed its tools answer a clear "not on this
+server yet" error instead of failing. Each adapter below names the one function it calls, so
+wiring a landed package is a change to this file only.
+
+Expected surface (services never commit; the MCP server commits after a write tool):
+
+* ``dailypapers.foryou.rank_for_user(settings, session, user_id, window, limit)`` → ranked
+  entries with ``.item`` (a ``FeedItem``), ``.score`` and ``.reasons`` (list of strings).
+* ``dailypapers.library.list_library(session, user_id, collection=None, limit=50)`` →
+  ``FeedItem`` list; ``save_paper(session, user_id, paper_id, collection=None)``;
+  ``add_follow(session, user_id, kind, value)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dailypapers.agents.render import paper_line, paper_list
+from dailypapers.community.auth import CurrentUser
+from dailypapers.config import Settings
+from dailypapers.errors import DomainError
+from dailypapers.feed.windows import Window
+
+
+class NotAvailable(DomainError):
+    """The feature behind a tool is not installed on this server."""
+
+    status = 501
+
+
+def _function(module: str, name: str, feature: str) -> Any:
+    try:
+        found: ModuleType | None = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name not in {module, module.rsplit(".", 1)[0]}:
+            raise
+        found = None
+    fn = getattr(found, name, None)
+    if fn is None:
+        raise NotAvailable(f"{feature} is not available on this server yet.")
+    return fn
+
+
+def available(module: str, name: str) -> bool:
+    """Whether ``module.name`` exists (tests and the docs use it)."""
+    try:
+        _function(module, name, "")
+    except NotAvailable:
+        return False
+    return True
+
+
+def for_you(settings: Settings, session: Session, user: CurrentUser, window: Window,
+            limit: int) -> str:  # fmt: skip
+    rank = _function("dailypapers.foryou", "rank_for_user", "The For you ranking")
+    ranked = rank(settings, session, user.id, window, limit)
+    lines = [f"for you, {window.kind} {window.key}: {len(ranked)} papers"]
+    for entry in ranked:
+        why = "; ".join(entry.reasons)
+        lines.append(paper_line(entry.item, f"score {entry.score:.2f}: {why}"))
+    return "\n".join(lines)
+
+
+def library_list(session: Session, user: CurrentUser, collection: str | None, limit: int) -> str:
+    list_library = _function("dailypapers.library", "list_library", "The library")
+    items = list_library(session, user.id, collection=collection, limit=limit)
+    return paper_list(f"library{f' / {collection}' if collection else ''}: {len(items)} papers",
+                      items)  # fmt: skip
+
+
+def library_add(session: Session, user: CurrentUser, paper_id: str, collection: str | None) -> str:
+    save = _function("dailypapers.library", "save_paper", "The library")
+    save(session, user.id, paper_id, collection=collection)
+    return f"saved {paper_id} to {collection or 'your Reading list'}"
+
+
+def follow(session: Session, user: CurrentUser, kind: str, value: str) -> str:
+    add = _function("dailypapers.library", "add_follow", "Following")
+    add(session, user.id, kind, value)
+    return f"following {kind} {value!r}"
