@@ -259,3 +259,6 @@ class Meta(Base):
 
 
 Index("ix_feed_entries_date_paper", FeedEntry.feed_date, FeedEntry.paper_id)
+
+# Tables kept in their own modules; imported here so that ``Base.metadata`` holds them all.
+from dailypapers.store import models_channels as _models_channels  # noqa: E402, F401
