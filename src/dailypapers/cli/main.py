@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "dailypapers.cli.eval_cmd",
     "dailypapers.cli.similar_cmd",
     "dailypapers.cli.mcp_cmd",
+    "dailypapers.cli.channels_cmd",
 ]
 
 err_console = Console(stderr=True)
