@@ -87,7 +87,7 @@ def test_sigkill_mid_run_then_rerun_sends_each_message_once(settings, monkeypatc
         accepted_before = len(rx.delivered())
         rx.release()
         second = _run(settings, rx)
-        out, err = second.communicate(timeout=120)
+        _, err = second.communicate(timeout=120)
         assert second.returncode == 0, err.decode()
         counts = Counter(a.token for a in rx.delivered())
     duplicates = sum(n - 1 for n in counts.values() if n > 1)
