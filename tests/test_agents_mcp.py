@@ -256,7 +256,7 @@ def test_personal_tools_light_up_when_library_and_foryou_exist(
     demo: tuple[Settings, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The adapters call the library / For you packages once they are installed."""
-    from dailypapers.feed.queries import papers_by_ids
+    from dailypapers.store.queries.papers import papers_by_ids
 
     settings, token = demo
     paper_id = _some_paper(settings)

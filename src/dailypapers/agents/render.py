@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from dailypapers.feed.queries import FeedItem
+from dailypapers.store.queries.papers import FeedItem
 
 ONE_LINE_CHARS = 200
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")

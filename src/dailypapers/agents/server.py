@@ -29,8 +29,9 @@ from dailypapers.agents.tools import BY_NAME, TOOLS, Limiter, ToolContext, paper
 from dailypapers.community.auth import user_for_token
 from dailypapers.config import Settings
 from dailypapers.errors import DomainError, Invalid, NotFound
-from dailypapers.feed.queries import count_feed, default_window, get_paper, list_feed
 from dailypapers.store import db
+from dailypapers.store.queries.feed import count_feed, default_window, list_feed
+from dailypapers.store.queries.papers import get_paper
 
 INSTRUCTIONS = (
     "Research papers: daily feed, search, paper Markdown, similar papers; with an API token "

@@ -23,9 +23,14 @@ from dailypapers.agents.schema import closed_schema
 from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.errors import Invalid, NotFound, RateLimited, Unauthorized
-from dailypapers.feed.queries import count_feed, default_window, get_paper, list_feed, papers_by_ids
 from dailypapers.feed.windows import Window, parse_window
 from dailypapers.feed.windows import sentence as _sentence
+from dailypapers.search.neighbours import related
+from dailypapers.search.query import QueryError
+from dailypapers.search.service import SearchRequest, search
+from dailypapers.store.queries.feed import count_feed, default_window, list_feed
+from dailypapers.store.queries.hf import paper_markdown as _paper_markdown
+from dailypapers.store.queries.papers import get_paper, papers_by_ids
 
 WRITES_PER_MINUTE = 30  # personal writes, as the API's write endpoints
 Limiter = Callable[[str, int], int | None]  # (key, per-minute limit) → None or retry-after s
@@ -147,9 +152,6 @@ def daily_papers(ctx: ToolContext, a: DailyArgs) -> str:
 
 
 def search_papers(ctx: ToolContext, a: SearchArgs) -> str:
-    from dailypapers.search.query import QueryError
-    from dailypapers.search.service import SearchRequest, search
-
     req = SearchRequest(q=a.query, sort=a.sort, mode=a.mode, limit=a.limit, page=a.page)
     try:
         result = search(ctx.settings, ctx.session, req)
@@ -173,14 +175,10 @@ def get_paper_md(ctx: ToolContext, a: PaperArgs) -> str:
 
 def paper_markdown(settings: Settings, item: Any) -> str:
     """The Markdown of ``/papers/{id}.md`` (one renderer for the page, the API and agents)."""
-    from dailypapers.api.schemas import paper_markdown as render
-
-    return render(item, settings.base_url)
+    return _paper_markdown(item, settings.base_url)
 
 
 def similar_papers(ctx: ToolContext, a: SimilarArgs) -> str:
-    from dailypapers.search.neighbours import related
-
     item = _paper(ctx, a.id)
     by = None if a.by == "all" else a.by
     pairs = related(ctx.settings, ctx.session, item.paper.id, a.limit, by)

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from dailypapers.channels.follows import Follow, FollowSource, PaperIndex, load_follows, matched
 from dailypapers.channels.message import Entry, Message, Section
 from dailypapers.config import Settings
-from dailypapers.feed.queries import FeedItem, list_feed, papers_by_ids
 from dailypapers.feed.windows import Window
 from dailypapers.store.models import Paper, utcnow
 from dailypapers.store.models_channels import AlertBatch, Channel, ChannelSend
+from dailypapers.store.queries.feed import list_feed
+from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 
 WINDOW_PAPERS = 5000  # papers of a digest window scanned for follows
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from dailypapers.feed.queries import FeedItem, org_slug
 from dailypapers.search.query import ParsedQuery, QueryError, parse_query
+from dailypapers.store.queries.papers import FeedItem, org_slug
 from dailypapers.store.records import normalise_name
 
 KINDS = ("author", "org", "category", "search")

@@ -22,7 +22,8 @@ from typing import Any
 
 import orjson
 
-from dailypapers.feed.queries import FeedItem
+from dailypapers.store.queries.hf import daily_item_to_hf
+from dailypapers.store.queries.papers import FeedItem
 
 ZWSP = "\u200b"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#|<>~&!])")
@@ -104,8 +105,6 @@ def to_text(msg: Message, base_url: str) -> str:
 
 def to_json(msg: Message, base_url: str, channel_id: int, now: dt.datetime) -> bytes:
     """The webhook body: papers once each in the daily-item shape, sections list their ids."""
-    from dailypapers.api.schemas import daily_item_to_hf
-
     seen: dict[str, Any] = {}
     for s in msg.sections:
         for e in s.entries:

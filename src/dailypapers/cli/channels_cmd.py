@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from dailypapers.cli.main import CliError
+from dailypapers.cli.errors import CliError
 from dailypapers.config import get_settings
 from dailypapers.store import db
 

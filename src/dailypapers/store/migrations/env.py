@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from dailypapers.store.models import Base
+from dailypapers.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -14,7 +14,10 @@ def run() -> None:
     if connection is not None:
         _migrate(connection)
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic needs sqlalchemy.url (dailypapers.store.db sets it)")
+    engine = create_engine(url)
     with engine.begin() as conn:
         _migrate(conn)
 

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from dailypapers.agents import http_app
 from dailypapers.config import Settings
+from dailypapers.web.ratelimit import hit
 
 router = APIRouter()
 
@@ -31,8 +32,6 @@ class _LazyMcp:
 
 
 def _limiter(settings: Settings) -> Any:
-    from dailypapers.web.ratelimit import hit
-
     return lambda key, per_minute: hit(settings, key, per_minute)
 
 
