@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from dailypapers.config import Settings
 from dailypapers.store import db
-from dailypapers.store.tables import Base
+from dailypapers.store.models import Base
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PAGES_DIR = SHARED / "corpus" / "pages"

@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dailypapers.store.models import Base, utcnow
+from dailypapers.store.base import Base, utcnow
 
 
 class Channel(Base):
