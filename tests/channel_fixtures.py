@@ -23,6 +23,7 @@ def channel_settings(settings: Settings, **extra: object) -> Settings:
     values = {"channels_allow_private": True, "channel_backoff_seconds": 0.0,
               "channel_timeout_seconds": 1.0, "channel_retries": 2,
               "base_url": "https://papers.example", "rate_limit_enabled": False,
+              "mail_retries": 0,
               **extra}  # fmt: skip
     return settings.model_copy(update=values)
 

@@ -261,19 +261,35 @@ def test_personal_tools_light_up_when_library_and_foryou_exist(
     settings, token = demo
     paper_id = _some_paper(settings)
     calls: list[tuple] = []
-    library = pytypes.ModuleType("dailypapers.library")
-    library.list_library = lambda s, uid, collection=None, limit=50: papers_by_ids(s, [paper_id])
-    library.save_paper = lambda s, uid, pid, collection=None: calls.append(
-        ("save", pid, collection)
+    ns = pytypes.SimpleNamespace
+
+    def module(name: str, **attrs: Any) -> None:
+        fake = pytypes.ModuleType(name)
+        fake.__dict__.update(attrs)
+        monkeypatch.setitem(sys.modules, name, fake)
+
+    module(
+        "dailypapers.store.queries.library",
+        LibraryFilter=ns,
+        library_page=lambda s, uid, f: ([ns(item=i) for i in papers_by_ids(s, [paper_id])], 1),
     )
-    library.add_follow = lambda s, uid, kind, value: calls.append(("follow", kind, value))
-    foryou = pytypes.ModuleType("dailypapers.foryou")
-    entry = pytypes.SimpleNamespace
-    foryou.rank_for_user = lambda st, s, uid, window, limit: [
-        entry(item=papers_by_ids(s, [paper_id])[0], score=0.9, reasons=["you follow Ada"])
-    ]
-    monkeypatch.setitem(sys.modules, "dailypapers.library", library)
-    monkeypatch.setitem(sys.modules, "dailypapers.foryou", foryou)
+    module("dailypapers.library.collections", get_collection=lambda s, uid, name: ns(id=1))
+    module(
+        "dailypapers.library.saves",
+        save_paper=lambda s, uid, pid, collection=None, source="web": calls.append(
+            ("save", pid, collection, source)
+        ),
+    )
+    module(
+        "dailypapers.library.follows",
+        follow=lambda s, uid, kind, value: (calls.append(("follow", kind, value)), True),
+    )
+    module(
+        "dailypapers.foryou",
+        rank_for_user=lambda st, s, uid, window, limit: [
+            ns(item=papers_by_ids(s, [paper_id])[0], score=0.9, reasons=["you follow Ada"])
+        ],
+    )
 
     async def main() -> dict[str, Any]:
         async with Client(build_server(settings, token=token)) as client:
@@ -283,4 +299,5 @@ def test_personal_tools_light_up_when_library_and_foryou_exist(
     assert "you follow Ada" in _text(results["for_you"])
     assert paper_id in _text(results["library_list"])
     assert _text(results["library_add"]) == f"saved {paper_id} to your Reading list"
-    assert calls == [("save", paper_id, None), ("follow", "author", "Ada Lovelace")]
+    assert _text(results["follow"]) == "now following author 'Ada Lovelace'"
+    assert calls == [("save", paper_id, None, "api"), ("follow", "author", "Ada Lovelace")]

@@ -1,16 +1,17 @@
 """The personal tools' link to the library (issue 10) and "For you" (issue 11) packages.
 
 Those packages land separately; until one is installed its tools answer a clear "not on this
-server yet" error instead of failing. Each adapter below names the one function it calls, so
-wiring a landed package is a change to this file only.
+server yet" error instead of failing. Each adapter names the functions it calls, so wiring a
+changed package is a change to this file only. Services never commit; the MCP server commits
+after a write tool.
 
-Expected surface (services never commit; the MCP server commits after a write tool):
-
-* ``dailypapers.foryou.rank_for_user(settings, session, user_id, window, limit)`` → ranked
-  entries with ``.item`` (a ``FeedItem``), ``.score`` and ``.reasons`` (list of strings).
-* ``dailypapers.library.list_library(session, user_id, collection=None, limit=50)`` →
-  ``FeedItem`` list; ``save_paper(session, user_id, paper_id, collection=None)``;
-  ``add_follow(session, user_id, kind, value)``.
+* library (branch ``library``): ``library.saves.save_paper(session, user_id, id,
+  collection=…, source=…)``, ``library.follows.follow(session, user_id, kind, value)``,
+  ``library.collections.get_collection(session, user_id, name)`` and
+  ``store.queries.library.library_page(session, user_id, LibraryFilter(…))``.
+* For you: ``foryou.rank_for_user(settings, session, user_id, window, limit)`` → entries with
+  ``.item`` (a ``FeedItem``), ``.score`` and ``.reasons``; the ``foryou`` branch has the
+  ranker but not yet this session-level entry point, so ``for_you`` waits for it.
 """
 
 from __future__ import annotations
@@ -68,19 +69,24 @@ def for_you(settings: Settings, session: Session, user: CurrentUser, window: Win
 
 
 def library_list(session: Session, user: CurrentUser, collection: str | None, limit: int) -> str:
-    list_library = _function("dailypapers.library", "list_library", "The library")
-    items = list_library(session, user.id, collection=collection, limit=limit)
-    return paper_list(f"library{f' / {collection}' if collection else ''}: {len(items)} papers",
-                      items)  # fmt: skip
+    page = _function("dailypapers.store.queries.library", "library_page", "The library")
+    make_filter = _function("dailypapers.store.queries.library", "LibraryFilter", "The library")
+    collection_id = None
+    if collection:
+        get = _function("dailypapers.library.collections", "get_collection", "The library")
+        collection_id = get(session, user.id, collection).id
+    saved, total = page(session, user.id, make_filter(collection_id=collection_id, limit=limit))
+    where = f" / {collection}" if collection else ""
+    return paper_list(f"library{where}: {total} papers", [s.item for s in saved])
 
 
 def library_add(session: Session, user: CurrentUser, paper_id: str, collection: str | None) -> str:
-    save = _function("dailypapers.library", "save_paper", "The library")
-    save(session, user.id, paper_id, collection=collection)
+    save = _function("dailypapers.library.saves", "save_paper", "The library")
+    save(session, user.id, paper_id, collection=collection, source="api")
     return f"saved {paper_id} to {collection or 'your Reading list'}"
 
 
 def follow(session: Session, user: CurrentUser, kind: str, value: str) -> str:
-    add = _function("dailypapers.library", "add_follow", "Following")
-    add(session, user.id, kind, value)
-    return f"following {kind} {value!r}"
+    add = _function("dailypapers.library.follows", "follow", "Following")
+    _, created = add(session, user.id, kind, value)
+    return f"{'now following' if created else 'already following'} {kind} {value!r}"

@@ -1,8 +1,8 @@
 """Follows (authors, organizations, arXiv categories, saved searches) and matching them.
 
 Follows are stored by the library package (issue 10); :func:`load_follows` reads them through
-``dailypapers.library.follows_by_user(session, user_ids)`` once that exists (a mapping of user
-id to ``(kind, value)`` pairs), and finds none until then. Callers may pass their own source.
+``dailypapers.library.follows.list_follows`` once that is installed, and finds none until
+then. Callers (tests, the benchmark) may pass their own source.
 
 Matching runs in memory over the papers of one alert batch or digest window: author and
 organization names compare normalised (accents, case, spaces), categories exactly, and a
@@ -40,16 +40,14 @@ FollowSource = Callable[[Session, list[int]], dict[int, list[Follow]]]
 
 
 def load_follows(session: Session, user_ids: list[int]) -> dict[int, list[Follow]]:
-    """The follows of these users, from the library package when it is installed."""
+    """The follows of these users, from the library package when it is installed
+    (``library.follows.list_follows``); none until then."""
     try:
-        library = importlib.import_module("dailypapers.library")
+        library = importlib.import_module("dailypapers.library.follows")
     except ModuleNotFoundError:
         return {}
-    source = getattr(library, "follows_by_user", None)
-    if source is None:
-        return {}
-    found = source(session, user_ids)
-    return {uid: [Follow(k, v) for k, v in pairs] for uid, pairs in found.items()}
+    rows = {uid: library.list_follows(session, uid) for uid in user_ids}
+    return {uid: [Follow(r.kind, r.value) for r in found] for uid, found in rows.items() if found}
 
 
 class PaperIndex:

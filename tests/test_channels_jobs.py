@@ -1,0 +1,73 @@
+"""Channels in the worker: alerts queued when an ingestion task completes, follows read from
+the library package, the digest schedule, and a changed secret key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import types
+from collections.abc import Iterator
+
+import pytest
+from huey.signals import SIGNAL_COMPLETE
+
+from dailypapers import jobs
+from dailypapers.channels import Options, send_alerts
+from dailypapers.channels.tasks import frequencies_due
+from dailypapers.store import db
+from dailypapers.store.models_channels import Channel
+from tests.channel_fixtures import add_papers, channel_settings, new_channel, url_for
+from tests.channel_receivers import receiver
+from tests.community_fixtures import make_user
+
+
+@pytest.fixture
+def fresh_jobs() -> Iterator[None]:
+    yield
+    jobs.configure(None, immediate=False)
+
+
+@pytest.fixture
+def library_follows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library package's follows, as ``library.follows.list_follows`` returns them."""
+    fake = types.ModuleType("dailypapers.library.follows")
+    ada = types.SimpleNamespace(kind="author", value="Ada Lovelace")
+    fake.list_follows = lambda session, uid: [ada]
+    monkeypatch.setitem(sys.modules, "dailypapers.library.follows", fake)
+
+
+def test_completed_ingestion_task_sends_alerts(settings, fresh_jobs, library_follows) -> None:
+    from dailypapers.channels import tasks
+
+    settings = channel_settings(settings)
+    jobs.configure(settings, immediate=True)
+    uid, _ = make_user(settings, "ada")
+    with receiver() as rx:
+        new_channel(settings, uid, url_for("webhook", rx, "w"), digest="none")
+        add_papers(settings, [{"id": "2601.00001", "title": "New", "authors": ["Ada Lovelace"]}])
+        jobs.huey._emit(SIGNAL_COMPLETE, types.SimpleNamespace(name="digest.deliver_mail"))
+        assert rx.attempts == []  # not an ingestion task
+        jobs.huey._emit(SIGNAL_COMPLETE, types.SimpleNamespace(name="ingest_hf"))
+        [message] = rx.delivered("w")
+    assert message.json()["sections"][0]["papers"] == ["2601.00001"]
+    assert tasks.send_alerts_task.name == "channels.send_alerts"
+
+
+def test_digest_schedule() -> None:
+    monday, sunday = dt.date(2026, 3, 16), dt.date(2026, 3, 22)
+    assert frequencies_due(1, monday) == ("daily", "weekly")
+    assert frequencies_due(7, monday) == ("daily",)
+    assert frequencies_due(7, sunday) == ("daily", "weekly")
+
+
+def test_changed_secret_key_disables_with_a_reason(settings, library_follows) -> None:
+    settings = channel_settings(settings)
+    uid, _ = make_user(settings, "ada")
+    with receiver() as rx:
+        cid, _ = new_channel(settings, uid, url_for("mattermost", rx, "m"))
+        add_papers(settings, [{"id": "2601.00002", "title": "New", "authors": ["Ada Lovelace"]}])
+        rotated = settings.model_copy(update={"secret_key": "another-secret-key"})
+        summary = send_alerts(rotated, Options())
+        assert summary.disabled == 1 and rx.attempts == []
+    with db.session_scope(settings) as s:
+        assert "cannot be decrypted" in s.get(Channel, cid).disabled_reason
