@@ -243,13 +243,15 @@ def test_stdio_transport_calls_every_tool(demo: tuple[Settings, str]) -> None:
         env=env,
     )
 
-    async def main() -> tuple[Any, dict[str, Any]]:
+    async def main() -> tuple[Any, dict[str, Any], Any]:
         async with Client(params) as client:
-            return await client.list_tools(), await _call_every_tool(client, paper_id)
+            listed, results = await client.list_tools(), await _call_every_tool(client, paper_id)
+            return listed, results, await client.call_tool("daily_papers", {"limit": 0})
 
-    listed, results = anyio.run(main)
+    listed, results, bad = anyio.run(main)
     assert len(listed.tools) == 8
     _check_read_results(results, paper_id)
+    assert bad.is_error and "limit: Input should be greater than or equal to 1" in _text(bad)
 
 
 def test_personal_tools_light_up_when_library_and_foryou_exist(
@@ -301,3 +303,28 @@ def test_personal_tools_light_up_when_library_and_foryou_exist(
     assert _text(results["library_add"]) == f"saved {paper_id} to your Reading list"
     assert _text(results["follow"]) == "now following author 'Ada Lovelace'"
     assert calls == [("save", paper_id, None, "api"), ("follow", "author", "Ada Lovelace")]
+
+
+def test_personal_writes_are_rate_limited(
+    demo: tuple[Settings, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = pytypes.ModuleType("dailypapers.library.follows")
+    fake.follow = lambda s, uid, kind, value: (None, True)
+    monkeypatch.setitem(sys.modules, "dailypapers.library.follows", fake)
+    seen: list[tuple[str, int]] = []
+
+    def limiter(key: str, per_minute: int) -> int | None:
+        seen.append((key, per_minute))
+        return 42 if len(seen) > 1 else None
+
+    server = build_server(demo[0], token=demo[1], limiter=limiter)
+
+    async def main() -> list[Any]:
+        async with Client(server) as client:
+            args = {"kind": "category", "value": "cs.LG"}
+            return [await client.call_tool("follow", args) for _ in range(2)]
+
+    first, second = anyio.run(main)
+    assert not first.is_error and second.is_error
+    assert _text(second) == "Too many writes; try again in 42 s."
+    assert seen[0][0].startswith("mcp-write:u:") and seen[0][1] == 30
