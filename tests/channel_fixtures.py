@@ -29,16 +29,20 @@ def channel_settings(settings: Settings, **extra: object) -> Settings:
 
 
 def point_discord_at(rx: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Apprise's Discord plugin posts to discord.com; tests point it at the receiver."""
+    """Apprise's Discord and Slack plugins post to discord.com and hooks.slack.com; tests
+    point them at the receiver."""
     from apprise.plugins.discord import NotifyDiscord
+    from apprise.plugins.slack import NotifySlack
 
     monkeypatch.setattr(NotifyDiscord, "notify_url", f"{rx.base}/api/webhooks")
+    monkeypatch.setattr(NotifySlack, "webhook_url", f"{rx.base}/services")
 
 
 def url_for(kind: str, rx: Receiver, token: str) -> str:
     """A channel URL of ``kind`` whose messages reach ``rx`` under ``token``."""
     return {
         "mattermost": f"mmost://127.0.0.1:{rx.port}/{token}",
+        "slack": f"https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/{token}",
         "discord": f"discord://424242/{token}",
         "ntfy": f"ntfy://127.0.0.1:{rx.port}/{token}",
         "matrix": f"matrix://mxtoken@127.0.0.1:{rx.port}/!{token}:localhost?discovery=no",

@@ -1,4 +1,4 @@
-"""A real local HTTP server that answers as Slack-compatible (Mattermost), Discord, ntfy,
+"""A real local HTTP server that answers as Slack, Mattermost, Discord, ntfy,
 Matrix and generic-webhook endpoints do, with scripted failures, for the channel tests.
 
 Every request that carries a message is recorded as an attempt; those answered 2xx are the
@@ -45,6 +45,7 @@ class Attempt:
 
 _MESSAGE_ROUTES = [
     ("mattermost", "POST", re.compile(r"^/hooks/(?P<token>[\w-]+)$")),
+    ("slack", "POST", re.compile(r"^/services/\w+/\w+/(?P<token>\w+)$")),
     ("discord", "POST", re.compile(r"^/api/webhooks/\d+/(?P<token>[\w-]+)")),
     ("matrix", "PUT",
      re.compile(r"^/_matrix/client/v3/rooms/(?P<token>[^/]+)/send/m\.room\.message/")),
@@ -131,12 +132,13 @@ def _handler(rx: Receiver) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(length) if length else b""
 
         def _send(self, status: int, payload: object = None, headers: dict | None = None) -> None:
-            data = b"" if payload is None else json.dumps(payload).encode()
+            raw = isinstance(payload, bytes)
+            data = payload if raw else b"" if payload is None else json.dumps(payload).encode()
             self.send_response(status)
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
             if data:
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/plain" if raw else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -165,7 +167,7 @@ def _handler(rx: Receiver) -> type[BaseHTTPRequestHandler]:
                 time.sleep(reply.hang)
             ok = 200 <= reply.status < 300
             payload = {
-                "mattermost": None, "discord": None, "webhook": {"ok": True},
+                "mattermost": b"ok", "discord": None, "webhook": {"ok": True}, "slack": b"ok",
                 "ntfy": {"id": "x1", "event": "message", "time": int(time.time())},
                 "matrix": {"event_id": "$evt"},
             }[kind] if ok else {"message": "scripted failure", "errcode": "M_UNKNOWN"}  # fmt: skip

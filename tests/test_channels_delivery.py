@@ -28,6 +28,7 @@ from tests.community_fixtures import make_user
 from tests.digest_fixtures import smtp_server_fixture  # noqa: F401  (the smtp_server fixture)
 
 ADA = follows_of(("author", "Ada Lovelace"))
+TOKEN = "TIiajkdnlazkcOXrIdevi7FQ"  # valid for every service's URL syntax (Slack's is strictest)
 
 
 @pytest.fixture
@@ -58,6 +59,11 @@ def _check_escaped(kind: str, attempt, secret: str | None) -> None:  # type: ign
         assert "<b>" not in html and "&lt;b&gt;" in html
         assert '<a href="http://evil.example"' not in html
         assert 'href="https://papers.example/papers/2601.00001"' in html
+    elif kind == "slack":  # mrkdwn: entities for & < >, links as <url|label>
+        text = data["attachments"][0]["text"]
+        assert "<b>" not in text and "&lt;b&gt;" in text and "&lt;!channel&gt;" in text
+        assert "<https://papers.example/papers/2601.00001|" in text
+        assert "<http://evil.example" not in text
     else:
         text = data["text"] if kind == "mattermost" else data.get("content") or data["message"]
     assert "@everyone" not in text and f"@{ZWSP}everyone" in text and f"@{ZWSP}here" in text
@@ -65,18 +71,18 @@ def _check_escaped(kind: str, attempt, secret: str | None) -> None:  # type: ign
         assert r"\*\*Bold\*\*" in text and r"\<b\>" in text and r"\[click\]" in text
         assert "(https://papers.example/papers/2601.00001)" in text
     if kind == "ntfy":
-        assert data["topic"] == "tok" and "https://papers.example/papers/2601.00001" in text
+        assert data["topic"] == TOKEN and "https://papers.example/papers/2601.00001" in text
 
 
-@pytest.mark.parametrize("kind", ["mattermost", "discord", "ntfy", "matrix", "webhook"])
+@pytest.mark.parametrize("kind", ["slack", "mattermost", "discord", "ntfy", "matrix", "webhook"])
 def test_alert_reaches_each_format_escaped_and_only_once(settings, rx, kind: str) -> None:
     settings = channel_settings(settings)
     uid, _ = make_user(settings, "ada")
-    _, secret = new_channel(settings, uid, url_for(kind, rx, "tok"), digest="none")
+    _, secret = new_channel(settings, uid, url_for(kind, rx, TOKEN), digest="none")
     _alert_papers(settings)
     summary = send_alerts(settings, Options(follows=ADA))
     assert (summary.sent, summary.failed, summary.deferred) == (1, 0, 0)
-    [attempt] = rx.delivered(token_of(kind, "tok"))
+    [attempt] = rx.delivered(token_of(kind, TOKEN))
     _check_escaped(kind, attempt, secret)
     again = send_alerts(settings, Options(follows=ADA))  # same batch: nothing new
     assert again.sent == 0 and len(rx.delivered()) == 1
