@@ -71,3 +71,34 @@ def test_changed_secret_key_disables_with_a_reason(settings, library_follows) ->
         assert summary.disabled == 1 and rx.attempts == []
     with db.session_scope(settings) as s:
         assert "cannot be decrypted" in s.get(Channel, cid).disabled_reason
+
+
+def test_cli_dry_run_prints_messages_and_records_nothing(settings, monkeypatch) -> None:
+    from sqlalchemy import func, select
+    from typer.testing import CliRunner
+
+    from dailypapers.cli.main import app
+    from dailypapers.config import get_settings
+    from dailypapers.store.models_channels import ChannelSend
+
+    uid, _ = make_user(settings, "ada")
+    new_channel(channel_settings(settings), uid, "mmost://127.0.0.1:9/token", alerts=False)
+    add_papers(settings, [{"id": "2603.00001", "title": "Top *paper*", "upvotes": 5}],
+               day=dt.date(2026, 3, 18))  # fmt: skip
+    env = {"DATA_DIR": str(settings.data_dir), "SECRET_KEY": settings.secret_key,
+           "CONFIG_FILE": "/nonexistent", "CHANNELS_ALLOW_PRIVATE": "true"}  # fmt: skip
+    if settings.database_url:
+        env["DATABASE_URL"] = settings.database_url
+    for key, value in env.items():
+        monkeypatch.setenv(f"DAILYPAPERS_{key}", value)
+    get_settings.cache_clear()
+    try:
+        args = ["channels", "send", "--dry-run", "--only", "digests", "--date", "2026-03-18"]
+        result = CliRunner().invoke(app, args)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "digest:daily:2026-03-18" in result.output and r"Top \*paper\*" in result.output
+    assert "1 written (dry run)" in result.output
+    with db.session_scope(settings) as s:
+        assert s.scalar(select(func.count()).select_from(ChannelSend)) == 0
