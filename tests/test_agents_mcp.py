@@ -265,6 +265,10 @@ def test_personal_tools_light_up_when_library_and_foryou_exist(
     calls: list[tuple] = []
     ns = pytypes.SimpleNamespace
 
+    def papers_by_ids_of(pid: str) -> Any:
+        with db.session_scope(settings) as s:
+            return papers_by_ids(s, [pid])[0]
+
     def module(name: str, **attrs: Any) -> None:
         fake = pytypes.ModuleType(name)
         fake.__dict__.update(attrs)
@@ -286,11 +290,10 @@ def test_personal_tools_light_up_when_library_and_foryou_exist(
         "dailypapers.library.follows",
         follow=lambda s, uid, kind, value: (calls.append(("follow", kind, value)), True),
     )
+    entry = ns(item=papers_by_ids_of(paper_id), score=0.9, reasons=["you follow Ada"])
     module(
-        "dailypapers.foryou",
-        rank_for_user=lambda st, s, uid, window, limit: [
-            ns(item=papers_by_ids(s, [paper_id])[0], score=0.9, reasons=["you follow Ada"])
-        ],
+        "dailypapers.foryou.personal",
+        page=lambda s, uid, start, end, model, limit: ns(entries=[entry], total=1, cold=False),
     )
 
     async def main() -> dict[str, Any]:

@@ -9,9 +9,8 @@ after a write tool.
   collection=…, source=…)``, ``library.follows.follow(session, user_id, kind, value)``,
   ``library.collections.get_collection(session, user_id, name)`` and
   ``store.queries.library.library_page(session, user_id, LibraryFilter(…))``.
-* For you: ``foryou.rank_for_user(settings, session, user_id, window, limit)`` → entries with
-  ``.item`` (a ``FeedItem``), ``.score`` and ``.reasons``; the ``foryou`` branch has the
-  ranker but not yet this session-level entry point, so ``for_you`` waits for it.
+* For you (branch ``foryou``): ``foryou.personal.page(session, user_id, start, end,
+  model=…, limit=…)`` → ``Page(entries=[Entry(item, score, reasons)], total, cold)``.
 """
 
 from __future__ import annotations
@@ -59,10 +58,13 @@ def available(module: str, name: str) -> bool:
 
 def for_you(settings: Settings, session: Session, user: CurrentUser, window: Window,
             limit: int) -> str:  # fmt: skip
-    rank = _function("dailypapers.foryou", "rank_for_user", "The For you ranking")
-    ranked = rank(settings, session, user.id, window, limit)
-    lines = [f"for you, {window.kind} {window.key}: {len(ranked)} papers"]
-    for entry in ranked:
+    page = _function("dailypapers.foryou.personal", "page", "The For you ranking")
+    ranked = page(session, user.id, window.start, window.end, model=settings.embedding_model,
+                  limit=limit)  # fmt: skip
+    lines = [f"for you, {window.kind} {window.key}: {ranked.total} papers ranked"]
+    if ranked.cold:
+        lines.append("(no signals yet: save, upvote or follow papers to get a ranking)")
+    for entry in ranked.entries:
         why = "; ".join(entry.reasons)
         lines.append(paper_line(entry.item, f"score {entry.score:.2f}: {why}"))
     return "\n".join(lines)

@@ -110,16 +110,17 @@ def digest_key(frequency: str, today: dt.date) -> str:
 
 def _for_you(settings: Settings, session: Session, user_id: int, window: Window,
              limit: int) -> list[Entry]:  # fmt: skip
-    """The "For you" section (issue 11's ranker, once installed; empty until then)."""
+    """The "For you" section (``foryou.personal.page`` once installed; empty until then, and
+    for a user without any signal)."""
     try:
-        foryou = importlib.import_module("dailypapers.foryou")
+        personal = importlib.import_module("dailypapers.foryou.personal")
     except ModuleNotFoundError:
         return []
-    rank = getattr(foryou, "rank_for_user", None)
-    if rank is None:
+    ranked = personal.page(session, user_id, window.start, window.end,
+                           model=settings.embedding_model, limit=limit)  # fmt: skip
+    if ranked.cold:
         return []
-    ranked = rank(settings, session, user_id, window, limit)
-    return [Entry(r.item, "; ".join(r.reasons)) for r in ranked]
+    return [Entry(e.item, "; ".join(e.reasons)) for e in ranked.entries]
 
 
 def plan_digests(settings: Settings, session: Session, frequency: str, today: dt.date,
