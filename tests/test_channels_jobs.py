@@ -102,3 +102,32 @@ def test_cli_dry_run_prints_messages_and_records_nothing(settings, monkeypatch) 
     assert "1 written (dry run)" in result.output
     with db.session_scope(settings) as s:
         assert s.scalar(select(func.count()).select_from(ChannelSend)) == 0
+
+
+def test_digest_puts_for_you_first_when_the_ranker_is_installed(settings, monkeypatch) -> None:
+    from dailypapers.channels import send_digests
+    from dailypapers.store.queries.papers import papers_by_ids
+
+    settings = channel_settings(settings)
+    uid, _ = make_user(settings, "ada")
+    day = dt.date(2026, 3, 18)
+    specs = [{"id": "2603.00001", "title": "Popular", "upvotes": 50},
+             {"id": "2603.00002", "title": "Mine", "upvotes": 0}]  # fmt: skip
+    add_papers(settings, specs, day=day)
+
+    def page(session, user_id, start, end, *, model, limit):  # type: ignore[no-untyped-def]
+        [item] = papers_by_ids(session, ["2603.00002"])
+        entry = types.SimpleNamespace(item=item, score=1.5, reasons=("like *Title A*",))
+        return types.SimpleNamespace(entries=[entry], total=1, cold=False)
+
+    fake = types.ModuleType("dailypapers.foryou.personal")
+    fake.page = page
+    monkeypatch.setitem(sys.modules, "dailypapers.foryou.personal", fake)
+    with receiver() as rx:
+        new_channel(settings, uid, url_for("webhook", rx, "d"), alerts=False)
+        assert send_digests(settings, ("daily",), day, Options()).sent == 1
+        [message] = rx.delivered("d")
+    sections = message.json()["sections"]
+    assert [s["name"] for s in sections][:2] == ["For you", "Trending"]
+    assert sections[0]["papers"] == ["2603.00002"] and sections[0]["notes"] == ["like *Title A*"]
+    assert "2603.00002" not in sections[1]["papers"]  # no paper twice in one message
