@@ -131,3 +131,13 @@ def test_digest_puts_for_you_first_when_the_ranker_is_installed(settings, monkey
     assert [s["name"] for s in sections][:2] == ["For you", "Trending"]
     assert sections[0]["papers"] == ["2603.00002"] and sections[0]["notes"] == ["like *Title A*"]
     assert "2603.00002" not in sections[1]["papers"]  # no paper twice in one message
+
+
+def test_one_run_at_a_time(settings, monkeypatch) -> None:
+    from dailypapers.channels import run
+    from dailypapers.store.locks import Busy, run_lock
+
+    monkeypatch.setattr(run, "LOCK_WAIT", 0.0)
+    with run_lock(settings, run.LOCK), pytest.raises(Busy, match="another channels-send run"):
+        send_alerts(settings, Options())
+    assert send_alerts(settings, Options()).sent == 0  # free again

@@ -38,11 +38,14 @@ from dailypapers.channels.message import Message, to_markdown
 from dailypapers.channels.transport import Outcome, deliver
 from dailypapers.config import Settings
 from dailypapers.store import db
+from dailypapers.store.locks import run_lock
 from dailypapers.store.models import User, utcnow
 from dailypapers.store.models_channels import Channel, ChannelSend
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], None]
+LOCK = "channels-send"
+LOCK_WAIT = 60.0  # seconds a run waits for the one before it
 
 
 @dataclass
@@ -244,13 +247,18 @@ def cut_batch(settings: Settings) -> int | None:
 
 
 def send_alerts(settings: Settings, opts: Options | None = None) -> Summary:
-    """Cut a batch of the papers new since the last one, then send every pending alert."""
+    """Cut a batch of the papers new since the last one, then send every pending alert.
+
+    One run at a time (``store.locks``, waiting up to ``LOCK_WAIT`` seconds): two runs at
+    once would post the same message twice before either recorded it.
+    """
     opts = opts or Options()
-    if not opts.dry_run:
-        cut_batch(settings)
-    with db.session_factory(settings)() as session:
-        plans = compose.plan_alerts(settings, session, opts.follows)
-    return execute(settings, plans, opts)
+    with run_lock(settings, LOCK, wait=LOCK_WAIT):
+        if not opts.dry_run:
+            cut_batch(settings)
+        with db.session_factory(settings)() as session:
+            plans = compose.plan_alerts(settings, session, opts.follows)
+        return execute(settings, plans, opts)
 
 
 def send_digests(settings: Settings, frequencies: tuple[str, ...], today: dt.date | None = None,
@@ -259,7 +267,8 @@ def send_digests(settings: Settings, frequencies: tuple[str, ...], today: dt.dat
     opts = opts or Options()
     today = today or dt.datetime.now(dt.UTC).date()
     plans: list[compose.Plan] = []
-    with db.session_factory(settings)() as session:
-        for frequency in frequencies:
-            plans += compose.plan_digests(settings, session, frequency, today, opts.follows)
-    return execute(settings, plans, opts)
+    with run_lock(settings, LOCK, wait=LOCK_WAIT):
+        with db.session_factory(settings)() as session:
+            for frequency in frequencies:
+                plans += compose.plan_digests(settings, session, frequency, today, opts.follows)
+        return execute(settings, plans, opts)

@@ -18,7 +18,6 @@ from dailypapers.jobs import cron, current_settings, huey
 
 log = logging.getLogger(__name__)
 INGEST_TASKS = frozenset({"ingest_arxiv", "ingest_hf", "ingest_now"})
-LOCK = huey.lock_task("channels-send")
 
 
 def frequencies_due(weekly_day: int, today: dt.date) -> tuple[str, ...]:
@@ -26,12 +25,11 @@ def frequencies_due(weekly_day: int, today: dt.date) -> tuple[str, ...]:
     return ("daily", "weekly") if today.isoweekday() >= weekly_day else ("daily",)
 
 
-@huey.task(name="channels.send_alerts")
+@huey.task(name="channels.send_alerts", retries=3, retry_delay=120)
 def send_alerts_task() -> str:
     from dailypapers.channels.run import send_alerts
 
-    with LOCK:
-        line = send_alerts(current_settings()).line()
+    line = send_alerts(current_settings()).line()
     log.info("channel alerts: %s", line)
     return line
 
@@ -48,7 +46,6 @@ def send_digests_task() -> str:
 
     settings = current_settings()
     today = dt.datetime.now(dt.UTC).date()
-    with LOCK:
-        line = send_digests(settings, frequencies_due(settings.digest_weekly_day, today)).line()
+    line = send_digests(settings, frequencies_due(settings.digest_weekly_day, today)).line()
     log.info("channel digests: %s", line)
     return line
