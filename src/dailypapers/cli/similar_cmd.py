@@ -29,7 +29,7 @@ def show_cmd(
     from sqlalchemy import select
 
     from dailypapers.cli.main import CliError
-    from dailypapers.search.neighbours import related
+    from dailypapers.search import related
     from dailypapers.store.models import Paper
 
     settings = get_settings()
@@ -63,7 +63,7 @@ def build_cmd() -> None:
     """
     from sqlalchemy import select
 
-    from dailypapers.search.parts_store import index_parts
+    from dailypapers.search import index_parts
     from dailypapers.store.models import Paper
 
     settings = get_settings()

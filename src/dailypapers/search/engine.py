@@ -19,16 +19,19 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
 from dailypapers.config import Settings
 from dailypapers.search.contract import Contract, contract_for
+from dailypapers.search.embed import get_embedder
 from dailypapers.search.keyword import KeywordDoc, KeywordIndex
 from dailypapers.search.vectors import VectorIndex, load_snapshot, write_snapshot
 from dailypapers.store import db
@@ -40,6 +43,8 @@ log = logging.getLogger(__name__)
 OVERLAP = dt.timedelta(minutes=2)
 EPOCH = dt.datetime(1970, 1, 1)
 BATCH = 2000
+Progress = Callable[[int], None]
+PaperRow = Any  # a row of ``_paper_chunks``'s columns (SQLAlchemy's Row typing varies by version)
 
 
 def index_dir(settings: Settings) -> Path:
@@ -113,7 +118,7 @@ class LocalIndex:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # --- syncing ---------------------------------------------------------------------------
-    def sync(self, progress=None, snapshot: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def sync(self, progress: Progress | None = None, snapshot: bool = False) -> None:
         """Bring the files (under the lock) and this process's memory up to the database."""
         with self._mutex:
             with self._locked():
@@ -130,7 +135,7 @@ class LocalIndex:
             self.keyword.reload()
             self.last_refresh = time.monotonic()
 
-    def _sync_keyword(self, state: dict, progress) -> None:  # type: ignore[no-untyped-def]
+    def _sync_keyword(self, state: dict, progress: Progress | None) -> None:
         since = _parse(state.get("papers_wm"))
         recent: dict[str, str] = state.get("recent", {})
         newest = since
@@ -163,7 +168,7 @@ class LocalIndex:
             self.row_of[pid] = len(self.ids)
             self.ids.append(pid)
 
-    def _doc(self, row) -> KeywordDoc:  # type: ignore[no-untyped-def]
+    def _doc(self, row: PaperRow) -> KeywordDoc:
         return KeywordDoc(
             row=self.row_of[row.id], id=row.id, title=row.title, abstract=row.abstract or "",
             authors=row.authors or [],
@@ -255,7 +260,7 @@ def _parse(value: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if value else EPOCH
 
 
-def _paper_chunks(session, since: dt.datetime):  # type: ignore[no-untyped-def]
+def _paper_chunks(session: Session, since: dt.datetime) -> Iterator[list[PaperRow]]:
     """Papers updated after ``since``, oldest change first, in chunks."""
     stmt = (
         select(
@@ -267,7 +272,7 @@ def _paper_chunks(session, since: dt.datetime):  # type: ignore[no-untyped-def]
         .where(Paper.updated_at > since)
         .order_by(Paper.updated_at, Paper.id)
     )  # fmt: skip
-    chunk = []
+    chunk: list[PaperRow] = []
     for row in session.execute(stmt).yield_per(BATCH):
         chunk.append(row)
         if len(chunk) >= BATCH:
@@ -314,8 +319,6 @@ def get_index(settings: Settings) -> LocalIndex:
 def _start_refresher(index: LocalIndex) -> None:
     def loop() -> None:
         if len(index.vectors):  # load the model now, not on the first semantic query
-            from dailypapers.search.embed import get_embedder
-
             try:
                 get_embedder(index.settings.embedding_model)
             except Exception:

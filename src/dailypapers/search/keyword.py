@@ -90,10 +90,12 @@ class KeywordIndex:
         return self.index.searcher().num_docs
 
     # --- queries ---------------------------------------------------------------------------
-    def _parse(self, text: str, fields: list[str], **kwargs) -> tantivy.Query | None:  # type: ignore[no-untyped-def]
+    def _parse(
+        self, text: str, fields: list[str], field_boosts: dict[str, float] | None = None
+    ) -> tantivy.Query | None:
         """tantivy's parse, or None when the text holds no searchable token (e.g. ``"("``)."""
         try:
-            return self.index.parse_query(text, fields, **kwargs)
+            return self.index.parse_query(text, fields, field_boosts=field_boosts or {})
         except ValueError:
             return None
 
@@ -184,4 +186,4 @@ class KeywordIndex:
         addresses = [a for _, a in hits]
         found = searcher.fast_field_values("row", addresses) if addresses else []
         scores = [float(s) if scored else 0.0 for s, _ in hits]
-        return [int(r) for r in found], scores
+        return [int(r) for r in found if r is not None], scores

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings
 from dailypapers.feed.queries import FeedItem, papers_by_ids
 from dailypapers.search import hybrid
+from dailypapers.search.embed import get_embedder
 from dailypapers.search.engine import LocalIndex, get_index
 from dailypapers.search.query import ParsedQuery, QueryError, parse_query
 from dailypapers.store.models import Paper
@@ -147,8 +149,6 @@ def _semantic(
         notes.append("semantic search is unavailable until papers are embedded "
                      "(`dailypapers index rebuild`); showing keyword matches")  # fmt: skip
         return []
-    from dailypapers.search.embed import get_embedder
-
     vector = get_embedder(settings.embedding_model).embed_query(q.text)
     constraint = dataclasses.replace(q, terms=[])
     if not (constraint.has_filters or constraint.phrases or constraint.excluded):
@@ -189,7 +189,7 @@ def _passes(index: LocalIndex, q: ParsedQuery, paper_id: str) -> bool:
     return row is not None and bool(index.keyword.search(constraint, 1, rows=[row])[0])
 
 
-def _sort_key(sort: str):  # type: ignore[no-untyped-def]
+def _sort_key(sort: str) -> Callable[[FeedItem], Any]:
     if sort == "date":
         return lambda it: it.paper.published_on or it.feed_date or dt.date.min
     if sort == "upvotes":
