@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tantivy
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
@@ -32,7 +33,7 @@ from threadpoolctl import threadpool_limits
 from dailypapers.config import Settings
 from dailypapers.search.contract import Contract, contract_for
 from dailypapers.search.embed import get_embedder
-from dailypapers.search.keyword import KeywordDoc, KeywordIndex
+from dailypapers.search.keyword import SCHEMA_VERSION, KeywordDoc, KeywordIndex
 from dailypapers.search.vectors import VectorIndex, load_snapshot, write_snapshot
 from dailypapers.store import db
 from dailypapers.store.models import FeedEntry, Paper, PaperVector, utcnow
@@ -65,6 +66,7 @@ class LocalIndex:
         # One BLAS thread: requests run concurrently, and a multi-threaded product of a small
         # matrix spends more time waking threads than multiplying (10 ms vs 0.06 ms at 3k).
         threadpool_limits(1, user_api="blas")
+        self._upgrade_keyword()
         self._load()
 
     # --- loading ---------------------------------------------------------------------------
@@ -76,6 +78,18 @@ class LocalIndex:
         self._read_rows()
         self.keyword = KeywordIndex(self.folder / "tantivy")
         self._load_vectors(state)
+
+    def _upgrade_keyword(self) -> None:
+        """Drop a keyword index of an older layout; the next sync re-adds every paper."""
+        if self._read_state().get("keyword_schema") == SCHEMA_VERSION:
+            return
+        with self._locked():
+            state = self._read_state()
+            if state.get("keyword_schema") != SCHEMA_VERSION:
+                log.warning("rebuilding the keyword index (new layout %s)", SCHEMA_VERSION)
+                shutil.rmtree(self.folder / "tantivy", ignore_errors=True)
+                state.update(papers_wm=None, recent={}, keyword_schema=SCHEMA_VERSION)
+                self._write_state(state)
 
     def _load_vectors(self, state: dict) -> None:
         snap = state.get("vectors", {}).get(self.contract.key, {})
@@ -90,7 +104,8 @@ class LocalIndex:
         path = self.folder / "state.json"
         if path.exists():
             return json.loads(path.read_text())
-        return {"generation": uuid.uuid4().hex, "papers_wm": None, "recent": {}, "vectors": {}}
+        return {"generation": uuid.uuid4().hex, "papers_wm": None, "recent": {}, "vectors": {},
+                "keyword_schema": SCHEMA_VERSION}  # fmt: skip
 
     def _write_state(self, state: dict) -> None:
         tmp = self.folder / "state.json.tmp"
@@ -348,9 +363,8 @@ def status(settings: Settings) -> dict:
             session.scalar(select(func.count()).select_from(Paper).where(Paper.updated_at > since))
             or 0
         )
-    keyword_docs = (
-        KeywordIndex(folder / "tantivy").num_docs() if (folder / "tantivy").exists() else 0
-    )
+    current = state.get("keyword_schema") == SCHEMA_VERSION and (folder / "tantivy").exists()
+    keyword_docs = tantivy.Index.open(str(folder / "tantivy")).searcher().num_docs if current else 0
     return {
         "papers": papers,
         "vectors": by_contract.get(contract.key, 0),
