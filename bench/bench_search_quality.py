@@ -53,8 +53,12 @@ class LabelSet:
 def _args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench search_quality")
     parser.add_argument("--dir", default="/tmp/dp-bench-quality", help="work folder (reused)")
-    parser.add_argument("--split", choices=("all", "dev", "test"), default="all",
-                        help="graded queries to score: dev and test side by side (all), or one")
+    parser.add_argument(
+        "--split",
+        choices=("all", "dev", "test"),
+        default="all",
+        help="graded queries to score: dev and test side by side (all), or one",
+    )
     parser.add_argument("--pool", default=None, help="write the judging pools to this file")
     return parser.parse_args(argv)
 

@@ -43,7 +43,7 @@ def csfcube_cmd(
 
     Example: dailypapers eval csfcube ../shared/eval/csfcube --method full --split test
     """
-    from dailypapers.cli.main import CliError
+    from dailypapers.cli.errors import CliError
     from dailypapers.search.evaluation import evaluate as ev
     from dailypapers.search.evaluation.csfcube import load_csfcube
     from dailypapers.search.evaluation.embed_cache import EmbeddingCache, default_cache_dir

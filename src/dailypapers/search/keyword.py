@@ -45,7 +45,8 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
-def _analyzer(stem: bool = True) -> tantivy.TextAnalyzer:
+def analyzer(stem: bool = True) -> tantivy.TextAnalyzer:
+    """The analyzer of the text fields: simple tokens, lower case, stopwords, stemming."""
     builder = (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(40))
@@ -95,8 +96,8 @@ class KeywordIndex:
         self.schema = _schema()
         self.weights = weights
         self.index = tantivy.Index(self.schema, path=str(folder), reuse=True)
-        self.index.register_tokenizer(ANALYZER, _analyzer(stem))
-        self.index.register_tokenizer(EXACT_ANALYZER, _analyzer(stem=False))
+        self.index.register_tokenizer(ANALYZER, analyzer(stem))
+        self.index.register_tokenizer(EXACT_ANALYZER, analyzer(stem=False))
 
     def write(self, docs: Iterable[KeywordDoc], delete_ids: Iterable[str] = ()) -> int:
         """Replace the given papers' documents (delete then add) and commit; returns adds."""

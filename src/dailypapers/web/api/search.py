@@ -12,9 +12,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
-from dailypapers.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
-from dailypapers.feed.queries import get_paper, papers_by_ids
 from dailypapers.search import MAX_LIMIT, QueryError, SearchRequest, parse_date, related, search
+from dailypapers.store.queries.papers import get_paper, papers_by_ids
+from dailypapers.web.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
 from dailypapers.web.deps import get_db
 
 router = APIRouter(tags=["search"])
