@@ -48,6 +48,7 @@ TASK_MODULES = [
     "dailypapers.digest.tasks",
     "dailypapers.search.tasks",
     "dailypapers.community.tasks",
+    "dailypapers.library.tasks",
 ]
 
 _settings: Settings | None = None
