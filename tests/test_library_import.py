@@ -173,7 +173,7 @@ def test_export_round_trips_to_the_same_library(settings, user, fmt: str) -> Non
 
 
 def test_bibtex_looks_like_arxivs_own() -> None:
-    from dailypapers.feed.queries import PaperView
+    from dailypapers.store.queries.papers import PaperView
 
     def paper(pid: str, title: str) -> PaperView:
         return PaperView(pid, pid, title, "", ["Ashish Vaswani", "Noam Shazeer"], 2, ["cs.CL"],

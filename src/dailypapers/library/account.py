@@ -20,11 +20,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from dailypapers.community.serialize import sqlite_writer
-from dailypapers.community.trending import move_counts
 from dailypapers.community.users import EMAIL
 from dailypapers.config import Settings
 from dailypapers.errors import Conflict, Invalid, NotFound
+from dailypapers.store.db import sqlite_writer
 from dailypapers.store.models import (
     ApiToken,
     AuthorshipClaim,
@@ -46,6 +45,7 @@ from dailypapers.store.models_library import (
     SubscriptionLink,
 )
 from dailypapers.store.queries.library import all_saved_ids, library_items
+from dailypapers.store.trending import move_counts
 
 EMAIL_CHANGE_MAX_AGE = 2 * 86400
 LINK_MAX_AGE = 2 * 86400

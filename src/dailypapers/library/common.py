@@ -10,8 +10,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import NotFound
-from dailypapers.feed.queries import normalise_paper_id
 from dailypapers.store.models import Paper
+from dailypapers.store.queries.papers import normalise_paper_id
 from dailypapers.store.records import normalise_name
 
 

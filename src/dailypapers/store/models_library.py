@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dailypapers.store.models import Base, utcnow
+from dailypapers.store.base import Base, utcnow
 
 _USER_FK = "users.id"
 _PAPER_FK = "papers.id"

@@ -17,7 +17,6 @@ from typing import Literal
 from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from dailypapers.feed.queries import FeedItem, papers_by_ids
 from dailypapers.store.models import FeedEntry, Paper, Upvote
 from dailypapers.store.models_library import (
     Collection,
@@ -28,6 +27,7 @@ from dailypapers.store.models_library import (
     ReadMark,
     SavedPaper,
 )
+from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 
 LibrarySort = Literal["saved", "published", "upvotes"]
 LIBRARY_SORTS: tuple[str, ...] = ("saved", "published", "upvotes")
