@@ -186,6 +186,14 @@ class Settings(BaseSettings):
         description="What one comment counts for in the trending score, next to one upvote.",
     )
 
+    # --- library ----------------------------------------------------------------------------
+    library_import_max_bytes: int = Field(
+        10_000_000, ge=1000, description="Largest reference file one library import accepts."
+    )
+    library_import_max_entries: int = Field(
+        10_000, ge=1, description="Most entries one library import accepts (split larger files)."
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env != "development" and self.secret_key == DEFAULT_SECRET_KEY:

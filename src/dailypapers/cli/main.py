@@ -21,6 +21,7 @@ from dailypapers.cli import (
     import_cmd,
     index_cmd,
     ingest_cmd,
+    library_cmd,
     serve_cmd,
     similar_cmd,
     stats_cmd,
@@ -33,7 +34,7 @@ from dailypapers.errors import DomainError
 # Every command module exposes ``register(app)``; one line each.
 COMMAND_MODULES = [
     db_cmd, serve_cmd, import_cmd, demo_cmd, stats_cmd, index_cmd, users_cmd, ingest_cmd,
-    worker_cmd, digest_cmd, eval_cmd, similar_cmd,
+    worker_cmd, digest_cmd, eval_cmd, similar_cmd, library_cmd,
 ]  # fmt: skip
 
 err_console = Console(stderr=True)

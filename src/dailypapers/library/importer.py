@@ -21,8 +21,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from dailypapers.config import Settings
 from dailypapers.library import collections
-from dailypapers.library.formats import Entry, ParsedFile, Problem
+from dailypapers.library.formats import Entry, ParsedFile, Problem, read_references
 from dailypapers.library.saves import clean_tags
 from dailypapers.store.models import Paper, utcnow
 from dailypapers.store.models_library import (
@@ -308,3 +309,30 @@ def _record_pending(
             for o in outcomes
         ],
     )
+
+
+def import_references(
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    data: bytes,
+    filename: str | None = None,
+    *,
+    collection: str | None = None,
+    apply: bool = True,
+    fmt: str | None = None,
+) -> ImportReport:
+    """Read, match and (unless ``apply`` is False: a preview) save a reference file.
+
+    The caller commits, then calls ``library.tasks.queue_fetch(user_id)`` when the report has
+    pending entries.
+    """
+    parsed = read_references(
+        data,
+        filename,
+        fmt=fmt,
+        max_bytes=settings.library_import_max_bytes,
+        max_entries=settings.library_import_max_entries,
+    )
+    report = plan_import(session, user_id, parsed)
+    return apply_import(session, user_id, report, collection=collection) if apply else report

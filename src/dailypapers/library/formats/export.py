@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import bibtexparser
 import rispy
@@ -24,6 +24,7 @@ from bibtexparser.model import Field
 from bibtexparser.writer import BibtexFormat
 
 from dailypapers.library.formats.latex import encode_free_text, encode_title
+from dailypapers.store.queries.papers import PaperView
 from dailypapers.store.records import normalise_name
 
 EXPORT_FORMATS = ("bibtex", "ris", "csl-json")
@@ -35,17 +36,7 @@ _STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "i
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "le", "la", "du"}
 
 
-class PaperLike(Protocol):
-    """What an export needs of a paper (``PaperView`` has it all)."""
-
-    id: str
-    arxiv_id: str | None
-    title: str
-    abstract: str
-    authors: list[str]
-    categories: list[str]
-    published_on: Any
-    abs_url: str | None
+PaperLike = PaperView
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from dailypapers.store.models_library import (
     Collection,
     CollectionPaper,
     Follow,
+    LibraryPrefs,
     PaperTag,
     PendingImport,
     ReadMark,
@@ -37,23 +38,28 @@ _CHUNK = 900  # ids per IN list (SQLite allows 32k parameters; keep statements s
 
 @dataclass(frozen=True, slots=True)
 class PaperMarks:
-    """What the current user did with the papers of one list page."""
+    """What the current user did with the papers of one list page (and their hide-read switch)."""
 
     upvoted: frozenset[str] = frozenset()
     saved: frozenset[str] = frozenset()
     read: frozenset[str] = frozenset()
+    hide_read: bool = False
 
 
 EMPTY_MARKS = PaperMarks()
+_PREFS_ROW = "~hide_read"  # cannot be a paper id
 
 
-def marks_for(session: Session, user_id: int, paper_ids: Iterable[str]) -> PaperMarks:
-    """Which of ``paper_ids`` the user upvoted, saved and read: one query."""
+def marks_for(
+    session: Session, user_id: int, paper_ids: Iterable[str], *, with_prefs: bool = False
+) -> PaperMarks:
+    """Which of ``paper_ids`` the user upvoted, saved and read: one query (per 900 ids), which
+    also reads the user's hide-read switch when ``with_prefs``."""
     ids = list(dict.fromkeys(paper_ids))
-    if not ids:
+    if not ids and not with_prefs:
         return EMPTY_MARKS
-    found: dict[str, set[str]] = {"u": set(), "s": set(), "r": set()}
-    for start in range(0, len(ids), _CHUNK):
+    found: dict[str, set[str]] = {"u": set(), "s": set(), "r": set(), "h": set()}
+    for number, start in enumerate(range(0, max(len(ids), 1), _CHUNK)):
         chunk = ids[start : start + _CHUNK]
         parts = [
             select(table.paper_id, literal(tag)).where(
@@ -61,9 +67,17 @@ def marks_for(session: Session, user_id: int, paper_ids: Iterable[str]) -> Paper
             )
             for table, tag in ((Upvote, "u"), (SavedPaper, "s"), (ReadMark, "r"))
         ]
+        if with_prefs and number == 0:
+            parts.append(
+                select(literal(_PREFS_ROW), literal("h")).where(
+                    LibraryPrefs.user_id == user_id, LibraryPrefs.hide_read.is_(True)
+                )
+            )
         for paper_id, tag in session.execute(union_all(*parts)):
             found[tag].add(paper_id)
-    return PaperMarks(frozenset(found["u"]), frozenset(found["s"]), frozenset(found["r"]))
+    return PaperMarks(
+        frozenset(found["u"]), frozenset(found["s"]), frozenset(found["r"]), bool(found["h"])
+    )
 
 
 def saved_ids(session: Session, user_id: int, paper_ids: Iterable[str]) -> set[str]:
@@ -301,3 +315,9 @@ def feed_dates(session: Session, paper_ids: Sequence[str]) -> dict[str, dt.date]
         )
     )
     return {str(p): d for p, d in rows}
+
+
+def follow_keys(session: Session, user_id: int) -> set[tuple[str, str]]:
+    """``(kind, key)`` of every follow of the user (one query; for follow buttons)."""
+    rows = session.execute(select(Follow.kind, Follow.key).where(Follow.user_id == user_id))
+    return {(str(k), str(v)) for k, v in rows}
