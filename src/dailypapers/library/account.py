@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from dailypapers.community.users import EMAIL
 from dailypapers.config import Settings
 from dailypapers.errors import Conflict, Invalid, NotFound
-from dailypapers.store.db import sqlite_writer
 from dailypapers.store.models import (
     ApiToken,
     AuthorshipClaim,
@@ -53,25 +52,26 @@ LINK_MAX_AGE = 2 * 86400
 
 # --- deletion ------------------------------------------------------------------------------------
 def delete_account(session: Session, settings: Settings, user_id: int) -> dict[str, int]:
-    """Delete the user and everything that names them; returns counts of what went."""
+    """Delete the user and everything that names them; returns counts of what went.
+
+    Run it inside the caller's write transaction (``db.writing`` or ``session_scope``)."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
     email, counts = user.email, Counter[str]()
-    with sqlite_writer(settings):
-        for paper_id in session.scalars(select(Upvote.paper_id).where(Upvote.user_id == user_id)):
-            move_counts(session, settings, paper_id, votes=-1)
-            counts["votes"] += 1
-        live = session.execute(
-            select(Comment.paper_id, func.count())
-            .where(Comment.user_id == user_id, Comment.deleted_at.is_(None))
-            .group_by(Comment.paper_id)
-        ).all()
-        for paper_id, n in live:
-            move_counts(session, settings, paper_id, comments=-int(n))
-            counts["comments"] += int(n)
-        _delete_rows(session, user_id, email)
-        session.execute(delete(User).where(User.id == user_id))
+    for paper_id in session.scalars(select(Upvote.paper_id).where(Upvote.user_id == user_id)):
+        move_counts(session, settings, paper_id, votes=-1)
+        counts["votes"] += 1
+    live = session.execute(
+        select(Comment.paper_id, func.count())
+        .where(Comment.user_id == user_id, Comment.deleted_at.is_(None))
+        .group_by(Comment.paper_id)
+    ).all()
+    for paper_id, n in live:
+        move_counts(session, settings, paper_id, comments=-int(n))
+        counts["comments"] += int(n)
+    _delete_rows(session, user_id, email)
+    session.execute(delete(User).where(User.id == user_id))
     return dict(counts)
 
 

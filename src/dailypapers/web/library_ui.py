@@ -16,7 +16,8 @@ from jinja2 import Environment, pass_context
 from markupsafe import Markup
 
 from dailypapers.community.auth import CurrentUser
-from dailypapers.library.follows import clean
+from dailypapers.library.follows import clean, search_query
+from dailypapers.library.formats.export import plain_citation
 from dailypapers.library.notes import render_note
 from dailypapers.store.queries.library import EMPTY_MARKS, PaperMarks, marks_for
 from dailypapers.store.queries.library import follow_keys as _follow_keys
@@ -125,5 +126,7 @@ def register(env: Environment) -> None:
         is_upvoted=is_upvoted,
         hide_read=hide_read,
         is_following=is_following,
+        cite_text=plain_citation,
+        follow_query=search_query,
     )
     env.filters["note_html"] = note_html
