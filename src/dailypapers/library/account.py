@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 
 from dailypapers.community.users import EMAIL
 from dailypapers.config import Settings
+from dailypapers.digest.topics import MAX_TOPICS, TopicError, clean_topics
 from dailypapers.errors import Conflict, Invalid, NotFound
+from dailypapers.library.follows import list_follows, topic_line
 from dailypapers.store.models import (
     ApiToken,
     AuthorshipClaim,
@@ -334,3 +336,18 @@ def linked_subscription(session: Session, user_id: int) -> Subscription | None:
         .join(SubscriptionLink, SubscriptionLink.subscription_id == Subscription.id)
         .where(SubscriptionLink.user_id == user_id)
     )
+
+
+def follows_as_digest_topics(session: Session, user_id: int) -> list[str]:
+    """Make the linked digest subscription follow what the account follows (its first ten
+    follows, the digest's limit); returns the topic lines. ``NotFound`` when not linked."""
+    sub = linked_subscription(session, user_id)
+    if sub is None:
+        raise NotFound("Link your digest subscription first (Your data → Digest).")
+    lines = [topic_line(f.kind, f.value) for f in list_follows(session, user_id)]
+    try:
+        topics = clean_topics([line for line in lines if len(line) <= 120][:MAX_TOPICS])
+    except TopicError as exc:
+        raise Invalid(str(exc)) from None
+    sub.topics = topics
+    return topics

@@ -487,6 +487,7 @@ def following_page(
         follows=follows.list_follows(session, user.id),
         search_query=follows.search_query,
         active_nav="following",
+        linked=account.linked_subscription(session, user.id),
     )
 
 
@@ -521,6 +522,20 @@ def unfollow(
     with writing(session, settings):
         follows.unfollow(session, user.id, kind, value)
     return _back(request, next, f"You no longer follow {value.strip()}.")
+
+
+@router.post("/following/digest", dependencies=_WRITES)
+def follows_to_digest(
+    request: Request, user: CurrentUser = Depends(require_user), session: Session = _DB,
+    settings: Settings = _SETTINGS,
+) -> Response:  # fmt: skip
+    """Make the linked digest subscription's topics the user's follows."""
+    try:
+        with writing(session, settings):
+            topics = account.follows_as_digest_topics(session, user.id)
+    except DomainError as exc:
+        return _back(request, "/following", exc.message)
+    return _back(request, "/following", f"Your digest now follows {len(topics)} topics.")
 
 
 @router.get("/following/{follow_id}", response_class=HTMLResponse)
