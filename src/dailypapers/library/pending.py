@@ -34,8 +34,10 @@ class FetchResult:
 
 
 def fetch_pending(session: Session, settings: Settings, user_id: int | None = None) -> FetchResult:
-    """Fetch and save the pending imports of one user (all users when None); commits per batch
-    so that a failure later keeps what was done."""
+    """Fetch and save the pending imports of one user (all users when None).
+
+    Upstream failures do not raise: they stop the run and are written on the pending rows, so
+    the caller's single commit keeps both the papers saved so far and the reasons."""
     from dailypapers.ingest.arxiv_api import fetch_by_ids
     from dailypapers.ingest.http import UpstreamError
 
@@ -53,11 +55,9 @@ def fetch_pending(session: Session, settings: Settings, user_id: int | None = No
             result.error = f"arXiv could not be reached ({exc}); it will be tried again"
             _note_failure(session, batch, result.error)
             result.failed += len(batch)
-            session.commit()
             break
         upsert_records(session, records)
         _save_fetched(session, [r for r in rows if r.arxiv_id in batch], result)
-        session.commit()
     return result
 
 
