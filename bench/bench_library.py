@@ -116,9 +116,11 @@ def _import_figures(settings, uid: int, entries: int, papers: int) -> dict:  # t
     for i in range(entries):
         n = i * 2 if i % 2 == 0 else papers + i  # half in the database, half pending
         aid = f"25{n // 90000:02d}.{n % 90000 + 10000:05d}"
-        parts.append(f"@article{{key{i},\n  title = {{Benchmark paper {n} on {{T}}opic}},\n"
-                     f"  author = {{M{{\\\"u}}ller, J{{\\'o}}rg and Doe, Jane}},\n"
-                     f"  journal = {{arXiv preprint arXiv:{aid}}},\n  year = {{2025}},\n}}\n")
+        parts.append(
+            f"@article{{key{i},\n  title = {{Benchmark paper {n} on {{T}}opic}},\n"
+            f"  author = {{M{{\\\"u}}ller, J{{\\'o}}rg and Doe, Jane}},\n"
+            f"  journal = {{arXiv preprint arXiv:{aid}}},\n  year = {{2025}},\n}}\n"
+        )
     data = "\n".join(parts).encode()
     start = time.perf_counter()
     with db.session_scope(settings) as session:

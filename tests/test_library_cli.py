@@ -33,13 +33,36 @@ def test_import_export_reimport(cli_env, tmp_path) -> None:  # type: ignore[no-u
     add_known_papers(cli_env)
     uid, _ = make_user(cli_env, "alice")
     other, _ = make_user(cli_env, "bobby")
-    result = runner.invoke(app, ["library", "import", "--user", "alice",
-                                 str(FIXTURES / "mendeley.bib"), "--collection", "Thesis"])
+    result = runner.invoke(
+        app,
+        [
+            "library",
+            "import",
+            "--user",
+            "alice",
+            str(FIXTURES / "mendeley.bib"),
+            "--collection",
+            "Thesis",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "imported: 3 matched" in result.output
     out = tmp_path / "alice.bib"
-    exported = runner.invoke(app, ["library", "export", "--user", "alice", "--format", "bibtex",
-                                   "--collection", "thesis", "--output", str(out)])
+    exported = runner.invoke(
+        app,
+        [
+            "library",
+            "export",
+            "--user",
+            "alice",
+            "--format",
+            "bibtex",
+            "--collection",
+            "thesis",
+            "--output",
+            str(out),
+        ],
+    )
     assert exported.exit_code == 0, exported.output
     assert out.read_text().count("@misc{") == 3
     again = runner.invoke(app, ["library", "import", "--user", "bobby", str(out)])
@@ -53,8 +76,9 @@ def test_import_export_reimport(cli_env, tmp_path) -> None:  # type: ignore[no-u
 def test_pending_offline_and_user_delete(cli_env) -> None:  # type: ignore[no-untyped-def]
     add_known_papers(cli_env)
     make_user(cli_env, "carol")
-    result = runner.invoke(app, ["library", "import", "--user", "carol",
-                                 str(FIXTURES / "zotero.bib"), "--fetch"])
+    result = runner.invoke(
+        app, ["library", "import", "--user", "carol", str(FIXTURES / "zotero.bib"), "--fetch"]
+    )
     assert result.exit_code == 0, result.output
     assert "1 pending" in result.output and "1 not reached" in result.output
     assert "unmatched zotero.bib:17: Schrödinger" in result.output

@@ -22,14 +22,24 @@ def test_api_save_patch_list_unsave(settings, client) -> None:  # type: ignore[n
     add_known_papers(settings)
     _, token = make_user(settings, "ada")
     h = bearer(token)
-    created = client.post("/api/me/library", headers=h, json={
-        "paper_id": "https://arxiv.org/abs/1706.03762v5", "collection": "Thesis",
-        "tags": ["nlp"], "note": "# Key idea\n<script>x</script>"})
+    created = client.post(
+        "/api/me/library",
+        headers=h,
+        json={
+            "paper_id": "https://arxiv.org/abs/1706.03762v5",
+            "collection": "Thesis",
+            "tags": ["nlp"],
+            "note": "# Key idea\n<script>x</script>",
+        },
+    )
     assert created.status_code == 201, created.text
     assert created.json()["collections"] == ["thesis"]
     assert "<script>" not in created.json()["noteHtml"]
-    patched = client.patch("/api/me/library/1706.03762", headers=h,
-                           json={"tags": ["a", "b"], "add_to": ["Reading list"]})
+    patched = client.patch(
+        "/api/me/library/1706.03762",
+        headers=h,
+        json={"tags": ["a", "b"], "add_to": ["Reading list"]},
+    )
     assert patched.json()["tags"] == ["a", "b"]
     assert sorted(patched.json()["collections"]) == ["reading-list", "thesis"]
     listing = client.get("/api/me/library?collection=thesis&tag=A", headers=h).json()
@@ -49,7 +59,9 @@ def test_api_collections_and_follows(settings, client) -> None:  # type: ignore[
     h = bearer(token)
     made = client.post("/api/me/collections", headers=h, json={"name": "Diffusion",
                                                                "public": True})  # fmt: skip
-    assert made.status_code == 201 and made.json()["url"].startswith("http://testserver/collections/")
+    assert made.status_code == 201 and made.json()["url"].startswith(
+        "http://testserver/collections/"
+    )
     client.post("/api/me/library", headers=h, json={"paper_id": "2006.11239",
                                                     "collection": "Diffusion"})  # fmt: skip
     names = [c["name"] for c in client.get("/api/me/collections", headers=h).json()]
@@ -86,8 +98,11 @@ def test_api_import_preview_then_apply(settings, client) -> None:  # type: ignor
     assert done["applied"] and done["counts"]["pending"] == 1
     again = client.post("/api/me/library/import", headers=h, files=files).json()
     assert again["counts"]["matched"] == 0 and again["counts"]["already"] == 1
-    big = client.post("/api/me/library/import", headers=h,
-                      files={"file": ("x.bib", b"%" * (settings.library_import_max_bytes + 1))})
+    big = client.post(
+        "/api/me/library/import",
+        headers=h,
+        files={"file": ("x.bib", b"%" * (settings.library_import_max_bytes + 1))},
+    )
     assert big.status_code == 413 and "at most" in big.json()["error"]
 
 
@@ -183,8 +198,11 @@ def test_account_deletion_leaves_nothing(settings, client) -> None:  # type: ign
         assert client.post(f"/api/papers/{pid}/upvote", headers=h).status_code == 200
     client.post("/api/papers/1706.03762/upvote", headers=ho)
     client.post("/api/papers/1706.03762/comments", headers=h, json={"text": "zed-gone was here"})
-    client.post("/api/me/library", headers=h, json={"paper_id": "1706.03762", "note": "mine",
-                                                    "tags": ["zed-tag"], "collection": "Z"})
+    client.post(
+        "/api/me/library",
+        headers=h,
+        json={"paper_id": "1706.03762", "note": "mine", "tags": ["zed-tag"], "collection": "Z"},
+    )
     client.post("/api/me/read/1706.03762", headers=h)
     client.post("/api/me/follows", headers=h, json={"kind": "author", "value": "Ashish Vaswani"})
     client.post("/api/me/library", headers=ho, json={"paper_id": "2006.11239", "tags": ["y"]})

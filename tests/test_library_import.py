@@ -164,8 +164,12 @@ def test_export_round_trips_to_the_same_library(settings, user, fmt: str) -> Non
         items, _ = library_page(s, user, LibraryFilter())
     text = export([ExportItem(i.paper, i.tags, i.note) for i in items], fmt)
     other = make_user(settings, "second")[0]
-    _import(settings, other, f"x.{ {'bibtex': 'bib', 'ris': 'ris', 'csl-json': 'json'}[fmt]}",
-            text.encode())
+    _import(
+        settings,
+        other,
+        f"x.{ {'bibtex': 'bib', 'ris': 'ris', 'csl-json': 'json'}[fmt] }",
+        text.encode(),
+    )
     with db.session_scope(settings) as s:
         mine = {i.paper.id: (i.tags, i.note) for i in library_page(s, user, LibraryFilter())[0]}
         theirs = {i.paper.id: (i.tags, i.note) for i in library_page(s, other, LibraryFilter())[0]}
