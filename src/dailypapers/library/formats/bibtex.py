@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bibtexparser
 from bibtexparser.middlewares import SeparateCoAuthors
-from bibtexparser.model import DuplicateBlockKeyBlock, Field, ParsingFailedBlock
+from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 from bibtexparser.model import Entry as BibEntry
 
 from dailypapers.library.formats import latex
@@ -21,34 +21,35 @@ from dailypapers.library.formats.entries import (
     year_of,
 )
 
-_RAW_FIELDS = {"url", "doi", "eprint", "arxivid", "howpublished"}  # never LaTeX-decoded
+Fields = dict[str, object]  # field name (lower case) → value, read once per entry
 
 
-def _value(entry: BibEntry, *names: str) -> str:
+def _fields(entry: BibEntry) -> Fields:
+    return {field.key.lower(): field.value for field in entry.fields}
+
+
+def _text(fields: Fields, *names: str) -> str:
+    """The first non-empty of ``names``, LaTeX decoded, on one line."""
     for name in names:
-        field = entry.fields_dict.get(name) or _case_insensitive(entry, name)
-        if field is not None and isinstance(field.value, str) and field.value.strip():
-            value = field.value.strip()
-            if name in _RAW_FIELDS:
-                return value.replace(r"\_", "_").replace(r"\%", "%").replace(r"\&", "&")
-            return (
-                " ".join(latex.decode(value).split()) if name != "annote" else latex.decode(value)
-            )
+        value = fields.get(name)
+        if isinstance(value, str) and value.strip():
+            return " ".join(latex.decode(value.strip()).split())
     return ""
 
 
-def _case_insensitive(entry: BibEntry, name: str) -> Field | None:
-    for field in entry.fields:
-        if field.key.lower() == name:
-            return field
-    return None
+def _raw(fields: Fields, name: str) -> str:
+    """A field as written, braces dropped, not LaTeX-decoded (ids and URLs need no decoding)."""
+    value = fields.get(name)
+    if not isinstance(value, str):
+        return ""
+    return value.replace("{", "").replace("}", "").replace("\\_", "_").replace("\\%", "%").strip()
 
 
-def _authors(entry: BibEntry) -> list[str]:
-    field = _case_insensitive(entry, "author")
-    if field is None or not isinstance(field.value, list):
+def _authors(fields: Fields) -> list[str]:
+    names = fields.get("author")
+    if not isinstance(names, list):
         return []
-    return [_display_name(latex.decode(name)) for name in field.value if name.strip()]
+    return [_display_name(latex.decode(name)) for name in names if name.strip()]
 
 
 def _display_name(name: str) -> str:
@@ -60,29 +61,35 @@ def _display_name(name: str) -> str:
     return name
 
 
-def _arxiv_id(entry: BibEntry, doi: str | None) -> str | None:
-    prefix = _value(entry, "archiveprefix", "eprinttype").lower()
-    eprint = _value(entry, "eprint", "arxivid")
+def _arxiv_id(fields: Fields, doi: str | None) -> str | None:
+    prefix = (_raw(fields, "archiveprefix") or _raw(fields, "eprinttype")).lower()
+    eprint = _raw(fields, "eprint") or _raw(fields, "arxivid")
     found = bare_arxiv(eprint) if (prefix in ("", "arxiv") or "arxiv" in eprint.lower()) else None
-    return (
-        found
-        or arxiv_from_doi(doi)
-        or arxiv_in_text(_value(entry, "url"), _value(entry, "journal"), _value(entry, "note"),
-                         _value(entry, "number"), _value(entry, "howpublished"),
-                         _value(entry, "volume"))
-    )  # fmt: skip
+    hints = ("url", "journal", "note", "number", "howpublished", "volume")
+    return found or arxiv_from_doi(doi) or arxiv_in_text(*(_raw(fields, h) for h in hints))
+
+
+def _note(fields: Fields) -> str:
+    value = fields.get("annote")
+    return latex.decode(value).strip("\n") if isinstance(value, str) else ""
 
 
 def to_entry(block: BibEntry, offset: int = 0) -> Entry:
     """Our ``Entry`` from a parsed BibTeX entry (``offset``: lines before its text)."""
-    doi = clean_doi(_value(block, "doi"))
+    fields = _fields(block)
+    doi = clean_doi(_raw(fields, "doi"))
     return Entry(
-        line=offset + (block.start_line or 0) + 1, key=block.key, title=_value(block, "title"),
-        authors=_authors(block), year=year_of(_value(block, "year", "date")),
-        arxiv_id=_arxiv_id(block, doi), doi=doi, url=_value(block, "url") or None,
-        tags=split_tags(_value(block, "keywords", "mendeley-tags")),
-        note=_value(block, "annote"),
-    )  # fmt: skip
+        line=offset + (block.start_line or 0) + 1,
+        key=block.key,
+        title=_text(fields, "title"),
+        authors=_authors(fields),
+        year=year_of(_raw(fields, "year") or _raw(fields, "date")),
+        arxiv_id=_arxiv_id(fields, doi),
+        doi=doi,
+        url=_raw(fields, "url") or None,
+        tags=split_tags(_text(fields, "keywords", "mendeley-tags")),
+        note=_note(fields),
+    )
 
 
 def parse_bibtex(text: str) -> ParsedFile:

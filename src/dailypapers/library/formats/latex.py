@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
-from pylatexenc import latex2text
+from pylatexenc import latex2text, latexwalker
 
 _NEEDS_DECODING = re.compile(r"[\\{}$~]|--|``|''")
+_NEEDS_PARSER = re.compile(r"[\\$~%]|--|``|''|[!?]`|\{\}")
 _FREE_TEXT = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
     "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -23,23 +25,30 @@ _TITLE_RE = re.compile(r"(?<!\\)[&%#_]")
 
 
 @lru_cache(maxsize=1)
-def _decoder() -> latex2text.LatexNodes2Text:
+def _decoder() -> tuple[latex2text.LatexNodes2Text, Any]:
     # pylatexenc renders \textasciicircum as a modifier letter; ours means a plain caret.
     db = latex2text.get_default_latex_context_db()
     db.add_context_category(
         "dailypapers", prepend=True, macros=[latex2text.MacroTextSpec("textasciicircum", "^")]
     )
-    return latex2text.LatexNodes2Text(
+    converter = latex2text.LatexNodes2Text(
         latex_context=db, math_mode="verbatim", strict_latex_spaces=True
     )
+    # Built once: LatexWalker would otherwise rebuild its default macro table for every value.
+    return converter, latexwalker.get_default_latex_context_db()
 
 
+@lru_cache(maxsize=65_536)  # author names and journal titles repeat across a library
 def decode(value: str) -> str:
     """Unicode text of a BibTeX value (``Schr{\\"o}dinger`` → ``Schrödinger``); math kept."""
     if not _NEEDS_DECODING.search(value):
         return value
+    if not _NEEDS_PARSER.search(value):  # only grouping braces ("{BERT} models"): drop them
+        return value.replace("{", "").replace("}", "")
+    converter, context = _decoder()
     try:
-        return _decoder().latex_to_text(value)
+        walker = latexwalker.LatexWalker(value, latex_context=context, tolerant_parsing=True)
+        return str(converter.nodelist_to_text(walker.get_latex_nodes()[0]))
     except Exception:  # pylatexenc is lenient, but a value must never break an import
         return value
 
