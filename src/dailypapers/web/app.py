@@ -23,7 +23,18 @@ from dailypapers.web.api import search as api_search
 from dailypapers.web.api import subscriptions as api_subscriptions
 from dailypapers.web.deps import RequestSessionMiddleware, current_user
 from dailypapers.web.errors import install_error_handlers
-from dailypapers.web.pages import accounts, admin, atom, community, feed, papers, search, subscribe
+from dailypapers.web.pages import (
+    accounts,
+    admin,
+    atom,
+    community,
+    feed,
+    following,
+    papers,
+    search,
+    subscribe,
+    your_data,
+)
 from dailypapers.web.pages import channels as channel_pages
 from dailypapers.web.pages import library as library_pages
 
@@ -48,6 +59,8 @@ ROUTERS: list[APIRouter] = [
     api_admin.router,
     api_library.router,
     library_pages.router,
+    following.router,
+    your_data.router,
     community.router,  # keep last: ``/{org}/papers`` matches any first segment
 ]
 

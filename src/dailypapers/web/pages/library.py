@@ -1,6 +1,6 @@
 """Library pages and form posts: ``/library`` (and ``/library/{collection}``), the import page
-with its preview, save / read / follow forms used on every list, ``/following``, public
-collections, profiles (``/users/{name}``) and the "your data" settings page.
+with its preview, the save / read forms used on every list, collections and public collections.
+Follows and profiles are in ``pages/following.py``, the "your data" page in ``pages/your_data.py``.
 
 Every form works without JavaScript: it posts here and is sent back (303) to the page (and the
 paper's place in the list) it came from; ``static/library.js`` makes the save and read buttons
@@ -15,23 +15,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
-from dailypapers.community.auth import CurrentUser, verify_password
+from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.errors import DomainError, Invalid, NotFound
-from dailypapers.library import account, collections, follows, importer, reads, saves
+from dailypapers.library import collections, importer, reads, saves
 from dailypapers.library.formats.export import EXPORT_FORMATS
 from dailypapers.library.search import build_filter
 from dailypapers.library.tasks import queue_fetch
-from dailypapers.search.service import SearchRequest, search
 from dailypapers.store.db import writing
 from dailypapers.store.queries import library as queries
-from dailypapers.store.queries.papers import get_paper, papers_by_ids
-from dailypapers.store.queries.profiles import profile_of, public_profile
+from dailypapers.store.queries.papers import get_paper
+from dailypapers.store.queries.profiles import profile_of
 from dailypapers.web import community_ui, library_ui
 from dailypapers.web.deps import get_db, get_settings_dep, require_user, safe_next
 from dailypapers.web.pages.atom import atom_document
@@ -49,7 +48,7 @@ PAGE_SIZE = 50
 _UPLOAD_HOURS = 6
 
 
-def _back(request: Request, target: str, message: str | None = None) -> RedirectResponse:
+def back(request: Request, target: str, message: str | None = None) -> RedirectResponse:
     if message:
         community_ui.flash(request, message)
     return RedirectResponse(safe_next(target), status_code=303)
@@ -238,7 +237,7 @@ def import_confirm(
     if report.of("pending"):
         queue_fetch(user.id)
     c = report.counts
-    return _back(
+    return back(
         request,
         "/library",
         f"Imported {c['matched']} papers ({c['already']} were "
@@ -277,7 +276,7 @@ def save(
 ) -> Response:
     with writing(session, settings):
         result = saves.save_paper(session, user.id, paper_id, collection=collection or None)
-    return _back(request, _anchor(next, result.paper_id))
+    return back(request, _anchor(next, result.paper_id))
 
 
 @router.post("/library/unsave", dependencies=_WRITES)
@@ -291,7 +290,7 @@ def unsave(
 ) -> Response:
     with writing(session, settings):
         result = saves.unsave_paper(session, user.id, paper_id)
-    return _back(request, _anchor(next, result.paper_id))
+    return back(request, _anchor(next, result.paper_id))
 
 
 @router.post("/library/edit", dependencies=_WRITES)
@@ -320,8 +319,8 @@ def edit(
                 add_to=[add_to] if add_to else [],
             )
     except Invalid as exc:
-        return _back(request, _anchor(next, paper_id), exc.message)
-    return _back(request, _anchor(next, paper_id), "Saved.")
+        return back(request, _anchor(next, paper_id), exc.message)
+    return back(request, _anchor(next, paper_id), "Saved.")
 
 
 @router.post("/library/remove-from", dependencies=_WRITES)
@@ -336,7 +335,7 @@ def remove_from(
 ) -> Response:
     with writing(session, settings):
         saves.update_saved(session, user.id, paper_id, remove_from=[collection])
-    return _back(request, _anchor(next, paper_id))
+    return back(request, _anchor(next, paper_id))
 
 
 @router.post("/library/read", dependencies=_WRITES)
@@ -354,7 +353,7 @@ def set_read(
             reads.mark_read(session, user.id, paper_id)
         else:
             reads.mark_unread(session, user.id, paper_id)
-    return _back(request, _anchor(next, paper_id))
+    return back(request, _anchor(next, paper_id))
 
 
 @router.post("/library/hide-read", dependencies=_WRITES)
@@ -368,7 +367,7 @@ def set_hide_read(
 ) -> Response:
     with writing(session, settings):
         reads.set_prefs(session, user.id, hide_read=hide == "1")
-    return _back(request, next)
+    return back(request, next)
 
 
 @router.get("/papers/{paper_id:paper_id}/pdf")
@@ -401,8 +400,8 @@ def create_collection(
             row = collections.create_collection(session, user.id, name, public=public == "1")
             slug = row.slug
     except DomainError as exc:
-        return _back(request, "/library", exc.message)
-    return _back(request, f"/library/{slug}", f"Collection {name.strip()!r} created.")
+        return back(request, "/library", exc.message)
+    return back(request, f"/library/{slug}", f"Collection {name.strip()!r} created.")
 
 
 @router.post("/library/{collection}/settings", dependencies=_WRITES)
@@ -431,8 +430,8 @@ def collection_settings(
                     raise Invalid("Unknown action.")
                 target = f"/library/{row.slug}"
     except DomainError as exc:
-        return _back(request, f"/library/{collection}", exc.message)
-    return _back(request, target, "Done.")
+        return back(request, f"/library/{collection}", exc.message)
+    return back(request, target, "Done.")
 
 
 @router.get("/collections/{share_slug}.xml")
@@ -474,250 +473,3 @@ def public_collection(
         page=page,
         pages=max(1, math.ceil(total / PAGE_SIZE)),
     )
-
-
-# --- follows -------------------------------------------------------------------------------------
-@router.get("/following", response_class=HTMLResponse)
-def following_page(
-    request: Request, user: CurrentUser = Depends(require_user), session: Session = _DB
-) -> HTMLResponse:
-    return render(
-        request,
-        "library/following.html",
-        follows=follows.list_follows(session, user.id),
-        search_query=follows.search_query,
-        active_nav="following",
-        linked=account.linked_subscription(session, user.id),
-    )
-
-
-@router.post("/following", dependencies=_WRITES)
-def follow(
-    request: Request,
-    kind: str = Form(...),
-    value: str = Form(...),
-    next: str = Form("/following"),
-    user: CurrentUser = Depends(require_user),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:
-    try:
-        with writing(session, settings):
-            follows.follow(session, user.id, kind, value)
-    except Invalid as exc:
-        return _back(request, next, exc.message)
-    return _back(request, next, f"You follow {value.strip()} now.")
-
-
-@router.post("/following/unfollow", dependencies=_WRITES)
-def unfollow(
-    request: Request,
-    kind: str = Form(...),
-    value: str = Form(...),
-    next: str = Form("/following"),
-    user: CurrentUser = Depends(require_user),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:
-    with writing(session, settings):
-        follows.unfollow(session, user.id, kind, value)
-    return _back(request, next, f"You no longer follow {value.strip()}.")
-
-
-@router.post("/following/digest", dependencies=_WRITES)
-def follows_to_digest(
-    request: Request, user: CurrentUser = Depends(require_user), session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:  # fmt: skip
-    """Make the linked digest subscription's topics the user's follows."""
-    try:
-        with writing(session, settings):
-            topics = account.follows_as_digest_topics(session, user.id)
-    except DomainError as exc:
-        return _back(request, "/following", exc.message)
-    return _back(request, "/following", f"Your digest now follows {len(topics)} topics.")
-
-
-@router.get("/following/{follow_id}", response_class=HTMLResponse)
-def follow_page(
-    request: Request,
-    follow_id: int,
-    user: CurrentUser = Depends(require_user),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> HTMLResponse:
-    """The newest papers a follow matches (the same query as its Atom feed)."""
-    row = follows.get_follow(session, user.id, follow_id)
-    q = follows.search_query(row.kind, row.value)
-    result = search(settings, session, SearchRequest(q=q, sort="date", limit=50))
-    return render(
-        request,
-        "library/follow.html",
-        follow=row,
-        q=q,
-        items=result.items,
-        total=result.total,
-        active_nav="following",
-    )
-
-
-# --- profiles ------------------------------------------------------------------------------------
-@router.get("/users/{name}", response_class=HTMLResponse)
-def profile_page(request: Request, name: str, session: Session = _DB) -> HTMLResponse:
-    """Public collections, submissions and comments; upvotes only if the user shows them."""
-    profile = public_profile(session, name)
-    if profile is None:
-        raise NotFound(f"No user called {name!r}.")
-    return render(
-        request,
-        "library/profile.html",
-        profile=profile,
-        items=papers_by_ids(session, profile.upvoted_ids),
-    )
-
-
-# --- your data -----------------------------------------------------------------------------------
-@router.get("/settings/data", response_class=HTMLResponse)
-def data_page(
-    request: Request, user: CurrentUser = Depends(require_user), session: Session = _DB
-) -> HTMLResponse:
-    return render(
-        request,
-        "library/data.html",
-        prefs=reads.get_prefs(session, user.id),
-        linked=account.linked_subscription(session, user.id),
-    )
-
-
-@router.post("/settings/data/prefs", dependencies=_WRITES)
-def save_prefs(
-    request: Request,
-    auto_read: str = Form(""),
-    hide_read: str = Form(""),
-    public_upvotes: str = Form(""),
-    user: CurrentUser = Depends(require_user),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:
-    with writing(session, settings):
-        reads.set_prefs(
-            session,
-            user.id,
-            auto_read=auto_read == "1",
-            hide_read=hide_read == "1",
-            public_upvotes=public_upvotes == "1",
-        )
-    return _back(request, "/settings/data", "Settings saved.")
-
-
-def _mail(settings: Settings, to: str, subject: str, body: str) -> None:
-    from email.message import EmailMessage
-
-    from dailypapers.mail import MailError, send_message
-
-    message = EmailMessage()
-    message["To"], message["From"], message["Subject"] = to, settings.mail_from, subject
-    message.set_content(body)
-    try:
-        send_message(settings, message)
-    except (MailError, OSError):
-        import logging
-
-        logging.getLogger(__name__).warning("could not send %r", subject, exc_info=True)
-
-
-@router.post(
-    "/settings/email", dependencies=[_CSRF, Depends(rate_limit("email-change", per_hour=10))]
-)
-def change_email(
-    request: Request,
-    background: BackgroundTasks,
-    email: str = Form(""),
-    user: CurrentUser = Depends(require_user),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:
-    """Mail a confirmation link to the new address; the address changes when it is followed."""
-    try:
-        token = account.email_change_token(session, settings, user.id, email)
-    except DomainError as exc:
-        return _back(request, "/settings/data", exc.message)
-    link = f"{settings.base_url.rstrip('/')}/settings/email/{token}"
-    background.add_task(
-        _mail,
-        settings,
-        email.strip(),
-        f"Confirm your new {settings.site_name} address",
-        f"Follow this link to use this address for your account "
-        f"{user.username}:\n{link}\n\nIt works for two days. If you did not ask "
-        "for this, ignore this mail.\n",
-    )
-    return _back(request, "/settings/data", f"A confirmation link is on its way to {email}.")
-
-
-@router.get("/settings/email/{token}")
-def confirm_email(
-    request: Request, token: str, session: Session = _DB, settings: Settings = _SETTINGS
-) -> Response:
-    with writing(session, settings):
-        user = account.confirm_email_change(session, settings, token)
-        address = user.email
-    return _back(request, "/settings/data", f"Your address is now {address}.")
-
-
-@router.post(
-    "/settings/link-digest", dependencies=[_CSRF, Depends(rate_limit("email-change", per_hour=10))]
-)
-def link_digest(
-    request: Request,
-    background: BackgroundTasks,
-    user: CurrentUser = Depends(require_user),
-    settings: Settings = _SETTINGS,
-) -> Response:
-    """Mail a link to the account's address; following it links that address's digest."""
-    token = account.link_token(settings, user.id, user.email)
-    link = f"{settings.base_url.rstrip('/')}/settings/link-digest/{token}"
-    background.add_task(
-        _mail,
-        settings,
-        user.email,
-        f"Link your {settings.site_name} digest",
-        f"Follow this link (while logged in) to link the digest subscription "
-        f"of {user.email} to your account {user.username}:\n{link}\n",
-    )
-    return _back(request, "/settings/data", f"A confirmation link is on its way to {user.email}.")
-
-
-@router.get("/settings/link-digest/{token}")
-def confirm_link(
-    request: Request,
-    token: str,
-    user: CurrentUser = Depends(require_user),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:
-    with writing(session, settings):
-        account.confirm_link(session, settings, token, user.id)
-    return _back(request, "/settings/data", "Your digest subscription is linked to your account.")
-
-
-@router.post(
-    "/settings/delete-account",
-    dependencies=[_CSRF, Depends(rate_limit("account-delete", per_hour=10))],
-)
-def delete_account(
-    request: Request,
-    password: str = Form(""),
-    user: CurrentUser = Depends(require_user),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:
-    from dailypapers.community.users import find_user
-
-    row = find_user(session, user.username)
-    if row is None or not verify_password(row.password_hash, password):
-        return _back(request, "/settings/data", "The password is wrong; nothing was deleted.")
-    with writing(session, settings):
-        account.delete_account(session, settings, user.id)
-    request.session.clear()
-    return _back(request, "/", "Your account and all its data are deleted.")
