@@ -24,8 +24,7 @@ from dailypapers.library.formats.export import EXPORT_FORMATS, EXTENSIONS, MEDIA
 from dailypapers.library.notes import render_note
 from dailypapers.library.search import build_filter
 from dailypapers.library.tasks import queue_fetch
-from dailypapers.search.query import QueryError
-from dailypapers.search.service import SearchRequest, search
+from dailypapers.search import QueryError, SearchRequest, search
 from dailypapers.store.db import writing
 from dailypapers.store.models_library import Collection, Follow
 from dailypapers.store.queries import library as queries

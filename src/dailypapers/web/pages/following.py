@@ -11,7 +11,7 @@ from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.errors import DomainError, Invalid, NotFound
 from dailypapers.library import account, follows
-from dailypapers.search.service import SearchRequest, search
+from dailypapers.search import SearchRequest, search
 from dailypapers.store.db import writing
 from dailypapers.store.queries.papers import papers_by_ids
 from dailypapers.store.queries.profiles import public_profile
