@@ -20,8 +20,9 @@ demo: setup  ## fill ./demo-data with the bundled sample corpus and serve it on 
 serve: setup
 	$(BIN)/dailypapers serve
 
-test: setup  ## the whole suite on SQLite, then again on PostgreSQL
+test: setup  ## lint, type-check, then the whole suite on SQLite and again on PostgreSQL
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 	DAILYPAPERS_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 

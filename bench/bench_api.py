@@ -71,7 +71,7 @@ def _fill(env: dict[str, str], corpus: Path) -> dict[str, float]:
         f"r = import_paths(s, [{str(corpus)!r}])\n"
         "seconds = time.perf_counter() - t\n"
         "try:\n"
-        "    from dailypapers.community.trending import refresh_scores\n"
+        "    from dailypapers.store.trending import refresh_scores\n"
         "    with db.session_scope(s) as session: refresh_scores(session, s)\n"
         "except ImportError: pass\n"
         # A running PostgreSQL has vacuumed and analysed by the time readers come; without
@@ -167,12 +167,12 @@ def _wrk(url: str, paths: list[str], seconds: float) -> dict[str, float]:
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
     def latency(q: str) -> float:
-        value, suffix = re.search(rf"\s{q}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        value, suffix = re.search(rf"\s{q}%\s+([\d.]+)(us|ms|s)", out).groups()
         return round(float(value) * unit[suffix], 2)
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
-        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
         "errors": int(errors.group(1)) if errors else 0,

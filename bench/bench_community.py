@@ -61,7 +61,7 @@ from sqlalchemy import func, select
 from dailypapers.config import Settings
 from dailypapers.store import db
 from dailypapers.store.models import Paper, Upvote
-from dailypapers.community.trending import refresh_scores
+from dailypapers.store.trending import refresh_scores
 s = Settings()
 with db.session_scope(s) as session:
     per_paper = select(Upvote.paper_id, func.count()).group_by(Upvote.paper_id)
@@ -179,6 +179,6 @@ def main(argv: list[str]) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
-    figures.update(_child(env, _CHECK))  # type: ignore[arg-type]
+    figures.update(_child(env, _CHECK))
     save("community", figures)
     shutil.rmtree(folder, ignore_errors=True)

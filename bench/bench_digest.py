@@ -109,11 +109,11 @@ def _reset_subscribers(settings: Settings, n: int, pool: list[str], rng: random.
         s.execute(insert(Subscription), rows)
 
 
-def _smtp_process(port: int, count, ready, stop) -> None:  # type: ignore[no-untyped-def]
+def _smtp_process(port: int, count, ready, stop) -> None:
     from aiosmtpd.controller import Controller
 
     class Counting:
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        async def handle_DATA(self, server, session, envelope):
             with count.get_lock():
                 count.value += 1
             return "250 OK"

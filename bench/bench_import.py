@@ -64,7 +64,7 @@ def _count(path: Path) -> int:
         return sum(1 for _ in src)
 
 
-def _child(target, corpus: Path, url: str | None) -> dict:  # type: ignore[no-untyped-def]
+def _child(target, corpus: Path, url: str | None) -> dict:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     process = ctx.Process(target=target, args=(corpus, url, queue))
@@ -79,7 +79,7 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _parse_only(corpus: Path, _url: str | None, queue) -> None:  # type: ignore[no-untyped-def]
+def _parse_only(corpus: Path, _url: str | None, queue) -> None:
     from dailypapers.ingest.arxiv_jsonl import parse_arxiv_jsonl
     from dailypapers.ingest.runner import open_text
 
@@ -92,7 +92,7 @@ def _parse_only(corpus: Path, _url: str | None, queue) -> None:  # type: ignore[
                "peak_rss_mb": round(peak_rss_mb())})  # fmt: skip
 
 
-def _import(corpus: Path, url: str, queue) -> None:  # type: ignore[no-untyped-def]
+def _import(corpus: Path, url: str, queue) -> None:
     from dailypapers.config import Settings
     from dailypapers.ingest.runner import import_paths
     from dailypapers.store import db

@@ -177,7 +177,7 @@ def _in_process(queries: list[str], ids: list[str]) -> dict:
     return out
 
 
-def _engine_level(settings, queries: list[str]) -> dict:  # type: ignore[no-untyped-def]
+def _engine_level(settings, queries: list[str]) -> dict:
     """Our engines without the database part (hydration, pins): comparable to raw libraries."""
     from dailypapers.search import hybrid
     from dailypapers.search.embed import get_embedder
@@ -375,7 +375,7 @@ def _onnx_throughput(texts: list[str], reference: np.ndarray) -> dict:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+        def forward(self, input_ids, attention_mask):
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
     file = Path(tempfile.mkdtemp()) / "minilm.onnx"

@@ -20,7 +20,7 @@ MARKS = [
 
 
 @pytest.fixture(name="page")
-def page_fixture():  # type: ignore[no-untyped-def]
+def page_fixture():
     """A fresh browser tab (1200x900) with a 15 s default timeout."""
     from playwright.sync_api import sync_playwright
 

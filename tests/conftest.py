@@ -102,20 +102,20 @@ def settings(
 
 
 @pytest.fixture
-def session(settings: Settings):  # type: ignore[no-untyped-def]
+def session(settings: Settings):
     with db.session_scope(settings) as s:
         yield s
 
 
 @pytest.fixture
-def app(settings: Settings):  # type: ignore[no-untyped-def]
+def app(settings: Settings):
     from dailypapers.web.app import create_app
 
     return create_app(settings)
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
 
@@ -127,7 +127,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def live_server(app) -> Iterator[str]:
     """The app served by a real uvicorn on loopback; yields its base URL."""
     import uvicorn
 

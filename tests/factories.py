@@ -37,7 +37,7 @@ def make_record(**overrides: object) -> PaperRecord:
         "upvotes": 0,
     }
     fields.update(overrides)
-    return PaperRecord(**fields)  # type: ignore[arg-type]
+    return PaperRecord(**fields)
 
 
 def make_records(count: int, **overrides: object) -> list[PaperRecord]:

@@ -214,7 +214,7 @@ def upstream() -> Iterator[Upstream]:
 
 
 @pytest.fixture
-def ingest_settings(settings, upstream):  # type: ignore[no-untyped-def]
+def ingest_settings(settings, upstream):
     """Test settings pointed at the fake upstream, with tiny pages and fast retries."""
     return settings.model_copy(
         update={
@@ -233,7 +233,7 @@ def ingest_settings(settings, upstream):  # type: ignore[no-untyped-def]
     )
 
 
-def cli_env(settings, **extra: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def cli_env(settings, **extra: str) -> dict[str, str]:
     """Environment for a ``dailypapers`` subprocess using the same database and upstream."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
     env.update(
@@ -255,7 +255,7 @@ def cli_env(settings, **extra: str) -> dict[str, str]:  # type: ignore[no-untype
     return env
 
 
-def wait_for(predicate, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
+def wait_for(predicate, seconds: float = 60) -> None:
     """Poll ``predicate`` until it is true (fails the test after ``seconds``)."""
     deadline = time.monotonic() + seconds
     while not predicate():

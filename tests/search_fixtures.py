@@ -30,7 +30,7 @@ def corpus_rows(n: int) -> list[dict]:
     return out
 
 
-def record(row: dict, **extra) -> PaperRecord:  # type: ignore[no-untyped-def]
+def record(row: dict, **extra) -> PaperRecord:
     day = dt.date.fromisoformat(row["first_listing_date"])
     return PaperRecord(
         title=row["title"], abstract=row["abstract"], arxiv_id=row["id"], authors=row["authors"],

@@ -7,17 +7,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
-from dailypapers.api.cache import VersionedCache
-from dailypapers.feed import bump_data_version
 from dailypapers.store import db
 from dailypapers.store.models import Paper
+from dailypapers.store.version import bump_data_version
+from dailypapers.web.cache import VersionedCache
 from tests.factories import add_papers, make_record
 
 D = dt.date
 
 
 @pytest.fixture
-def feed(settings):  # type: ignore[no-untyped-def]
+def feed(settings):
     add_papers(
         settings,
         [
@@ -37,12 +37,12 @@ def feed(settings):  # type: ignore[no-untyped-def]
     return settings
 
 
-def _ids(response) -> list[str]:  # type: ignore[no-untyped-def]
+def _ids(response) -> list[str]:
     assert response.status_code == 200, response.text
     return [item["paper"]["id"] for item in response.json()]
 
 
-def test_item_shape_matches_hugging_face(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_item_shape_matches_hugging_face(feed, client) -> None:
     response = client.get("/api/daily_papers", params={"date": "2025-03-18"})
     assert response.headers["content-type"] == "application/json"
     item = next(i for i in response.json() if i["paper"]["id"] == "2503.00001")
@@ -62,7 +62,7 @@ def test_item_shape_matches_hugging_face(feed, client) -> None:  # type: ignore[
     assert paper["categories"] == ["cs.LG", "cs.AI"]
 
 
-def test_unknown_values_are_left_out(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_values_are_left_out(feed, client) -> None:
     items = client.get("/api/daily_papers", params={"date": "2025-04-02"}).json()
     titled = next(i for i in items if i["paper"]["id"].startswith("t-"))
     assert "submittedBy" not in titled and "organization" not in titled
@@ -70,7 +70,7 @@ def test_unknown_values_are_left_out(feed, client) -> None:  # type: ignore[no-u
     assert titled["paper"]["authors"] == [] and titled["paper"]["numAuthors"] == 6
 
 
-def test_date_week_month_windows(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_date_week_month_windows(feed, client) -> None:
     assert _ids(client.get("/api/daily_papers?date=2025-03-18")) == ["2503.00002", "2503.00001"]
     assert _ids(client.get("/api/daily_papers?week=2025-W12")) == [
         "2503.00003", "2503.00002", "2503.00001",
@@ -79,14 +79,14 @@ def test_date_week_month_windows(feed, client) -> None:  # type: ignore[no-untyp
     assert _ids(client.get("/api/daily_papers?date=2024-01-01")) == []
 
 
-def test_default_is_newest_first_with_paging(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_default_is_newest_first_with_paging(feed, client) -> None:
     everything = _ids(client.get("/api/daily_papers"))
     assert len(everything) == 5 and everything[-1] == "2503.00001"
     pages = [_ids(client.get(f"/api/daily_papers?p={p}&limit=2")) for p in range(3)]
     assert [pid for page in pages for pid in page] == everything
 
 
-def test_submitter_and_trending(feed, settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_submitter_and_trending(feed, settings, client) -> None:
     assert _ids(client.get("/api/daily_papers?submitter=akhaliq")) == ["2503.00003", "2503.00001"]
     assert _ids(client.get("/api/daily_papers?submitter=nobody")) == []
     with db.session_scope(settings) as s:
@@ -112,13 +112,13 @@ def test_submitter_and_trending(feed, settings, client) -> None:  # type: ignore
         ("sort=random", 422, "sort"),
     ],
 )
-def test_bad_parameters_get_clear_4xx(client, query: str, status: int, words: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_parameters_get_clear_4xx(client, query: str, status: int, words: str) -> None:
     response = client.get(f"/api/daily_papers?{query}")
     assert response.status_code == status
     assert words.lower() in response.json()["error"].lower()
 
 
-def test_writes_show_up_through_the_cache(feed, settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_writes_show_up_through_the_cache(feed, settings, client) -> None:
     first = client.get("/api/daily_papers?date=2025-03-18").json()
     assert first[0]["paper"]["upvotes"] == 50
     with db.session_scope(settings) as s:  # as votes do: change the count, bump the version
@@ -150,7 +150,7 @@ def test_versioned_cache_checks_at_most_once_per_interval() -> None:
     assert cache.get("k") is None
 
 
-def test_error_message_is_a_readable_sentence(client) -> None:  # type: ignore[no-untyped-def]
+def test_error_message_is_a_readable_sentence(client) -> None:
     error = client.get("/api/daily_papers?week=2025-W60").json()["error"]
     assert error == "Invalid week '2025-W60': expected an ISO week YYYY-Www, e.g. 2025-W12"
 
@@ -181,9 +181,9 @@ def test_concurrent_misses_compute_once() -> None:
     assert cache.get("k") == b"[]"
 
 
-def test_a_bump_in_this_process_is_seen_at_once(feed, settings) -> None:  # type: ignore[no-untyped-def]
-    from dailypapers.api.cache import VersionedCache
-    from dailypapers.feed import data_version
+def test_a_bump_in_this_process_is_seen_at_once(feed, settings) -> None:
+    from dailypapers.store.version import data_version
+    from dailypapers.web.cache import VersionedCache
 
     def version() -> str:
         with db.session_scope(settings) as s:

@@ -10,7 +10,7 @@ from tests.factories import add_papers, make_record
 
 
 @pytest.fixture
-def paper(settings):  # type: ignore[no-untyped-def]
+def paper(settings):
     add_papers(
         settings,
         [
@@ -25,7 +25,7 @@ def paper(settings):  # type: ignore[no-untyped-def]
     return settings
 
 
-def test_paper_json(paper, client) -> None:  # type: ignore[no-untyped-def]
+def test_paper_json(paper, client) -> None:
     for path in ("2503.00042", "2503.00042v1", "2503.00042v3"):
         body = client.get(f"/api/papers/{path}").json()
         assert body["id"] == "2503.00042"
@@ -37,7 +37,7 @@ def test_paper_json(paper, client) -> None:  # type: ignore[no-untyped-def]
     assert body["githubRepo"] == "https://github.com/meta/sparse"
 
 
-def test_title_id_paper(paper, client) -> None:  # type: ignore[no-untyped-def]
+def test_title_id_paper(paper, client) -> None:
     from dailypapers.store.records import title_id
 
     tid = title_id("A paper with no arXiv id")
@@ -45,13 +45,13 @@ def test_title_id_paper(paper, client) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("path", ["2599.99999", "t-000000000000", "not-an-id", "%3Cscript%3E"])
-def test_missing_paper_is_json_404(paper, client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_missing_paper_is_json_404(paper, client, path: str) -> None:
     response = client.get(f"/api/papers/{path}")
     assert response.status_code == 404
     assert "error" in response.json()
 
 
-def test_markdown(paper, client) -> None:  # type: ignore[no-untyped-def]
+def test_markdown(paper, client) -> None:
     response = client.get("/papers/2503.00042v2.md")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/markdown")
@@ -65,7 +65,7 @@ def test_markdown(paper, client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/papers/2599.99999.md").status_code == 404
 
 
-def test_openapi_documents_the_read_api(client) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_documents_the_read_api(client) -> None:
     spec = client.get("/openapi.json").json()
     params = {p["name"] for p in spec["paths"]["/api/daily_papers"]["get"]["parameters"]}
     assert params >= {"p", "limit", "date", "week", "month", "submitter", "sort"}

@@ -16,7 +16,7 @@ DAY = dt.date(2025, 3, 18)
 HOSTILE = '<script>alert("t")</script> & <b>bold</b> \x0c]]>'
 
 
-def _corpus(settings) -> None:  # type: ignore[no-untyped-def]
+def _corpus(settings) -> None:
     add_papers(settings, DAY - dt.timedelta(days=1), [
         {"title": "Sparse attention for long documents", "arxiv_id": "2503.10001", "upvotes": 2,
          "authors": ["Grace Hopper"], "abstract": "Attention that scales to long inputs."},
@@ -29,7 +29,7 @@ def _corpus(settings) -> None:  # type: ignore[no-untyped-def]
     ])  # fmt: skip
 
 
-def _parse(response):  # type: ignore[no-untyped-def]
+def _parse(response):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/atom+xml")
     SafeET.fromstring(response.content)  # a strict XML parser: well-formed

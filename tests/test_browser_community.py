@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dailypapers.community.trending import refresh_scores
 from dailypapers.store import db
+from dailypapers.store.trending import refresh_scores
 from tests.browser import MARKS, page_fixture  # noqa: F401 (the `page` fixture)
 from tests.community_fixtures import arxiv_replay
 from tests.factories import add_papers, make_record
@@ -13,7 +13,7 @@ from tests.factories import add_papers, make_record
 pytestmark = MARKS
 
 
-def _older_papers(settings) -> None:  # type: ignore[no-untyped-def]
+def _older_papers(settings) -> None:
     """Two papers from three days ago with a few votes: the new paper must overtake them."""
     day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=3)
     add_papers(settings, [
@@ -24,7 +24,7 @@ def _older_papers(settings) -> None:  # type: ignore[no-untyped-def]
         refresh_scores(session, settings)
 
 
-def test_signup_submit_upvote_comment_trending(settings, live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_signup_submit_upvote_comment_trending(settings, live_server, page) -> None:
     _older_papers(settings)
     with arxiv_replay({"2511.01234": "Sparse Attention for Everyone"}) as (url, _seen):
         settings.arxiv_api_url = url

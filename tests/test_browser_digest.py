@@ -11,7 +11,7 @@ from tests.digest_fixtures import smtp_server_fixture, text_part  # noqa: F401
 pytestmark = MARKS
 
 
-def test_subscribe_confirm_manage_unsubscribe(settings, smtp_server, live_server, page):  # type: ignore[no-untyped-def]
+def test_subscribe_confirm_manage_unsubscribe(settings, smtp_server, live_server, page):
     settings.smtp_port = smtp_server.port  # the live app shares this settings object
     settings.base_url = live_server
     page.goto(live_server + "/")

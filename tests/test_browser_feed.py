@@ -10,7 +10,7 @@ from tests.factories import add_papers, make_record
 pytestmark = MARKS
 
 
-def test_feed_day_navigation_and_paper_page(settings, live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_feed_day_navigation_and_paper_page(settings, live_server, page) -> None:
     add_papers(
         settings,
         [

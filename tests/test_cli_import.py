@@ -29,7 +29,7 @@ def _env(settings: Settings | None, data_dir: Path | None = None) -> dict[str, s
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
     env.update(DAILYPAPERS_SECRET_KEY=TEST_SECRET, DAILYPAPERS_EMBED_ON_IMPORT="false",
                COLUMNS="200")  # fmt: skip
-    env["DAILYPAPERS_DATA_DIR"] = str(data_dir or settings.data_dir)  # type: ignore[union-attr]
+    env["DAILYPAPERS_DATA_DIR"] = str(data_dir or settings.data_dir)
     if settings is not None and settings.database_url:
         env["DAILYPAPERS_DATABASE_URL"] = settings.database_url
     return env

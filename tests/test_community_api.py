@@ -11,13 +11,13 @@ from dailypapers.store.models import FeedEntry, Paper
 from tests.community_fixtures import add_paper, arxiv_replay, bearer, fresh_window, make_user
 
 
-def _paper(settings, pid: str) -> Paper:  # type: ignore[no-untyped-def]
+def _paper(settings, pid: str) -> Paper:
     with db.session_scope(settings) as session:
         return session.get(Paper, pid)
 
 
 # --- upvotes ---------------------------------------------------------------------------------
-def test_upvote_needs_credentials(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_upvote_needs_credentials(client, settings) -> None:
     add_paper(settings, "2503.00001")
     response = client.post("/api/papers/2503.00001/upvote")
     assert response.status_code == 401
@@ -29,7 +29,7 @@ def test_upvote_needs_credentials(client, settings) -> None:  # type: ignore[no-
     assert client.delete("/api/papers/2503.00001/upvote").status_code == 401
 
 
-def test_upvote_is_idempotent_and_keeps_external_votes(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_upvote_is_idempotent_and_keeps_external_votes(client, settings) -> None:
     add_paper(settings, "2503.00002", upvotes=5)
     _, token = make_user(settings, "alice")
     url = "/api/papers/2503.00002/upvote"
@@ -46,7 +46,7 @@ def test_upvote_is_idempotent_and_keeps_external_votes(client, settings) -> None
     assert _paper(settings, "2503.00002").upvotes == 5
 
 
-def test_upvote_unknown_paper_is_404(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_upvote_unknown_paper_is_404(client, settings) -> None:
     _, token = make_user(settings, "alice")
     response = client.post("/api/papers/2503.99999/upvote", headers=bearer(token))
     assert response.status_code == 404
@@ -55,7 +55,7 @@ def test_upvote_unknown_paper_is_404(client, settings) -> None:  # type: ignore[
     assert client.get("/api/papers/not-an-id/comments").status_code == 404
 
 
-def test_votes_raise_trending_score(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_votes_raise_trending_score(client, settings) -> None:
     day = dt.date(2025, 3, 18)
     add_paper(settings, "2503.00010", feed_date=day)
     add_paper(settings, "2503.00011", feed_date=day)
@@ -71,7 +71,7 @@ def test_votes_raise_trending_score(client, settings) -> None:  # type: ignore[n
 
 
 # --- comments --------------------------------------------------------------------------------
-def test_comment_round_trip_and_counter(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_comment_round_trip_and_counter(client, settings) -> None:
     add_paper(settings, "2503.00003")
     _, alice = make_user(settings, "alice")
     hostile = '<script>alert("x")</script> see https://example.org/a?b=1&c=2.'
@@ -96,7 +96,7 @@ def test_comment_round_trip_and_counter(client, settings) -> None:  # type: igno
     assert _paper(settings, "2503.00003").num_comments == 0
 
 
-def test_foreign_comment_is_403_but_admin_moderates(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_foreign_comment_is_403_but_admin_moderates(client, settings) -> None:
     add_paper(settings, "2503.00004")
     _, alice = make_user(settings, "alice")
     _, mallory = make_user(settings, "mallory")
@@ -113,7 +113,7 @@ def test_foreign_comment_is_403_but_admin_moderates(client, settings) -> None:  
     assert _paper(settings, "2503.00004").num_comments == 0
 
 
-def test_bad_comments_are_422(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_bad_comments_are_422(client, settings) -> None:
     add_paper(settings, "2503.00005")
     _, alice = make_user(settings, "alice")
     url = "/api/papers/2503.00005/comments"
@@ -124,7 +124,7 @@ def test_bad_comments_are_422(client, settings) -> None:  # type: ignore[no-unty
 
 
 # --- submissions -----------------------------------------------------------------------------
-def test_submit_local_paper_enters_todays_feed_once(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_submit_local_paper_enters_todays_feed_once(client, settings) -> None:
     add_paper(settings, "2503.00006", "Local paper", feed_date=None)
     _, alice = make_user(settings, "alice")
     _, bob = make_user(settings, "bob")
@@ -145,7 +145,7 @@ def test_submit_local_paper_enters_todays_feed_once(client, settings) -> None:  
     assert [(p["paper"]["id"], p["submittedBy"]["user"]) for p in feed] == [("2503.00006", "alice")]
 
 
-def test_submit_fetches_unknown_paper_from_arxiv(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_submit_fetches_unknown_paper_from_arxiv(client, settings) -> None:
     _, alice = make_user(settings, "alice")
     with arxiv_replay({"2511.01234": "Fetched <b>paper</b>"}) as (url, seen):
         settings.arxiv_api_url = url
@@ -165,7 +165,7 @@ def test_submit_fetches_unknown_paper_from_arxiv(client, settings) -> None:  # t
     assert "2511.09999" in missing.json()["error"]
 
 
-def test_submit_when_arxiv_is_down_is_502(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_submit_when_arxiv_is_down_is_502(client, settings) -> None:
     _, alice = make_user(settings, "alice")
     settings.arxiv_api_url = "http://127.0.0.1:9/api/query"  # nothing listens on the discard port
     response = client.post("/api/papers/submit", json={"id": "2511.01235"}, headers=bearer(alice))
@@ -173,7 +173,7 @@ def test_submit_when_arxiv_is_down_is_502(client, settings) -> None:  # type: ig
     assert "arXiv did not answer" in response.json()["error"]
 
 
-def test_submit_rejects_garbage_and_enforces_daily_cap(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_submit_rejects_garbage_and_enforces_daily_cap(client, settings) -> None:
     settings.submissions_per_day = 1
     for pid in ("2503.00007", "2503.00008"):
         add_paper(settings, pid, feed_date=None)
@@ -190,7 +190,7 @@ def test_submit_rejects_garbage_and_enforces_daily_cap(client, settings) -> None
 
 
 # --- tokens and rate limits ------------------------------------------------------------------
-def test_token_create_list_revoke(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_token_create_list_revoke(client, settings) -> None:
     _, token = make_user(settings, "alice")
     created = client.post("/api/tokens", json={"name": "laptop"}, headers=bearer(token))
     assert created.status_code == 201
@@ -206,7 +206,7 @@ def test_token_create_list_revoke(client, settings) -> None:  # type: ignore[no-
     assert client.delete(f"/api/tokens/{laptop}", headers=bearer(token)).status_code == 404
 
 
-def test_rate_limit_answers_429_with_retry_after(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit_answers_429_with_retry_after(client, settings) -> None:
     add_paper(settings, "2503.00009")
     _, alice = make_user(settings, "alice")
     url = "/api/papers/2503.00009/comments"
@@ -224,7 +224,7 @@ def test_rate_limit_answers_429_with_retry_after(client, settings) -> None:  # t
     assert client.post(url, json={"text": "hi"}, headers=bearer(bob)).status_code == 201
 
 
-def test_rate_limits_can_be_switched_off(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limits_can_be_switched_off(client, settings) -> None:
     settings.rate_limit_enabled = False
     add_paper(settings, "2503.00012")
     _, alice = make_user(settings, "alice")
@@ -235,7 +235,7 @@ def test_rate_limits_can_be_switched_off(client, settings) -> None:  # type: ign
     assert codes == {201}
 
 
-def test_claim_and_links_through_the_api(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_claim_and_links_through_the_api(client, settings) -> None:
     from dailypapers.community.claims import decide_claim
     from dailypapers.store.models import AuthorshipClaim
 

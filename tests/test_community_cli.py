@@ -26,7 +26,7 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Set
     get_settings.cache_clear()
 
 
-def test_create_user_then_token_on_last_line_works_with_the_api(cli_env, client) -> None:  # type: ignore[no-untyped-def]
+def test_create_user_then_token_on_last_line_works_with_the_api(cli_env, client) -> None:
     created = runner.invoke(app, ["users", "create", "alice", "--email", "alice@example.org",
                                   "--password", "pass phrase 1"])  # fmt: skip
     assert created.exit_code == 0, created.output
@@ -39,8 +39,8 @@ def test_create_user_then_token_on_last_line_works_with_the_api(cli_env, client)
     assert response.json()["upvotes"] == 1
 
 
-def test_cli_errors_are_one_line_messages(cli_env) -> None:  # type: ignore[no-untyped-def]
-    from dailypapers.cli.main import CliError
+def test_cli_errors_are_one_line_messages(cli_env) -> None:
+    from dailypapers.cli.errors import CliError
 
     result = runner.invoke(app, ["users", "token", "nobody"])
     assert isinstance(result.exception, CliError) and "no user 'nobody'" in str(result.exception)
@@ -48,7 +48,7 @@ def test_cli_errors_are_one_line_messages(cli_env) -> None:  # type: ignore[no-u
     assert isinstance(bad.exception, CliError) and "User names have" in str(bad.exception)
 
 
-def test_admin_role_and_list(cli_env) -> None:  # type: ignore[no-untyped-def]
+def test_admin_role_and_list(cli_env) -> None:
     runner.invoke(app, ["users", "create", "bob", "--email", "bob@example.org",
                         "--password", "pass phrase 1"])  # fmt: skip
     assert runner.invoke(app, ["users", "admin", "bob"]).exit_code == 0
@@ -61,7 +61,7 @@ def test_admin_role_and_list(cli_env) -> None:  # type: ignore[no-untyped-def]
         assert not session.query(User).filter_by(username="bob").one().is_admin
 
 
-def test_trending_refresh(cli_env) -> None:  # type: ignore[no-untyped-def]
+def test_trending_refresh(cli_env) -> None:
     add_paper(cli_env, "2507.00002", upvotes=3)
     result = runner.invoke(app, ["trending", "refresh"])
     assert result.exit_code == 0 and "updated for 1 papers" in result.output

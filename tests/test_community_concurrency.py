@@ -27,13 +27,13 @@ def _storm(url: str, tokens: list[str], method: str = "POST") -> list[int]:
         return list(pool.map(one, tokens))
 
 
-def _counts(settings, pid: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _counts(settings, pid: str) -> tuple[int, int]:
     with db.session_scope(settings) as session:
         rows = session.query(Upvote).filter_by(paper_id=pid).count()
         return session.get(Paper, pid).upvotes, rows
 
 
-def test_parallel_upvotes_by_one_user_count_once(live_server, settings) -> None:  # type: ignore[no-untyped-def]
+def test_parallel_upvotes_by_one_user_count_once(live_server, settings) -> None:
     settings.rate_limit_enabled = False  # 80 requests by one user would hit the limit
     pid = add_paper(settings, "2504.00001", upvotes=3)
     (token,) = make_users(settings, "solo", 1)
@@ -45,7 +45,7 @@ def test_parallel_upvotes_by_one_user_count_once(live_server, settings) -> None:
     assert _counts(settings, pid) == (3, 0)
 
 
-def test_parallel_upvotes_by_many_users_are_exact(live_server, settings) -> None:  # type: ignore[no-untyped-def]
+def test_parallel_upvotes_by_many_users_are_exact(live_server, settings) -> None:
     pid = add_paper(settings, "2504.00002", upvotes=7)
     tokens = make_users(settings, "crowd", PARALLEL)
     codes = _storm(f"{live_server}/api/papers/{pid}/upvote", tokens)
@@ -57,7 +57,7 @@ def test_parallel_upvotes_by_many_users_are_exact(live_server, settings) -> None
     assert _counts(settings, pid) == (7 + PARALLEL - len(half), PARALLEL - len(half))
 
 
-def test_parallel_requests_respect_the_rate_limit_exactly(live_server, settings) -> None:  # type: ignore[no-untyped-def]
+def test_parallel_requests_respect_the_rate_limit_exactly(live_server, settings) -> None:
     pid = add_paper(settings, "2504.00003")
     (token,) = make_users(settings, "eager", 1)
     fresh_window()  # keep the burst inside one fixed window

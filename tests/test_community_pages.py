@@ -19,14 +19,14 @@ from tests.digest_fixtures import smtp_server, text_part  # noqa: F401  (fixture
 HOSTILE = '<script>alert("pwn")</script><img src=x onerror=alert(1)>'
 
 
-def csrf(client, path: str = "/login") -> str:  # type: ignore[no-untyped-def]
+def csrf(client, path: str = "/login") -> str:
     page = client.get(path)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert match, f"no CSRF field on {path}"
     return match.group(1)
 
 
-def signup(client, name: str = "alice") -> None:  # type: ignore[no-untyped-def]
+def signup(client, name: str = "alice") -> None:
     response = client.post(
         "/signup",
         data={"username": name, "email": f"{name}@example.org", "password": PASSWORD,
@@ -36,7 +36,7 @@ def signup(client, name: str = "alice") -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 303, response.text
 
 
-def login(client, name: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def login(client, name: str, password: str = PASSWORD):
     return client.post(
         "/login",
         data={"login": name, "password": password, "csrf_token": csrf(client)},
@@ -56,7 +56,7 @@ def session_cookie(data: dict, secret: str = TEST_SECRET, age: float = 0) -> str
 
 
 # --- accounts and sessions -------------------------------------------------------------------
-def test_signup_logs_in_and_logout_ends_the_session(client) -> None:  # type: ignore[no-untyped-def]
+def test_signup_logs_in_and_logout_ends_the_session(client) -> None:
     signup(client)
     assert client.get("/api/me").json()["name"] == "alice"
     assert "alice" in client.get("/settings").text
@@ -67,7 +67,7 @@ def test_signup_logs_in_and_logout_ends_the_session(client) -> None:  # type: ig
     assert client.get("/api/me").status_code == 401
 
 
-def test_signup_errors_are_shown_not_raised(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_signup_errors_are_shown_not_raised(client, settings) -> None:
     make_user(settings, "alice")
     token = csrf(client, "/signup")
     taken = client.post("/signup", data={"username": "alice", "email": "a2@example.org",
@@ -78,7 +78,7 @@ def test_signup_errors_are_shown_not_raised(client, settings) -> None:  # type: 
     assert short.status_code == 400 and "at least 8" in short.text
 
 
-def test_login_checks_password_and_redirects_only_same_site(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_login_checks_password_and_redirects_only_same_site(client, settings) -> None:
     make_user(settings, "alice")
     assert login(client, "alice", "wrong password").status_code == 400
     response = client.post(
@@ -91,7 +91,7 @@ def test_login_checks_password_and_redirects_only_same_site(client, settings) ->
     assert client.get("/api/me").json()["name"] == "alice"
 
 
-def test_forged_and_expired_sessions_are_rejected(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_forged_and_expired_sessions_are_rejected(client, settings) -> None:
     uid, _ = make_user(settings, "alice")
     now = int(time.time())
     good = {"uid": uid, "sv": 0, "iat": now}
@@ -108,7 +108,7 @@ def test_forged_and_expired_sessions_are_rejected(client, settings) -> None:  # 
     assert client.get("/settings", follow_redirects=False).headers["location"].startswith("/login")
 
 
-def test_password_change_logs_out_other_browsers(app, settings) -> None:  # type: ignore[no-untyped-def]
+def test_password_change_logs_out_other_browsers(app, settings) -> None:
     from fastapi.testclient import TestClient
 
     make_user(settings, "alice")
@@ -122,7 +122,7 @@ def test_password_change_logs_out_other_browsers(app, settings) -> None:  # type
         assert login(phone, "alice", "new password 2").status_code == 303
 
 
-def test_password_reset_by_mail(client, settings, smtp_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_password_reset_by_mail(client, settings, smtp_server) -> None:  # noqa: F811
     settings.smtp_port = smtp_server.port
     make_user(settings, "alice")
     for address in ("alice@example.org", "nobody@example.org"):
@@ -143,7 +143,7 @@ def test_password_reset_by_mail(client, settings, smtp_server) -> None:  # type:
 
 
 # --- CSRF and escaping -----------------------------------------------------------------------
-def test_cookie_writes_without_csrf_are_403(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_cookie_writes_without_csrf_are_403(client, settings) -> None:
     add_paper(settings, "2505.00001")
     signup(client)
     assert client.post("/papers/2505.00001/upvote").status_code == 403
@@ -159,7 +159,7 @@ def test_cookie_writes_without_csrf_are_403(client, settings) -> None:  # type: 
         assert session.get(Paper, "2505.00001").num_comments == 0
 
 
-def test_hostile_html_is_escaped_in_comments_and_titles(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_html_is_escaped_in_comments_and_titles(client, settings) -> None:
     add_paper(settings, "2505.00002", title=f"Title {HOSTILE}", organization=f"Org {HOSTILE}")
     _, token = make_user(settings, "mallory")
     text = f'{HOSTILE} see https://example.org/"onmouseover=alert(1)'
@@ -173,7 +173,7 @@ def test_hostile_html_is_escaped_in_comments_and_titles(client, settings) -> Non
 
 
 # --- forms without JavaScript ----------------------------------------------------------------
-def test_upvote_and_comment_forms_work_without_javascript(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_upvote_and_comment_forms_work_without_javascript(client, settings) -> None:
     add_paper(settings, "2505.00003")
     signup(client)
     token = csrf(client, "/papers/2505.00003")
@@ -190,7 +190,7 @@ def test_upvote_and_comment_forms_work_without_javascript(client, settings) -> N
         assert (paper.upvotes, paper.num_comments) == (0, 1)
 
 
-def test_anonymous_upvote_form_redirects_to_login(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_upvote_form_redirects_to_login(client, settings) -> None:
     add_paper(settings, "2505.00004")
     token = csrf(client, "/papers/2505.00004")
     response = client.post("/papers/2505.00004/upvote", data={"csrf_token": token},
@@ -207,7 +207,7 @@ def test_anonymous_upvote_form_redirects_to_login(client, settings) -> None:  # 
     assert foreign.headers["location"] == "/login?next=/"
 
 
-def test_login_rate_limit_is_429_with_retry_after(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_login_rate_limit_is_429_with_retry_after(client, settings) -> None:
     make_user(settings, "alice")
     fresh_window(30)  # eleven argon2 checks must fall in one window
     codes = [login(client, "alice", f"guess {i}").status_code for i in range(11)]
@@ -218,7 +218,7 @@ def test_login_rate_limit_is_429_with_retry_after(client, settings) -> None:  # 
 
 
 # --- organizations, authors, claims ----------------------------------------------------------
-def test_organization_and_author_pages(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_organization_and_author_pages(client, settings) -> None:
     add_paper(settings, "2505.00005", "Deep paper", organization="Google DeepMind")
     add_paper(settings, "2505.00006", "Other paper", organization="Meta", authors=("Ada Lovelace",))
     for path in ("/Google%20DeepMind/papers", "/google-deepmind/papers", "/GOOGLE DEEPMIND/papers"):
@@ -232,7 +232,7 @@ def test_organization_and_author_pages(client, settings) -> None:  # type: ignor
     assert client.get("/api/papers").status_code == 404
 
 
-def test_claim_approve_then_edit_links(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_claim_approve_then_edit_links(client, settings) -> None:
     add_paper(settings, "2505.00007", "Claimed paper")
     make_user(settings, "root", admin=True)
     signup(client, "author")
@@ -261,7 +261,7 @@ def test_claim_approve_then_edit_links(client, settings) -> None:  # type: ignor
     assert "badge-code" in client.get("/authors/Ada%20Lovelace").text
 
 
-def test_admin_pages_need_an_admin(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_admin_pages_need_an_admin(client, settings) -> None:
     signup(client)
     assert client.get("/admin").status_code == 403
     assert client.post("/admin/claims/1", data={"decision": "approve",
@@ -270,19 +270,19 @@ def test_admin_pages_need_an_admin(client, settings) -> None:  # type: ignore[no
 
 
 @pytest.mark.parametrize("path", ["/settings", "/submit"])
-def test_pages_that_need_login_redirect(client, path) -> None:  # type: ignore[no-untyped-def]
+def test_pages_that_need_login_redirect(client, path) -> None:
     response = client.get(path, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"/login?next={path}"
 
 
 # --- query counts ----------------------------------------------------------------------------
-def _statements(settings, client, path: str) -> int:  # type: ignore[no-untyped-def]
+def _statements(settings, client, path: str) -> int:
     from sqlalchemy import event
 
     engine = db.get_engine(settings)
     seen: list[str] = []
 
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args) -> None:
         seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
@@ -293,7 +293,7 @@ def _statements(settings, client, path: str) -> int:  # type: ignore[no-untyped-
     return len(seen)
 
 
-def test_vote_buttons_cost_one_query_per_page_not_per_paper(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_vote_buttons_cost_one_query_per_page_not_per_paper(client, settings) -> None:
     import datetime as dt
 
     signup(client)

@@ -20,11 +20,11 @@ def _redis_up() -> bool:
         return False
 
 
-def _burst(settings, key: str, limit: int, count: int) -> list[int | None]:  # type: ignore[no-untyped-def]
+def _burst(settings, key: str, limit: int, count: int) -> list[int | None]:
     return [hit(settings, key, limit, window=3600) for _ in range(count)]
 
 
-def test_database_counter(settings) -> None:  # type: ignore[no-untyped-def]
+def test_database_counter(settings) -> None:
     results = _burst(settings, f"t:{uuid.uuid4().hex}", 3, 5)
     assert results[:3] == [None] * 3
     assert all(r is not None and 1 <= r <= 3600 for r in results[3:])
@@ -32,7 +32,7 @@ def test_database_counter(settings) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.redis
 @pytest.mark.skipif(not _redis_up(), reason="needs Redis at 127.0.0.1:6379")
-def test_redis_counter_is_shared_and_expires(settings) -> None:  # type: ignore[no-untyped-def]
+def test_redis_counter_is_shared_and_expires(settings) -> None:
     import redis
 
     settings.redis_url = REDIS_URL
@@ -43,13 +43,13 @@ def test_redis_counter_is_shared_and_expires(settings) -> None:  # type: ignore[
     assert 0 < redis.Redis.from_url(REDIS_URL).ttl(stored[0]) <= 3605
 
 
-def test_unreachable_redis_falls_back_to_the_database(settings) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_redis_falls_back_to_the_database(settings) -> None:
     settings.redis_url = "redis://127.0.0.1:1/0"  # nothing listens there
     results = _burst(settings, f"t:{uuid.uuid4().hex}", 1, 2)
     assert results[0] is None and results[1] is not None
 
 
-def test_disabled_limits_never_count(settings) -> None:  # type: ignore[no-untyped-def]
+def test_disabled_limits_never_count(settings) -> None:
     settings.rate_limit_enabled = False
     assert _burst(settings, "t:off", 1, 5) == [None] * 5
 

@@ -7,14 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from dailypapers.community import trending
-from dailypapers.community.trending import refresh_scores, trending_score
-from dailypapers.store import db
+from dailypapers.store import db, trending
 from dailypapers.store.models import Paper
+from dailypapers.store.trending import refresh_scores, trending_score
 from tests.community_fixtures import add_paper
 
 
-def test_formula_halves_votes_per_half_life(settings) -> None:  # type: ignore[no-untyped-def]
+def test_formula_halves_votes_per_half_life(settings) -> None:
     day = dt.date(2025, 3, 18)
     today = trending_score(7, 0, day, settings)
     assert trending_score(15, 0, day - dt.timedelta(days=1), settings) == pytest.approx(today)
@@ -28,7 +27,7 @@ def test_formula_halves_votes_per_half_life(settings) -> None:  # type: ignore[n
 
 
 @pytest.mark.parametrize("python", [False, True], ids=["sql", "python-fallback"])
-def test_refresh_matches_the_formula(settings, monkeypatch, python) -> None:  # type: ignore[no-untyped-def]
+def test_refresh_matches_the_formula(settings, monkeypatch, python) -> None:
     if python:
         monkeypatch.setattr(trending, "_sql_math", lambda url: False)
     specs = [("2506.00001", dt.date(2025, 3, 18), 0), ("2506.00002", dt.date(2024, 1, 2), 40),
@@ -45,7 +44,7 @@ def test_refresh_matches_the_formula(settings, monkeypatch, python) -> None:  # 
 
 
 @pytest.mark.parametrize("python", [False, True], ids=["sql", "python-fallback"])
-def test_votes_and_comments_rescore_their_paper(client, settings, monkeypatch, python) -> None:  # type: ignore[no-untyped-def]
+def test_votes_and_comments_rescore_their_paper(client, settings, monkeypatch, python) -> None:
     from tests.community_fixtures import bearer, make_user
 
     if python:

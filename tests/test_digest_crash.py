@@ -23,7 +23,7 @@ CONNECTIONS = 2
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _env(settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
     env.update({
         "DAILYPAPERS_CONFIG_FILE": "/nonexistent/dailypapers.env",
@@ -40,7 +40,7 @@ def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return env
 
 
-def _rerun(settings):  # type: ignore[no-untyped-def]
+def _rerun(settings):
     deadline = time.monotonic() + 10
     while True:  # the killed run's lock goes with its process; PostgreSQL may take a moment
         try:

@@ -28,7 +28,7 @@ TODAY = dt.datetime.now(dt.UTC).date()
 
 
 @pytest.fixture
-def restore_jobs():  # type: ignore[no-untyped-def]
+def restore_jobs():
     yield
     jobs.configure(None, immediate=False)
 
@@ -70,7 +70,7 @@ def test_confirmation_is_queued_when_smtp_is_down_and_the_worker_delivers_it(
     assert mail.message["Subject"] == "Confirm your subscription"
 
 
-def _cli(settings, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def _cli(settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
     env.update({"DAILYPAPERS_CONFIG_FILE": "/nonexistent", "DAILYPAPERS_DATA_DIR":
                 str(settings.data_dir), "DAILYPAPERS_SECRET_KEY": settings.secret_key,

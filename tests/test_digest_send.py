@@ -25,7 +25,7 @@ from tests.digest_fixtures import (
 TODAY = dt.date(2025, 3, 18)
 
 
-def _corpus(settings) -> None:  # type: ignore[no-untyped-def]
+def _corpus(settings) -> None:
     add_papers(settings, TODAY, [
         {"title": "Diffusion transformers for video", "upvotes": 40, "organization": "Acme AI",
          "authors": ["Ada Lovelace", "Alan Turing"], "arxiv_id": "2503.00001",

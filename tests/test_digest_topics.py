@@ -22,7 +22,7 @@ from dailypapers.digest.topics import (
 SETTINGS = Settings(secret_key="topic-test-secret", data_dir="/tmp/unused")
 
 
-def _paper(pid: str, title: str, abstract: str = "", **extra) -> MailPaper:  # type: ignore[no-untyped-def]
+def _paper(pid: str, title: str, abstract: str = "", **extra) -> MailPaper:
     values = {"authors": [], "author_count": 0, "organization": None, "upvotes": 0,
               "categories": ["cs.LG"], "feed_date": dt.date(2025, 3, 18), "github_repo": None,
               "project_page": None, "arxiv_id": None, "trending_score": 0.0, **extra}  # fmt: skip

@@ -83,7 +83,7 @@ def test_keyword_ranking_scores_the_expected_query() -> None:
         evaluate(cube, cube.queries, None, "semantic")
 
 
-def _run(*args: str):  # type: ignore[no-untyped-def]
+def _run(*args: str):
     return CliRunner().invoke(app, ["eval", "csfcube", str(TINY), *args])
 
 
@@ -108,7 +108,7 @@ def test_cli_full_method_caches_embeddings(tmp_path: Path) -> None:
 
 
 def test_cli_refuses_bad_input_with_a_message(tmp_path: Path) -> None:
-    from dailypapers.cli.main import CliError
+    from dailypapers.cli.errors import CliError
 
     result = _run("--method", "magic")
     assert isinstance(result.exception, CliError) and "--method" in str(result.exception)

@@ -7,21 +7,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
-from dailypapers.feed import (
-    Window,
-    bump_data_version,
+from dailypapers.feed import Window, parse_window
+from dailypapers.store import db
+from dailypapers.store.queries.feed import (
     count_feed,
-    data_version,
     default_window,
-    get_paper,
     latest_feed_date,
     list_feed,
     neighbours,
-    normalise_paper_id,
-    papers_by_ids,
-    parse_window,
 )
-from dailypapers.store import db
+from dailypapers.store.queries.papers import get_paper, normalise_paper_id, papers_by_ids
+from dailypapers.store.version import bump_data_version, data_version
 from tests.factories import add_papers, make_record
 
 D = dt.date
@@ -74,7 +70,7 @@ def test_normalise_paper_id() -> None:
 
 # --- queries on the real database --------------------------------------------------------------
 @pytest.fixture
-def feed(settings):  # type: ignore[no-untyped-def]
+def feed(settings):
     """Three papers on 18 March, one on 20 March, one on 2 April 2025 (week 12 and 14)."""
     add_papers(
         settings,
@@ -93,11 +89,11 @@ def feed(settings):  # type: ignore[no-untyped-def]
     return settings
 
 
-def _ids(items) -> list[str]:  # type: ignore[no-untyped-def]
+def _ids(items) -> list[str]:
     return [item.paper.id for item in items]
 
 
-def test_list_day_week_month(feed, session) -> None:  # type: ignore[no-untyped-def]
+def test_list_day_week_month(feed, session) -> None:
     day = parse_window("day", "2025-03-18")
     assert _ids(list_feed(session, day)) == ["2503.00003", "2503.00002", "2503.00001"]
     assert _ids(list_feed(session, day, sort="upvotes")) == [
@@ -108,7 +104,7 @@ def test_list_day_week_month(feed, session) -> None:  # type: ignore[no-untyped-
     assert count_feed(session) == 6
 
 
-def test_pagination_and_submitter(feed, session) -> None:  # type: ignore[no-untyped-def]
+def test_pagination_and_submitter(feed, session) -> None:
     pages = [_ids(list_feed(session, page=p, limit=4)) for p in range(3)]
     assert [len(p) for p in pages] == [4, 2, 0]
     assert len(set(pages[0] + pages[1])) == 6
@@ -118,7 +114,7 @@ def test_pagination_and_submitter(feed, session) -> None:  # type: ignore[no-unt
     assert count_feed(session, submitter="akhaliq") == 2
 
 
-def test_trending_sort_uses_score(feed, settings, session) -> None:  # type: ignore[no-untyped-def]
+def test_trending_sort_uses_score(feed, settings, session) -> None:
     from sqlalchemy import update
 
     from dailypapers.store.models import Paper
@@ -131,42 +127,42 @@ def test_trending_sort_uses_score(feed, settings, session) -> None:  # type: ign
     assert _ids(list_feed(session, week, sort="trending"))[:2] == ["2503.00003", "2503.00004"]
 
 
-def test_get_paper_by_any_id_form(feed, session) -> None:  # type: ignore[no-untyped-def]
+def test_get_paper_by_any_id_form(feed, session) -> None:
     item = get_paper(session, "2503.00002v7")
     assert item is not None and item.paper.upvotes == 50
     assert item.feed_date == D(2025, 3, 18)
     assert item.paper.abs_url == "https://arxiv.org/abs/2503.00002"
     titled = list_feed(session, parse_window("day", "2025-04-02"))
     tid = next(i.paper.id for i in titled if i.paper.id.startswith("t-"))
-    assert get_paper(session, tid).paper.title == "Only a title"  # type: ignore[union-attr]
+    assert get_paper(session, tid).paper.title == "Only a title"
     assert get_paper(session, "2599.99999") is None
     assert get_paper(session, "<script>") is None
 
 
-def test_papers_by_ids_keeps_order(feed, session) -> None:  # type: ignore[no-untyped-def]
+def test_papers_by_ids_keeps_order(feed, session) -> None:
     ids = ["2503.00004", "nope", "2503.00001", "2503.00004"]
     assert _ids(papers_by_ids(session, ids)) == ["2503.00004", "2503.00001"]
 
 
-def test_latest_date_neighbours_and_default(feed, session) -> None:  # type: ignore[no-untyped-def]
+def test_latest_date_neighbours_and_default(feed, session) -> None:
     assert latest_feed_date(session) == D(2025, 4, 2)
     around = neighbours(session, parse_window("day", "2025-03-20"))
-    assert around.previous.key == "2025-03-18"  # type: ignore[union-attr]
-    assert around.next.key == "2025-04-02"  # type: ignore[union-attr]
+    assert around.previous.key == "2025-03-18"
+    assert around.next.key == "2025-04-02"
     weeks = neighbours(session, parse_window("week", "2025-W12"))
-    assert weeks.previous is None and weeks.next.key == "2025-W14"  # type: ignore[union-attr]
+    assert weeks.previous is None and weeks.next.key == "2025-W14"
     assert default_window(session, "day", today=D(2026, 1, 1)).key == "2025-04-02"
     assert default_window(session, "month", today=D(2025, 3, 1)).key == "2025-03"
 
 
-def test_empty_feed(session) -> None:  # type: ignore[no-untyped-def]
+def test_empty_feed(session) -> None:
     assert latest_feed_date(session) is None
     assert list_feed(session) == []
     assert default_window(session, today=D(2025, 1, 2)).key == "2025-01-02"
     assert neighbours(session, parse_window("day", "2025-01-02")).previous is None
 
 
-def test_data_version_changes_on_writes(feed, settings) -> None:  # type: ignore[no-untyped-def]
+def test_data_version_changes_on_writes(feed, settings) -> None:
     from sqlalchemy import update
 
     from dailypapers.store.models import Paper
@@ -195,7 +191,7 @@ def test_data_version_changes_on_writes(feed, settings) -> None:  # type: ignore
     assert version() != third
 
 
-def test_sqlite_version_sees_writes_that_do_not_bump(feed, settings) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_version_sees_writes_that_do_not_bump(feed, settings) -> None:
     """On SQLite the indexed sums catch them at once (PostgreSQL: its stats, within ~1 s)."""
     from sqlalchemy import update
 
@@ -210,13 +206,13 @@ def test_sqlite_version_sees_writes_that_do_not_bump(feed, settings) -> None:  #
         assert data_version(s) != first
 
 
-def test_list_page_is_one_query(settings, session) -> None:  # type: ignore[no-untyped-def]
+def test_list_page_is_one_query(settings, session) -> None:
     """Like linkding's query-count tests: 5 or 50 entries cost the same single query."""
     add_papers(settings, [make_record(authors=[f"A{i}", f"B{i}"]) for i in range(50)])
     engine = db.get_engine(settings)
     statements: list[str] = []
 
-    def count(*args) -> None:  # type: ignore[no-untyped-def]
+    def count(*args) -> None:
         statements.append(args[2])
 
     event.listen(engine, "before_cursor_execute", count)

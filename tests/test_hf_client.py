@@ -15,7 +15,7 @@ from tests.factories import add_papers, make_record
 
 
 @pytest.fixture
-def hub(settings, live_server, monkeypatch):  # type: ignore[no-untyped-def]
+def hub(settings, live_server, monkeypatch):
     # The suite runs with HF_HUB_OFFLINE=1 (no Hub downloads); our own server is not the Hub.
     from huggingface_hub import constants
 
@@ -38,7 +38,7 @@ def hub(settings, live_server, monkeypatch):  # type: ignore[no-untyped-def]
     return HfApi(endpoint=live_server, token=False)
 
 
-def test_list_daily_papers(hub) -> None:  # type: ignore[no-untyped-def]
+def test_list_daily_papers(hub) -> None:
     papers = list(hub.list_daily_papers(date="2025-03-18"))
     assert [p.id for p in papers] == ["2503.00002", "2503.00001"]
     moe = papers[1]
@@ -58,7 +58,7 @@ def test_list_daily_papers(hub) -> None:  # type: ignore[no-untyped-def]
     assert [p.id for p in hub.list_daily_papers(submitter="akhaliq")] == ["2503.00001"]
 
 
-def test_paper_info_and_read_paper(hub) -> None:  # type: ignore[no-untyped-def]
+def test_paper_info_and_read_paper(hub) -> None:
     info = hub.paper_info("2503.00001")
     assert info.id == "2503.00001" and info.title == "Mixture of Experts at Scale"
     assert info.published_at == dt.datetime(2025, 3, 17, tzinfo=dt.UTC)
@@ -72,13 +72,13 @@ def test_paper_info_and_read_paper(hub) -> None:  # type: ignore[no-untyped-def]
         list(hub.list_daily_papers(date="not-a-date"))
 
 
-def _search_served(hub) -> bool:  # type: ignore[no-untyped-def]
+def _search_served(hub) -> bool:
     import httpx
 
     return httpx.get(f"{hub.endpoint}/api/papers/search", params={"q": "x"}).status_code != 404
 
 
-def test_list_papers_search(hub, request) -> None:  # type: ignore[no-untyped-def]
+def test_list_papers_search(hub, request) -> None:
     if not _search_served(hub):
         request.applymarker(pytest.mark.xfail(reason="/api/papers/search not served yet",
                                               strict=False))  # fmt: skip

@@ -47,19 +47,19 @@ def write_jsonl(path: Path, rows: list[dict], compress: bool = False) -> Path:
     return path
 
 
-def _get(settings, pid: str) -> Paper:  # type: ignore[no-untyped-def]
+def _get(settings, pid: str) -> Paper:
     with db.session_scope(settings) as session:
         paper = session.get(Paper, pid)
         assert paper is not None
         return paper
 
 
-def _feed(settings, pid: str) -> dt.date | None:  # type: ignore[no-untyped-def]
+def _feed(settings, pid: str) -> dt.date | None:
     with db.session_scope(settings) as session:
         return session.scalar(select(FeedEntry.feed_date).where(FeedEntry.paper_id == pid))
 
 
-def test_corpus_shape(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_shape(settings, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", [CORPUS_LINE])
     assert detect_format(path) == "arxiv-jsonl"
     report = import_paths(settings, [path])
@@ -74,7 +74,7 @@ def test_corpus_shape(settings, tmp_path: Path) -> None:  # type: ignore[no-unty
     assert names == ["Xianming Zeng", "Sicong Du"]
 
 
-def test_snapshot_shape_with_authors_parsed(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_shape_with_authors_parsed(settings, tmp_path: Path) -> None:
     import_paths(settings, [write_jsonl(tmp_path / "s.jsonl", [SNAPSHOT_LINE])])
     paper = _get(settings, "0704.0001")
     assert paper.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"]
@@ -97,7 +97,7 @@ def test_snapshot_author_string_with_tex_accents() -> None:
     assert record.authors == ["C. Balázs", "J. Müller", "François Roy"]
 
 
-def test_old_style_ids_and_msc_classes_dropped(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_old_style_ids_and_msc_classes_dropped(settings, tmp_path: Path) -> None:
     row = {**CORPUS_LINE, "id": "math/0701001v3",
            "categories": ["math.CO", "cs.DM", "05C35, 05C15", "G.2.2; F.2"]}  # fmt: skip
     import_paths(settings, [write_jsonl(tmp_path / "o.jsonl", [row])])
@@ -105,7 +105,7 @@ def test_old_style_ids_and_msc_classes_dropped(settings, tmp_path: Path) -> None
     assert paper.categories == ["math.CO", "cs.DM"] and paper.version == 3
 
 
-def test_gzip_read_transparently_whatever_the_name(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gzip_read_transparently_whatever_the_name(settings, tmp_path: Path) -> None:
     rows = [{**CORPUS_LINE, "id": f"2503.{10000 + i}", "title": f"Paper {i}"} for i in range(5)]
     named = write_jsonl(tmp_path / "a.jsonl.gz", rows, compress=True)
     other = {**rows[0], "id": "2503.20000", "title": "Other"}
@@ -114,7 +114,7 @@ def test_gzip_read_transparently_whatever_the_name(settings, tmp_path: Path) -> 
     assert (report.added, report.skipped, report.errors) == (6, 2, [])
 
 
-def test_newer_version_updates_older_does_not(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_newer_version_updates_older_does_not(settings, tmp_path: Path) -> None:
     v1 = {**SNAPSHOT_LINE, "versions": SNAPSHOT_LINE["versions"][:1], "title": "Old title"}
     import_paths(settings, [write_jsonl(tmp_path / "v1.jsonl", [v1])])
     assert _get(settings, "0704.0001").version == 1
@@ -135,7 +135,7 @@ def test_parsing_is_a_stream() -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CORPUS_74K.exists(), reason="../shared corpus missing")
-def test_the_74k_corpus_imports(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_74k_corpus_imports(settings) -> None:
     report = import_paths(settings, [CORPUS_74K], batch_size=2000)
     assert report.errors == []
     assert report.added == 74_728
@@ -149,7 +149,7 @@ def test_the_74k_corpus_imports(settings) -> None:  # type: ignore[no-untyped-de
     assert 200 <= 74_728 / len(days) <= 400  # a realistic feed of about 300 papers a day
 
 
-def test_embed_on_import_indexes_each_committed_batch(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_embed_on_import_indexes_each_committed_batch(settings, tmp_path: Path) -> None:
     from dailypapers.store.models import PaperVector
 
     rows = [{**CORPUS_LINE, "id": f"2503.{20000 + i}", "title": f"Gaussian splatting {i}"}

@@ -34,22 +34,22 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def _counts(settings) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+def _counts(settings) -> tuple[int, int, int]:
     with db.session_scope(settings) as session:
-        return tuple(  # type: ignore[return-value]
+        return tuple(
             session.scalar(select(func.count()).select_from(t))
             for t in (Paper, FeedEntry, PaperAuthor)
         )
 
 
-def _dump(settings) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _dump(settings) -> list[tuple]:
     with db.session_scope(settings) as session:
         papers = session.execute(select(Paper.__table__).order_by(Paper.id)).all()
         feed = session.execute(select(FeedEntry.__table__).order_by(FeedEntry.paper_id)).all()
         return [tuple(r) for r in papers] + [tuple(r) for r in feed]
 
 
-def test_malformed_json_line_is_reported_with_file_and_line(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_json_line_is_reported_with_file_and_line(settings, tmp_path: Path) -> None:
     path = _write(tmp_path / "x.jsonl", [_line(1), '{"id": "2501.00002", "title": ', _line(3),
                                          "[1, 2]", _line(5, title="")])  # fmt: skip
     report = import_paths(settings, [path])
@@ -62,7 +62,7 @@ def test_malformed_json_line_is_reported_with_file_and_line(settings, tmp_path: 
     assert _counts(settings) == (2, 2, 4)
 
 
-def test_strict_stops_at_the_first_bad_entry(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_strict_stops_at_the_first_bad_entry(settings, tmp_path: Path) -> None:
     path = _write(tmp_path / "x.jsonl", [_line(1), _line(2), "not json", _line(4)])
     other = _write(tmp_path / "y.jsonl", [_line(9)])
     report = import_paths(settings, [path, other], strict=True)
@@ -72,7 +72,7 @@ def test_strict_stops_at_the_first_bad_entry(settings, tmp_path: Path) -> None: 
     assert _counts(settings)[0] == 2
 
 
-def test_truncated_gzip_keeps_the_complete_entries(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_truncated_gzip_keeps_the_complete_entries(settings, tmp_path: Path) -> None:
     data = gzip.compress(("\n".join(_line(i) for i in range(400)) + "\n").encode())
     path = tmp_path / "cut.jsonl.gz"
     path.write_bytes(data[: len(data) // 2])
@@ -84,7 +84,7 @@ def test_truncated_gzip_keeps_the_complete_entries(settings, tmp_path: Path) -> 
     assert _counts(settings) == (report.added, report.added, 2 * report.added)
 
 
-def test_truncated_hf_list_and_bad_entries(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_truncated_hf_list_and_bad_entries(settings, tmp_path: Path) -> None:
     good = {"paper": {"id": "2502.00001", "summary": "S", "publishedAt": "2025-02-13T00:00:00Z"},
             "title": "Fine", "publishedAt": "2025-02-13T00:00:00Z"}  # fmt: skip
     path = tmp_path / "d.json"
@@ -98,7 +98,7 @@ def test_truncated_hf_list_and_bad_entries(settings, tmp_path: Path) -> None:  #
 
 def test_script_title_is_stored_verbatim_and_escaped_on_pages(
     settings, client, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     title = '<script>alert("x")</script> & Friends'
     page = _write(tmp_path / "p.txt", ["Daily Papers", title, "<b>bold</b> abstract",
                                        "  • 2 authors", "·", "Jan 2, 2025 3"])  # fmt: skip
@@ -112,13 +112,13 @@ def test_script_title_is_stored_verbatim_and_escaped_on_pages(
     assert "<b>bold</b>" not in html
 
 
-def test_crash_in_a_batch_loses_nothing_and_reports_the_culprit(  # type: ignore[no-untyped-def]
+def test_crash_in_a_batch_loses_nothing_and_reports_the_culprit(
     settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _write(tmp_path / "x.jsonl", [_line(i) for i in range(25)])
     real = runner.upsert_records
 
-    def faulty(session, records):  # type: ignore[no-untyped-def]
+    def faulty(session, records):
         half = len(records) // 2
         stats = real(session, records[:half])  # half the batch is written...
         if any(r.title == "Paper number 12" for r in records):
@@ -135,11 +135,11 @@ def test_crash_in_a_batch_loses_nothing_and_reports_the_culprit(  # type: ignore
     assert _counts(settings) == (24, 24, 48)  # no half-written paper, feed entry or author
 
 
-def test_interrupted_import_resumes_on_rerun(settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_interrupted_import_resumes_on_rerun(settings, tmp_path: Path, monkeypatch) -> None:
     path = _write(tmp_path / "x.jsonl", [_line(i) for i in range(35)])
     real, calls = runner.upsert_records, []
 
-    def dies_in_third_batch(session, records):  # type: ignore[no-untyped-def]
+    def dies_in_third_batch(session, records):
         calls.append(len(records))
         stats = real(session, records)
         if len(calls) == 3:
@@ -156,7 +156,7 @@ def test_interrupted_import_resumes_on_rerun(settings, tmp_path: Path, monkeypat
     assert _counts(settings) == (35, 35, 70)
 
 
-def test_importing_twice_changes_nothing(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_importing_twice_changes_nothing(settings, tmp_path: Path) -> None:
     path = _write(tmp_path / "x.jsonl", [_line(i) for i in range(30)])
     import_paths(settings, [path], batch_size=7)
     before = _dump(settings)
@@ -165,7 +165,7 @@ def test_importing_twice_changes_nothing(settings, tmp_path: Path) -> None:  # t
     assert _dump(settings) == before
 
 
-def test_changed_entry_updates(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_changed_entry_updates(settings, tmp_path: Path) -> None:
     import_paths(settings, [_write(tmp_path / "a.jsonl", [_line(1)])])
     report = import_paths(settings, [_write(tmp_path / "b.jsonl", [_line(1, abstract="New.")])])
     assert (report.added, report.updated) == (0, 1)
@@ -173,7 +173,7 @@ def test_changed_entry_updates(settings, tmp_path: Path) -> None:  # type: ignor
         assert session.get(Paper, "2501.00001").abstract == "New."
 
 
-def test_nul_characters_and_oversized_fields(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_nul_characters_and_oversized_fields(settings, tmp_path: Path) -> None:
     hf = tmp_path / "d.json"
     hf.write_text(json.dumps([
         {"paper": {"id": "2502.00001", "summary": "a\u0000b"}, "title": "Nul\u0000 title",
@@ -189,7 +189,7 @@ def test_nul_characters_and_oversized_fields(settings, tmp_path: Path) -> None: 
         assert (paper.title, paper.abstract) == ("Nul title", "ab")
 
 
-def test_missing_file_and_unknown_format(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_file_and_unknown_format(settings, tmp_path: Path) -> None:
     with pytest.raises(ImportFailed, match="no such file"):
         import_paths(settings, [tmp_path / "nope.jsonl"])
     csv = _write(tmp_path / "x.csv", ["id,title", "1,A"])
@@ -200,7 +200,7 @@ def test_missing_file_and_unknown_format(settings, tmp_path: Path) -> None:  # t
     assert _counts(settings) == (0, 0, 0)
 
 
-def test_page_with_unreadable_date_resyncs(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_page_with_unreadable_date_resyncs(settings, tmp_path: Path) -> None:
     page = _write(tmp_path / "p.txt", [
         "Daily Papers", "First", "Abstract one.", "  • 2 authors", "·", "Someday",
         "Second", "Abstract two.", "  • 3 authors", "·", "Feb 30, 2024", "Third", "Abstract 3.",
@@ -216,7 +216,7 @@ def test_page_with_unreadable_date_resyncs(settings, tmp_path: Path) -> None:  #
         assert third is not None and third.author_count == 1 and third.upvotes == 2
 
 
-def test_folder_passes_over_files_of_unknown_format(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_folder_passes_over_files_of_unknown_format(settings, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     _write(folder / "a.jsonl", [_line(1)])

@@ -16,13 +16,13 @@ from dailypapers.store.models import FeedEntry, Paper
 FIXTURE = Path(__file__).parent / "fixtures" / "hf_daily_papers.json"
 
 
-def _rows(settings) -> dict[str, tuple[Paper, FeedEntry]]:  # type: ignore[no-untyped-def]
+def _rows(settings) -> dict[str, tuple[Paper, FeedEntry]]:
     with db.session_scope(settings) as session:
         rows = session.execute(select(Paper, FeedEntry).join(FeedEntry)).all()
         return {paper.id: (paper, entry) for paper, entry in rows}
 
 
-def test_daily_papers_list_imports_every_field(settings) -> None:  # type: ignore[no-untyped-def]
+def test_daily_papers_list_imports_every_field(settings) -> None:
     assert detect_format(FIXTURE) == "hf-daily"
     report = import_paths(settings, [FIXTURE])
     assert (report.added, report.errors) == (3, [])
@@ -41,7 +41,7 @@ def test_daily_papers_list_imports_every_field(settings) -> None:  # type: ignor
     assert entry.submitter_name == "gmlwns5176"
 
 
-def test_hidden_authors_and_paper_level_organization(settings) -> None:  # type: ignore[no-untyped-def]
+def test_hidden_authors_and_paper_level_organization(settings) -> None:
     import_paths(settings, [FIXTURE])
     rows = _rows(settings)
     assert rows["2502.09056"][0].authors == ["Yuxuan Zhang"]
@@ -57,7 +57,7 @@ def test_list_entries_keep_their_line_numbers() -> None:
     assert lines == starts
 
 
-def test_json_lines_and_bare_paper_objects(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_json_lines_and_bare_paper_objects(settings, tmp_path: Path) -> None:
     items = json.loads(FIXTURE.read_text())
     lines = tmp_path / "daily.jsonl"
     lines.write_text("\n".join(json.dumps(i) for i in items[:2]) + "\n")
@@ -69,7 +69,7 @@ def test_json_lines_and_bare_paper_objects(settings, tmp_path: Path) -> None:  #
     assert (report.added, report.errors) == (2, [])
 
 
-def test_hf_merges_onto_an_arxiv_record(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hf_merges_onto_an_arxiv_record(settings, tmp_path: Path) -> None:
     arxiv = tmp_path / "a.jsonl"
     arxiv.write_text(json.dumps({
         "id": "2502.08910", "title": "InfiniteHiP: Extending Language Model Context Up to 3 "

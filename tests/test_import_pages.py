@@ -19,19 +19,19 @@ pytestmark = pytest.mark.skipif(not PAGES_DIR.is_dir(), reason="../shared/corpus
 TODAY = dt.date(2026, 11, 22)
 
 
-def _paper(settings, title: str) -> Paper:  # type: ignore[no-untyped-def]
+def _paper(settings, title: str) -> Paper:
     with db.session_scope(settings) as session:
         paper = session.get(Paper, title_id(title))
         assert paper is not None, title
         return paper
 
 
-def _feed_date(settings, paper_id: str) -> dt.date:  # type: ignore[no-untyped-def]
+def _feed_date(settings, paper_id: str) -> dt.date:
     with db.session_scope(settings) as session:
         return session.scalar(select(FeedEntry.feed_date).where(FeedEntry.paper_id == paper_id))
 
 
-def test_all_four_pages_give_173_distinct_papers(settings) -> None:  # type: ignore[no-untyped-def]
+def test_all_four_pages_give_173_distinct_papers(settings) -> None:
     report = import_paths(settings, [PAGES_DIR])
     assert report.files == 4
     assert report.errors == []
@@ -41,7 +41,7 @@ def test_all_four_pages_give_173_distinct_papers(settings) -> None:  # type: ign
         assert session.scalar(select(func.count()).select_from(FeedEntry)) == 173
 
 
-def test_entry_fields_author_count_date_upvotes(settings) -> None:  # type: ignore[no-untyped-def]
+def test_entry_fields_author_count_date_upvotes(settings) -> None:
     import_paths(settings, [PAGES_DIR], year=2026)
     paper = _paper(settings, "Tuning Pre-trained Model via Moment Probing")
     assert paper.author_count == 6
@@ -54,7 +54,7 @@ def test_entry_fields_author_count_date_upvotes(settings) -> None:  # type: igno
     assert curricula.published_on == dt.date(2022, 12, 24)
 
 
-def test_organization_lines(settings) -> None:  # type: ignore[no-untyped-def]
+def test_organization_lines(settings) -> None:
     import_paths(settings, [PAGES_DIR])
     with db.session_scope(settings) as session:
         orgs = dict(session.execute(select(Paper.title, Paper.organization).where(
@@ -63,7 +63,7 @@ def test_organization_lines(settings) -> None:  # type: ignore[no-untyped-def]
     assert any(t.startswith("LinEAS") for t, o in orgs.items() if o == "Apple")
 
 
-def test_glued_chrome_and_no_blank_lines(settings) -> None:  # type: ignore[no-untyped-def]
+def test_glued_chrome_and_no_blank_lines(settings) -> None:
     page = next(PAGES_DIR.glob("002_*.txt"))
     entries = list(parse_pages(page.read_text().splitlines(), today=TODAY))
     assert len(entries) == 31 and all(e.record for e in entries)
@@ -76,7 +76,7 @@ def test_glued_chrome_and_no_blank_lines(settings) -> None:  # type: ignore[no-u
     assert not any(t.startswith(("Subscribe", "Get trending")) for t in titles)
 
 
-def test_entry_without_byline_keeps_its_page_date(settings) -> None:  # type: ignore[no-untyped-def]
+def test_entry_without_byline_keeps_its_page_date(settings) -> None:
     page = next(PAGES_DIR.glob("000_*.txt"))
     records = [e.record for e in parse_pages(page.read_text().splitlines(), year=2026)]
     raptor = next(r for r in records if r.title.startswith("RAPTOR"))
@@ -109,7 +109,7 @@ def test_year_never_after_today_and_defaults_to_today() -> None:
     assert bare[0].published_on == dt.date(2024, 2, 1)
 
 
-def test_duplicate_entries_across_pages_are_one_paper(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_entries_across_pages_are_one_paper(settings, tmp_path: Path) -> None:
     page = tmp_path / "p.txt"
     page.write_text("Daily Papers\nSame Paper\nAbstract one.\n  • 3 authors\n·\nJan 2, 2024 7\n")
     copy = tmp_path / "q.txt"

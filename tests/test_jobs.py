@@ -77,7 +77,7 @@ def test_periodic_tasks_ingest_in_immediate_mode(ingest_settings, upstream, fres
     assert upstream.hits("/api/daily_papers")
 
 
-def _run_worker(settings, **env: str) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+def _run_worker(settings, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", CLI, "worker", "--threads", "1"],
         env=cli_env(settings, ingest_arxiv_cron="* * * * *", ingest_hf_cron="", **env),

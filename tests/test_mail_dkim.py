@@ -29,7 +29,7 @@ def dkim_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, bytes]:
     return str(key), b"v=DKIM1; k=rsa; p=" + base64.b64encode(der)
 
 
-def _dns(record: bytes):  # type: ignore[no-untyped-def]
+def _dns(record: bytes):
     def lookup(name: bytes, timeout: int = 5) -> bytes | None:
         return record if name == b"mail2025._domainkey.example.org." else None
 

@@ -16,7 +16,7 @@ HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
-def feed(settings):  # type: ignore[no-untyped-def]
+def feed(settings):
     add_papers(
         settings,
         [
@@ -39,7 +39,7 @@ def _titles(html: str) -> list[str]:
     return re.findall(r'class="paper-title"><a href="/papers/[^"]+">([^<]+)</a>', html)
 
 
-def test_home_shows_latest_day_when_today_is_empty(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_home_shows_latest_day_when_today_is_empty(feed, client) -> None:
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert _titles(page.text) == ["April Paper"]
@@ -47,7 +47,7 @@ def test_home_shows_latest_day_when_today_is_empty(feed, client) -> None:  # typ
     assert 'rel="prev" href="/date/2025-03-19"' in page.text
 
 
-def test_day_view_entry_fields_and_sorting(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_day_view_entry_fields_and_sorting(feed, client) -> None:
     page = client.get("/date/2025-03-19").text
     assert _titles(page) == ["Retrieval Everywhere", "Diffusion Tables"]  # top: upvotes first
     assert "6 authors" in page and "submitted by akhaliq" in page
@@ -59,7 +59,7 @@ def test_day_view_entry_fields_and_sorting(feed, client) -> None:  # type: ignor
     assert "18 Mar 2025" in first  # the publication date (factory default)
 
 
-def test_week_and_month_views(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_week_and_month_views(feed, client) -> None:
     week = client.get("/week/2025-W12").text
     assert len(_titles(week)) == 3 and "Week 12 · 17\u201323 Mar 2025" in week
     assert 'href="/week/2025-W14"' in week  # next week with papers, skipping the empty W13
@@ -70,12 +70,12 @@ def test_week_and_month_views(feed, client) -> None:  # type: ignore[no-untyped-
     assert _titles(client.get("/month").text) == ["April Paper"]
 
 
-def test_empty_day_links_to_latest(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_empty_day_links_to_latest(feed, client) -> None:
     page = client.get("/date/2025-03-18").text
     assert "No papers on this day" in page and 'href="/date/2025-04-02"' in page
 
 
-def test_pagination(feed, settings, app, client) -> None:  # type: ignore[no-untyped-def]
+def test_pagination(feed, settings, app, client) -> None:
     settings.page_size = 2
     page1 = client.get("/month/2025-03").text
     assert len(_titles(page1)) == 2 and 'href="/month/2025-03?page=2"' in page1
@@ -83,7 +83,7 @@ def test_pagination(feed, settings, app, client) -> None:  # type: ignore[no-unt
     assert client.get("/month/2025-03?page=3").status_code == 404
 
 
-def test_paper_page(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_paper_page(feed, client) -> None:
     page = client.get("/papers/2503.00001v2")
     assert page.status_code == 200
     text = page.text
@@ -102,14 +102,14 @@ def test_paper_page(feed, client) -> None:  # type: ignore[no-untyped-def]
      ("/date/2025-02-30", 400), ("/week/2025-W99", 400), ("/month/2025-13", 400),
      ("/?date=someday", 400), ("/?sort=random", 422), ("/?page=0", 422)],
 )  # fmt: skip
-def test_errors_are_html_pages(feed, client, path: str, status: int) -> None:  # type: ignore[no-untyped-def]
+def test_errors_are_html_pages(feed, client, path: str, status: int) -> None:
     page = client.get(path)
     assert page.status_code == status
     assert page.headers["content-type"].startswith("text/html")
     assert "Back to today" in page.text
 
 
-def test_hostile_text_is_escaped(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_text_is_escaped(settings, client) -> None:
     add_papers(
         settings,
         [make_record(arxiv_id="2503.00666", title=HOSTILE, abstract=HOSTILE, organization=HOSTILE,
@@ -125,7 +125,7 @@ def test_hostile_text_is_escaped(settings, client) -> None:  # type: ignore[no-u
     assert "<title>&lt;script&gt;" in page
 
 
-def test_trending_page(feed, settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_trending_page(feed, settings, client) -> None:
     from sqlalchemy import update
 
     from dailypapers.store.models import Paper
@@ -135,7 +135,7 @@ def test_trending_page(feed, settings, client) -> None:  # type: ignore[no-untyp
     assert _titles(client.get("/trending").text)[0] == "Diffusion Tables"
 
 
-def test_layout_slots(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_layout_slots(feed, client) -> None:
     text = client.get("/").text
     assert 'action="/search"' in text and 'name="q"' in text
     for label, href in (("Daily", "/"), ("Week", "/week"), ("Month", "/month"),
@@ -145,12 +145,12 @@ def test_layout_slots(feed, client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/static/style.css").status_code == 200
 
 
-def test_feed_page_query_count_is_constant(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_feed_page_query_count_is_constant(settings, client) -> None:
     """The feed page costs the same few queries for 3 or 40 entries (no N+1)."""
     engine = db.get_engine(settings)
     statements: list[str] = []
 
-    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+    def record(conn, cursor, statement, *args) -> None:
         if "feed_entries" in statement or "papers" in statement:
             statements.append(statement)
 
@@ -167,13 +167,13 @@ def test_feed_page_query_count_is_constant(settings, client) -> None:  # type: i
     assert counts[0] == counts[1] <= 5
 
 
-def test_empty_feed_says_how_to_fill_it(client) -> None:  # type: ignore[no-untyped-def]
+def test_empty_feed_says_how_to_fill_it(client) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert "The feed is empty" in page.text and "dailypapers import" in page.text
 
 
-def test_week_sorted_by_new_is_grouped_by_day(feed, client) -> None:  # type: ignore[no-untyped-def]
+def test_week_sorted_by_new_is_grouped_by_day(feed, client) -> None:
     page = client.get("/week/2025-W12?sort=new").text
     headings = re.findall(r'<li class="day-heading"><h2><a href="([^"]+)">([^<]+)</a>', page)
     assert headings == [("/date/2025-03-19", "Wednesday, 19 Mar 2025"),

@@ -15,7 +15,7 @@ from tests.search_fixtures import load_papers
 
 
 @pytest.fixture(autouse=True)
-def _fresh_indexes():  # type: ignore[no-untyped-def]
+def _fresh_indexes():
     forget_indexes()
     yield
     forget_indexes()
@@ -31,14 +31,14 @@ HOSTILE = PaperRecord(
 
 
 @pytest.fixture
-def corpus(settings):  # type: ignore[no-untyped-def]
+def corpus(settings):
     rows = load_papers(settings, 200)
     with db.session_scope(settings) as session:
         upsert_records(session, [HOSTILE])
     return rows
 
 
-def test_search_api_returns_hf_shaped_items(client, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_search_api_returns_hf_shaped_items(client, corpus) -> None:
     target = corpus[42]
     response = client.get("/api/papers/search", params={"q": target["title"], "limit": 5})
     assert response.status_code == 200
@@ -48,7 +48,7 @@ def test_search_api_returns_hf_shaped_items(client, corpus) -> None:  # type: ig
     assert int(response.headers["X-Total-Count"]) >= 5
 
 
-def test_search_api_filters_modes_and_pages(client, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_search_api_filters_modes_and_pages(client, corpus) -> None:
     got = client.get("/api/papers/search", params={"q": "attention", "has_code": "true"}).json()
     assert [i["paper"]["id"] for i in got] == ["2601.00009"]
     got = client.get("/api/papers/search", params={"q": "attention", "since": "2026-01"}).json()
@@ -67,18 +67,18 @@ def test_search_api_filters_modes_and_pages(client, corpus) -> None:  # type: ig
     [{"q": "since:2025-13"}, {"q": "x", "since": "soon"}, {"q": "has:nothing"},
      {"q": "x", "since": "2026", "until": "2025"}],
 )  # fmt: skip
-def test_search_api_bad_queries_are_400_with_a_message(client, corpus, params) -> None:  # type: ignore[no-untyped-def]
+def test_search_api_bad_queries_are_400_with_a_message(client, corpus, params) -> None:
     response = client.get("/api/papers/search", params=params)
     assert response.status_code == 400 and response.json()["error"]
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"sort": "x"}, {"mode": "y"}])
-def test_search_api_out_of_range_parameters_are_422(client, corpus, params) -> None:  # type: ignore[no-untyped-def]
+def test_search_api_out_of_range_parameters_are_422(client, corpus, params) -> None:
     response = client.get("/api/papers/search", params={"q": "x", **params})
     assert response.status_code == 422 and response.json()["error"]
 
 
-def test_similar_api_uses_vectors_and_falls_back_to_keywords(client, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_similar_api_uses_vectors_and_falls_back_to_keywords(client, corpus) -> None:
     target = corpus[7]
     body = client.get(f"/api/papers/{target['id']}/similar", params={"limit": 5}).json()
     assert len(body) == 5 and target["id"] not in [i["paper"]["id"] for i in body]
@@ -88,7 +88,7 @@ def test_similar_api_uses_vectors_and_falls_back_to_keywords(client, corpus) -> 
     assert client.get("/api/papers/2999.99999/similar").status_code == 404
 
 
-def test_hf_client_list_papers_reads_search(settings, live_server, corpus, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_hf_client_list_papers_reads_search(settings, live_server, corpus, monkeypatch) -> None:
     from huggingface_hub import HfApi, constants
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
@@ -96,7 +96,7 @@ def test_hf_client_list_papers_reads_search(settings, live_server, corpus, monke
     assert papers[0].id == corpus[3]["id"] and papers[0].title == corpus[3]["title"]
 
 
-def test_search_page_marks_words_escapes_and_links_filters(client, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_search_page_marks_words_escapes_and_links_filters(client, corpus) -> None:
     page = client.get("/search", params={"q": "attention transformers"})
     assert page.status_code == 200
     html = page.text
@@ -107,7 +107,7 @@ def test_search_page_marks_words_escapes_and_links_filters(client, corpus) -> No
     assert "sort=date" in html and "mode=semantic" in html
 
 
-def test_search_page_errors_and_empty_queries(client, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_search_page_errors_and_empty_queries(client, corpus) -> None:
     bad = client.get("/search", params={"q": "since:never"})
     assert bad.status_code == 400 and "is not a date" in bad.text
     empty = client.get("/search")
@@ -116,13 +116,13 @@ def test_search_page_errors_and_empty_queries(client, corpus) -> None:  # type: 
     assert none.status_code == 200 and "No papers match" in none.text
 
 
-def test_search_page_paginates(client, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_search_page_paginates(client, corpus) -> None:
     html = client.get("/search", params={"q": "learning", "mode": "keyword"}).text
     assert "page=2" in html
     assert client.get("/search", params={"q": "learning", "page": 2}).status_code == 200
 
 
-def test_paper_page_shows_similar_papers(client, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_paper_page_shows_similar_papers(client, corpus) -> None:
     html = client.get(f"/papers/{corpus[7]['id']}").text
     assert 'id="similar"' in html and html.count('class="paper-item"') >= 3
     assert client.get(f"/papers/{corpus[7]['id']}?similar=method").status_code == 200

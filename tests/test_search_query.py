@@ -80,7 +80,7 @@ _alphabet = st.sampled_from([*'abc xyz-:"\\()*^~+!?.,<>&%/', *_PIECES])
 
 
 @pytest.fixture
-def small_corpus(settings):  # type: ignore[no-untyped-def]
+def small_corpus(settings):
     from tests.search_fixtures import load_papers
 
     load_papers(settings, 60, vectors=False)
@@ -91,7 +91,7 @@ def small_corpus(settings):  # type: ignore[no-untyped-def]
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(text=st.lists(_alphabet, max_size=30).map("".join) | st.text(max_size=80))
-def test_any_query_gives_results_or_a_clear_4xx(client, small_corpus, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_any_query_gives_results_or_a_clear_4xx(client, small_corpus, text: str) -> None:
     for mode in ("keyword", "hybrid"):
         response = client.get("/api/papers/search", params={"q": text, "mode": mode})
         assert response.status_code in (200, 400, 422), response.text
@@ -104,7 +104,7 @@ def test_any_query_gives_results_or_a_clear_4xx(client, small_corpus, text: str)
 @pytest.mark.parametrize(
     "text", ['(")', '"("', "-(", 'author:"("', 'org:"!"', '"()" graph', "^^ ~~"]
 )
-def test_punctuation_only_words_constrain_nothing(client, small_corpus, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_punctuation_only_words_constrain_nothing(client, small_corpus, text: str) -> None:
     """Found by the property test: a quoted word with no token once reached tantivy's parser."""
     for mode in ("keyword", "hybrid"):
         response = client.get("/api/papers/search", params={"q": text, "mode": mode})

@@ -35,7 +35,7 @@ def _order(ranked: list[tuple[str, float]]) -> list[str]:
     return [pid for pid, _ in ranked]
 
 
-def test_facet_decides_between_shared_background_and_shared_method(vectors) -> None:  # type: ignore[no-untyped-def]
+def test_facet_decides_between_shared_background_and_shared_method(vectors) -> None:
     pool = [vectors[i] for i in ("un", "me", "bg")]
     by_method = _order(rank_similar(vectors["q"], pool, "method"))
     by_background = _order(rank_similar(vectors["q"], pool, "background"))
@@ -43,7 +43,7 @@ def test_facet_decides_between_shared_background_and_shared_method(vectors) -> N
     assert by_method[-1] == by_background[-1] == "un"
 
 
-def test_whole_paper_ranking_leaves_out_the_query_and_buries_unrelated(vectors) -> None:  # type: ignore[no-untyped-def]
+def test_whole_paper_ranking_leaves_out_the_query_and_buries_unrelated(vectors) -> None:
     ranked = rank_similar(vectors["q"], list(vectors.values()))
     assert "q" not in _order(ranked) and _order(ranked)[-1] == "un"
     scores = [s for _, s in ranked]
@@ -59,18 +59,18 @@ def test_keyword_scores_break_the_tie_when_nothing_has_vectors() -> None:
     assert rank_similar(query, []) == []
 
 
-def test_candidates_without_part_vectors_still_rank_by_the_rest(vectors) -> None:  # type: ignore[no-untyped-def]
+def test_candidates_without_part_vectors_still_rank_by_the_rest(vectors) -> None:
     bare = PaperVectors("me", vectors["me"].doc)  # embedded, but no part vectors yet
     ranked = _order(rank_similar(vectors["q"], [vectors["un"], bare, vectors["bg"]], "result"))
     assert set(ranked) == {"un", "me", "bg"} and ranked[-1] == "un"
 
 
-def test_unknown_facet_is_refused(vectors) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_facet_is_refused(vectors) -> None:
     with pytest.raises(ValueError, match="unknown facet"):
         rank_similar(vectors["q"], [vectors["bg"]], "conclusion")
 
 
-def test_part_vectors_survive_storage(vectors) -> None:  # type: ignore[no-untyped-def]
+def test_part_vectors_survive_storage(vectors) -> None:
     parts = vectors["q"].parts
     back = decode_parts(encode_parts(parts))
     assert back.sentences.shape == parts.sentences.shape
@@ -112,7 +112,7 @@ IDS = {"q": "2601.00101", "bg": "2601.00102", "me": "2601.00103", "un": "2601.00
 
 
 @pytest.fixture
-def indexed(settings):  # type: ignore[no-untyped-def]
+def indexed(settings):
     from dailypapers.search.engine import forget_indexes
     from dailypapers.search.indexer import index_papers
 
@@ -126,7 +126,7 @@ def indexed(settings):  # type: ignore[no-untyped-def]
     forget_indexes()
 
 
-def _parts_rows(settings) -> int:  # type: ignore[no-untyped-def]
+def _parts_rows(settings) -> int:
     from dailypapers.search.parts_store import parts_key
 
     with db.session_scope(settings) as session:
@@ -136,7 +136,7 @@ def _parts_rows(settings) -> int:  # type: ignore[no-untyped-def]
         )  # fmt: skip
 
 
-def test_api_similar_by_facet_uses_stored_part_vectors(indexed, client) -> None:  # type: ignore[no-untyped-def]
+def test_api_similar_by_facet_uses_stored_part_vectors(indexed, client) -> None:
     assert _parts_rows(indexed) == len(IDS)
     url = f"/api/papers/{IDS['q']}/similar"
     by_method = [i["paper"]["id"] for i in client.get(url, params={"by": "method"}).json()]
@@ -146,7 +146,7 @@ def test_api_similar_by_facet_uses_stored_part_vectors(indexed, client) -> None:
     assert client.get(url, params={"by": "conclusion"}).status_code == 422
 
 
-def test_part_vectors_are_recomputed_only_when_the_text_changes(indexed) -> None:  # type: ignore[no-untyped-def]
+def test_part_vectors_are_recomputed_only_when_the_text_changes(indexed) -> None:
     from dailypapers.search.parts_store import index_parts
 
     assert index_parts(indexed, list(IDS.values())) == 0
@@ -158,7 +158,7 @@ def test_part_vectors_are_recomputed_only_when_the_text_changes(indexed) -> None
     assert _parts_rows(indexed) == len(IDS)
 
 
-def test_similar_papers_of_an_unknown_paper_is_empty(indexed) -> None:  # type: ignore[no-untyped-def]
+def test_similar_papers_of_an_unknown_paper_is_empty(indexed) -> None:
     from dailypapers.search.similar import similar_papers
 
     with db.session_scope(indexed) as session:
@@ -167,10 +167,10 @@ def test_similar_papers_of_an_unknown_paper_is_empty(indexed) -> None:  # type: 
             similar_papers(indexed, session, IDS["q"], limit=5, by="conclusion")
 
 
-def test_cli_build_then_show_by_facet(indexed, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_build_then_show_by_facet(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from dailypapers.cli.main import CliError, app
+    from dailypapers.cli.errors import CliError, app
     from dailypapers.config import get_settings
     from dailypapers.search.engine import forget_indexes
     from tests.conftest import TEST_SECRET

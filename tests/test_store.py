@@ -12,7 +12,7 @@ from dailypapers.store.papers import upsert_records
 from dailypapers.store.records import PaperRecord, parse_arxiv_id, title_id
 
 
-def _record(**overrides) -> PaperRecord:  # type: ignore[no-untyped-def]
+def _record(**overrides) -> PaperRecord:
     values = dict(
         title="Attention Is All You Need", abstract="We propose the Transformer.",
         arxiv_id="1706.03762", authors=["Ashish Vaswani", "Noam Shazeer"],
@@ -22,13 +22,13 @@ def _record(**overrides) -> PaperRecord:  # type: ignore[no-untyped-def]
     return PaperRecord(**values)
 
 
-def test_upgrade_is_idempotent(settings) -> None:  # type: ignore[no-untyped-def]
+def test_upgrade_is_idempotent(settings) -> None:
     db.upgrade(settings)
     db.upgrade(settings)
     assert db.is_current(settings)
 
 
-def test_same_input_twice_changes_nothing(session) -> None:  # type: ignore[no-untyped-def]
+def test_same_input_twice_changes_nothing(session) -> None:
     first = upsert_records(session, [_record()])
     second = upsert_records(session, [_record()])
     assert (first.added, first.updated) == (1, 0)
@@ -36,7 +36,7 @@ def test_same_input_twice_changes_nothing(session) -> None:  # type: ignore[no-u
     assert session.scalar(select(func.count()).select_from(PaperAuthor)) == 2
 
 
-def test_newer_version_updates_older_does_not(session) -> None:  # type: ignore[no-untyped-def]
+def test_newer_version_updates_older_does_not(session) -> None:
     upsert_records(session, [_record(version=2, abstract="v2 abstract")])
     stats = upsert_records(session, [_record(version=1, abstract="v1 abstract")])
     assert stats.skipped == 1
@@ -46,7 +46,7 @@ def test_newer_version_updates_older_does_not(session) -> None:  # type: ignore[
     assert session.get(Paper, "1706.03762").abstract == "v3 abstract"
 
 
-def test_unknown_fields_never_erase(session) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_fields_never_erase(session) -> None:
     upsert_records(session, [_record(github_repo="https://github.com/x/y")])
     upsert_records(session, [_record(version=None, authors=[], upvotes=7)])
     paper = session.get(Paper, "1706.03762")
@@ -55,7 +55,7 @@ def test_unknown_fields_never_erase(session) -> None:  # type: ignore[no-untyped
     assert paper.upvotes == 7
 
 
-def test_feed_entry_is_created_once_at_the_earliest_date(session) -> None:  # type: ignore[no-untyped-def]
+def test_feed_entry_is_created_once_at_the_earliest_date(session) -> None:
     upsert_records(session, [_record(feed_date=dt.date(2017, 6, 14))])
     upsert_records(session, [_record(feed_date=dt.date(2017, 6, 20), submitter_name="ak")])
     entry = session.get(FeedEntry, "1706.03762")
@@ -63,7 +63,7 @@ def test_feed_entry_is_created_once_at_the_earliest_date(session) -> None:  # ty
     assert entry.submitter_name == "ak"
 
 
-def test_title_only_records_merge_by_title(session) -> None:  # type: ignore[no-untyped-def]
+def test_title_only_records_merge_by_title(session) -> None:
     upsert_records(session, [_record()])
     stats = upsert_records(
         session, [PaperRecord(title="Attention is all you need!", organization="Google")]

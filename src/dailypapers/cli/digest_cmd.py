@@ -9,12 +9,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy import func, select
 
-from dailypapers.cli.main import CliError
+from dailypapers.cli.errors import CliError
 from dailypapers.config import get_settings
 from dailypapers.store import db
-from dailypapers.store.models import Subscription
+from dailypapers.store.queries.stats import list_subscriptions, subscription_counts
 
 console = Console(stderr=True)
 digest_app = typer.Typer(help="E-mail digests: send them, preview them, list subscribers.",
@@ -90,13 +89,8 @@ def list_subscribers(
     settings = get_settings()
     db.ensure_schema(settings)
     with db.session_scope(settings) as session:
-        counts = dict(session.execute(
-            select(Subscription.status, func.count()).group_by(Subscription.status)
-        ).all())  # fmt: skip
-        query = select(Subscription).order_by(Subscription.id).limit(limit)
-        if status:
-            query = query.where(Subscription.status == status)
-        rows = session.scalars(query).all()
+        counts = subscription_counts(session)
+        rows = list_subscriptions(session, status, limit)
     table = Table("email", "status", "frequency", "topics", "last digest")
     for sub in rows:
         last = f"{sub.last_digest_at:%Y-%m-%d %H:%M}" if sub.last_digest_at else "never"

@@ -43,7 +43,7 @@ def csfcube_cmd(
 
     Example: dailypapers eval csfcube ../shared/eval/csfcube --method full --split test
     """
-    from dailypapers.cli.main import CliError
+    from dailypapers.cli.errors import CliError
     from dailypapers.search import evaluate as ev
     from dailypapers.search.csfcube import load_csfcube
     from dailypapers.search.embed_cache import EmbeddingCache, default_cache_dir

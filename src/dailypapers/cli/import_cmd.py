@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import OperationalError
 
-from dailypapers.cli.main import CliError
+from dailypapers.cli.errors import CliError
 from dailypapers.config import Settings, get_settings
 from dailypapers.ingest.runner import (
     FORMATS,

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from dailypapers.cli.main import CliError
+from dailypapers.cli.errors import CliError
 from dailypapers.config import get_settings
 from dailypapers.ingest import cursors, live
 from dailypapers.store import db

@@ -7,33 +7,36 @@ a traceback.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 
 import typer
 from rich.console import Console
 
+from dailypapers.cli import (
+    db_cmd,
+    demo_cmd,
+    digest_cmd,
+    eval_cmd,
+    import_cmd,
+    index_cmd,
+    ingest_cmd,
+    serve_cmd,
+    similar_cmd,
+    stats_cmd,
+    users_cmd,
+    worker_cmd,
+)
+from dailypapers.cli.errors import CliError
+from dailypapers.errors import DomainError
+
+# Every command module exposes ``register(app)``; one line each.
 COMMAND_MODULES = [
-    "dailypapers.cli.db_cmd",
-    "dailypapers.cli.serve_cmd",
-    "dailypapers.cli.import_cmd",
-    "dailypapers.cli.demo_cmd",
-    "dailypapers.cli.stats_cmd",
-    "dailypapers.cli.index_cmd",
-    "dailypapers.cli.users_cmd",
-    "dailypapers.cli.ingest_cmd",
-    "dailypapers.cli.worker_cmd",
-    "dailypapers.cli.digest_cmd",
-    "dailypapers.cli.eval_cmd",
-    "dailypapers.cli.similar_cmd",
-]
+    db_cmd, serve_cmd, import_cmd, demo_cmd, stats_cmd, index_cmd, users_cmd, ingest_cmd,
+    worker_cmd, digest_cmd, eval_cmd, similar_cmd,
+]  # fmt: skip
 
 err_console = Console(stderr=True)
-
-
-class CliError(Exception):
-    """A problem the user can fix; the message says how."""
 
 
 app = typer.Typer(
@@ -46,7 +49,7 @@ app = typer.Typer(
 )
 
 for _module in COMMAND_MODULES:
-    importlib.import_module(_module).register(app)
+    _module.register(app)
 
 
 def main() -> None:
@@ -58,7 +61,7 @@ def main() -> None:
 
     try:
         app()
-    except CliError as exc:
+    except (CliError, DomainError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise SystemExit(1) from None
     except ValidationError as exc:

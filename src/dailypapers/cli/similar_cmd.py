@@ -9,6 +9,7 @@ from rich.table import Table
 
 from dailypapers.config import get_settings
 from dailypapers.store import db
+from dailypapers.store.queries.stats import all_paper_ids, paper_titles
 
 similar_app = typer.Typer(help="Similar papers.", no_args_is_help=True)
 console = Console()
@@ -26,9 +27,7 @@ def show_cmd(
 
     Example: dailypapers similar show 2401.12345 --by method
     """
-    from sqlalchemy import select
-
-    from dailypapers.cli.main import CliError
+    from dailypapers.cli.errors import CliError
     from dailypapers.search.neighbours import related
     from dailypapers.store.models import Paper
 
@@ -42,7 +41,7 @@ def show_cmd(
         except ValueError as exc:
             raise CliError(str(exc)) from None
         ids = [pid for pid, _ in pairs]
-        titles = dict(session.execute(select(Paper.id, Paper.title).where(Paper.id.in_(ids))).all())
+        titles = paper_titles(session, ids)
     table = Table(title=f"similar to {paper_id}" + (f" by {by}" if by else ""))
     for column in ("#", "id", "score", "title"):
         table.add_column(column)
@@ -61,15 +60,12 @@ def build_cmd() -> None:
 
     Example: dailypapers similar build
     """
-    from sqlalchemy import select
-
     from dailypapers.search.parts_store import index_parts
-    from dailypapers.store.models import Paper
 
     settings = get_settings()
     db.ensure_schema(settings)
     with db.session_scope(settings) as session:
-        ids = list(session.scalars(select(Paper.id).order_by(Paper.id)))
+        ids = all_paper_ids(session)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeRemainingColumn(), console=console,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from dailypapers.config import get_settings
 from dailypapers.store import db
-from dailypapers.store.models import User
+from dailypapers.store.queries import stats as queries
 
 users_app = typer.Typer(help="User accounts and API tokens.", no_args_is_help=True)
 trending_app = typer.Typer(help="The trending score.", no_args_is_help=True)
@@ -17,7 +16,7 @@ console = Console()
 
 
 def _error(message: str) -> Exception:
-    from dailypapers.cli.main import CliError
+    from dailypapers.cli.errors import CliError
 
     return CliError(message)
 
@@ -102,7 +101,7 @@ def list_users() -> None:
     db.ensure_schema(settings)
     table = Table("id", "name", "email", "admin", "created")
     with db.session_scope(settings) as session:
-        for user in session.scalars(select(User).order_by(User.id)):
+        for user in queries.list_users(session):
             table.add_row(
                 str(user.id), user.username, user.email, "yes" if user.is_admin else "",
                 user.created_at.strftime("%Y-%m-%d"),
@@ -116,7 +115,7 @@ def refresh() -> None:
 
     Example: dailypapers trending refresh
     """
-    from dailypapers.community.trending import refresh_scores
+    from dailypapers.store.trending import refresh_scores
 
     settings = get_settings()
     db.ensure_schema(settings)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dailypapers import jobs
-from dailypapers.cli.main import CliError
+from dailypapers.cli.errors import CliError
 from dailypapers.config import Settings, get_settings
 from dailypapers.store import db
 

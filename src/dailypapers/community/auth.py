@@ -1,4 +1,4 @@
-"""Authentication: password hashes, cookie sessions, API tokens and the FastAPI dependencies.
+"""Authentication: password hashes, cookie sessions and API tokens.
 
 * Passwords are hashed with argon2id (``argon2-cffi`` defaults); hashes are upgraded on log-in
   when the parameters change.
@@ -10,8 +10,8 @@
   as ``Authorization: Bearer TOKEN``. When a Bearer header is present the cookie is ignored, so
   a request is authenticated by exactly one credential.
 
-Every route sees the user as ``request.state.user`` (a ``CurrentUser`` or ``None``): the app
-installs ``current_user`` as an app-wide dependency.
+The request dependencies that apply these (``current_user``, ``require_user``) live in
+``web/deps.py``.
 """
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote, urlsplit
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
+from dailypapers.store.db import rowcount
 from dailypapers.store.models import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "dp_"  # noqa: S105 - a public prefix, not a secret
@@ -100,7 +100,7 @@ def revoke_api_token(session: Session, user_id: int, token_id: int) -> bool:
         .where(ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def list_api_tokens(session: Session, user_id: int) -> list[ApiToken]:
@@ -127,15 +127,14 @@ def user_for_token(session: Session, token: str) -> CurrentUser | None:
     now = utcnow()
     if last_used is None or (now - last_used).total_seconds() > _TOKEN_TOUCH_SECONDS:
         session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        session.commit()
     return CurrentUser.from_row(user)
 
 
 # --- cookie sessions -----------------------------------------------------------------------------
-def start_session(request: Request, user: User) -> None:
-    """Log ``user`` in: a fresh session (new CSRF token too, against session fixation)."""
-    request.session.clear()
-    request.session.update({"uid": user.id, "sv": user.session_version, "iat": int(time.time())})
+def start_session(cookie: MutableMapping[str, Any], user: User) -> None:
+    """Log ``user`` in: a fresh cookie session (new CSRF token too, against session fixation)."""
+    cookie.clear()
+    cookie.update({"uid": user.id, "sv": user.session_version, "iat": int(time.time())})
 
 
 def end_all_sessions(session: Session, user_id: int) -> None:
@@ -145,7 +144,9 @@ def end_all_sessions(session: Session, user_id: int) -> None:
     )
 
 
-def user_for_session(session: Session, data: dict, settings: Settings) -> CurrentUser | None:
+def user_for_session(
+    session: Session, data: Mapping[str, Any], settings: Settings
+) -> CurrentUser | None:
     """The user a session cookie names, if the session is still valid."""
     try:
         uid, version, issued = int(data["uid"]), int(data["sv"]), int(data["iat"])
@@ -157,85 +158,3 @@ def user_for_session(session: Session, data: dict, settings: Settings) -> Curren
     if user is None or user.session_version != version:
         return None
     return CurrentUser.from_row(user)
-
-
-def _bearer_token(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def _load(factory: sessionmaker[Session], settings: Settings, token: str | None, data: dict):  # type: ignore[no-untyped-def]
-    with factory() as session:
-        if token is not None:
-            return user_for_token(session, token)
-        return user_for_session(session, data, settings)
-
-
-# --- dependencies --------------------------------------------------------------------------------
-async def current_user(request: Request) -> CurrentUser | None:
-    """The user or None; also sets ``request.state.user``. Cheap for anonymous requests."""
-    state = request.state
-    if hasattr(state, "user"):
-        return state.user
-    token = _bearer_token(request)
-    data = request.session if "session" in request.scope else {}
-    user = None
-    if token is not None or "uid" in data:
-        app_state = request.app.state
-        user = await run_in_threadpool(
-            _load, app_state.sessionmaker, app_state.settings, token, dict(data)
-        )
-        if user is None and token is None:
-            data.clear()  # stale or expired session: drop the cookie
-        if user is None and token is not None:
-            state.auth_error = "Invalid or revoked API token."
-    state.user = user
-    return user
-
-
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or _bearer_token(request) is not None
-
-
-async def require_user(
-    request: Request, user: CurrentUser | None = Depends(current_user)
-) -> CurrentUser:
-    """The logged-in user; 401 (JSON) under ``/api``, else a redirect to the log-in page."""
-    if user is not None:
-        return user
-    if _is_api(request):
-        message = getattr(request.state, "auth_error", None) or (
-            "Authentication required: send `Authorization: Bearer TOKEN` "
-            "(create a token on /settings or with `dailypapers users token NAME`)."
-        )
-        raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
-    raise HTTPException(
-        303,
-        "Please log in first.",
-        headers={"Location": f"/login?next={quote(_come_back(request))}"},
-    )
-
-
-def _come_back(request: Request) -> str:
-    """Where to return after log-in: this page, or for a form post the page that had the form
-    (a GET of the post's URL would be a 405)."""
-    if request.method == "GET":
-        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    referer = urlsplit(request.headers.get("referer", ""))
-    if referer.netloc == request.url.netloc and referer.path:
-        return referer.path + (f"?{referer.query}" if referer.query else "")
-    return "/"
-
-
-async def require_admin(user: CurrentUser = Depends(require_user)) -> CurrentUser:
-    """The logged-in user if an administrator, else 403."""
-    if not user.is_admin:
-        raise HTTPException(403, "Only administrators may do this.")
-    return user
-
-
-def safe_next(target: str | None) -> str:
-    """A same-site path to go to after log-in (never an absolute or protocol-relative URL)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    return target

@@ -41,27 +41,26 @@ def claim_status(session: Session, user_id: int, paper_id: str) -> str | None:
 
 
 def claim_paper(session: Session, user: CurrentUser, paper_id: str) -> str:
-    """File a claim (idempotent); returns its status. Commits."""
+    """File a claim (idempotent); returns its status."""
     _paper(session, paper_id)
     status = claim_status(session, user.id, paper_id)
     if status is not None:
         return status
-    session.add(AuthorshipClaim(paper_id=paper_id, user_id=user.id, status="pending"))
     try:
-        session.commit()
+        with session.begin_nested():
+            session.add(AuthorshipClaim(paper_id=paper_id, user_id=user.id, status="pending"))
     except IntegrityError:  # the same claim posted twice at once
-        session.rollback()
+        pass
     return claim_status(session, user.id, paper_id) or "pending"
 
 
 def decide_claim(session: Session, claim_id: int, approve: bool) -> None:
-    """An admin's decision on a claim. Commits."""
+    """An admin's decision on a claim."""
     claim = session.get(AuthorshipClaim, claim_id)
     if claim is None:
         raise CommunityError(f"No claim with id {claim_id}.", 404)
     claim.status = "approved" if approve else "rejected"
     claim.decided_at = utcnow()
-    session.commit()
 
 
 def pending_claims(session: Session, limit: int = 200) -> list[ClaimView]:
@@ -102,12 +101,12 @@ def _clean_url(value: object, what: str) -> str | None:
 def set_links(
     session: Session, user: CurrentUser, paper_id: str, github_repo: object, project_page: object
 ) -> Paper:
-    """Set (or clear, with an empty value) a paper's code and project links. Commits."""
+    """Set (or clear, with an empty value) a paper's code and project links."""
     paper = _paper(session, paper_id)
     if not can_edit_links(session, user, paper_id):
         raise CommunityError("Only the paper's confirmed authors can edit its links.", 403)
     paper.github_repo = _clean_url(github_repo, "code repository")
     paper.project_page = _clean_url(project_page, "project page")
     paper.updated_at = utcnow()
-    session.commit()
+    session.flush()
     return paper

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from dailypapers.community.auth import CurrentUser
 from dailypapers.community.errors import CommunityError
-from dailypapers.community.serialize import sqlite_writer
-from dailypapers.community.trending import move_counts
 from dailypapers.config import Settings
+from dailypapers.store.db import rowcount
 from dailypapers.store.models import Comment, Paper, User, utcnow
+from dailypapers.store.trending import move_counts
 
 MAX_LENGTH = 5000
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
@@ -84,16 +84,14 @@ def _move_count(session: Session, settings: Settings, paper_id: str, delta: int)
 def add_comment(
     session: Session, settings: Settings, user: CurrentUser, paper_id: str, text: object
 ) -> CommentView:
-    """Post a comment on a paper and commit."""
+    """Post a comment on a paper."""
     text = _clean(text)
     if session.scalar(select(Paper.id).where(Paper.id == paper_id)) is None:
         raise CommunityError(f"No paper with id {paper_id!r}.", 404)
     comment = Comment(paper_id=paper_id, user_id=user.id, text=text, created_at=utcnow())
-    with sqlite_writer(settings):
-        session.add(comment)
-        session.flush()
-        _move_count(session, settings, paper_id, +1)
-        session.commit()
+    session.add(comment)
+    session.flush()
+    _move_count(session, settings, paper_id, +1)
     return _view(comment, user.username)
 
 
@@ -107,28 +105,30 @@ def _owned(session: Session, user: CurrentUser, comment_id: int, *, moderate: bo
 
 
 def edit_comment(session: Session, user: CurrentUser, comment_id: int, text: object) -> CommentView:
-    """Replace the text of the user's own comment and commit."""
+    """Replace the text of the user's own comment."""
     text = _clean(text)
     comment = _owned(session, user, comment_id, moderate=False)
     comment.text, comment.edited_at = text, utcnow()
-    session.commit()
+    session.flush()
     return _view(comment, user.username)
 
 
-def delete_comment(
-    session: Session, settings: Settings, user: CurrentUser, comment_id: int
-) -> None:
-    """Delete the user's own comment (or any comment, for an admin) and commit."""
+def delete_comment(session: Session, settings: Settings, user: CurrentUser, comment_id: int) -> str:
+    """Delete the user's own comment (or any comment, for an admin); returns its paper id.
+
+    The text is erased with it: a deleted comment keeps only its place in the thread.
+    """
     comment = _owned(session, user, comment_id, moderate=True)
-    with sqlite_writer(settings):
-        gone = session.execute(
+    gone = rowcount(
+        session.execute(
             update(Comment)
             .where(Comment.id == comment.id, Comment.deleted_at.is_(None))
-            .values(deleted_at=utcnow())
-        ).rowcount
-        if gone == 1:
-            _move_count(session, settings, comment.paper_id, -1)
-        session.commit()
+            .values(deleted_at=utcnow(), text="")
+        )
+    )
+    if gone == 1:
+        _move_count(session, settings, comment.paper_id, -1)
+    return comment.paper_id
 
 
 def list_comments(session: Session, paper_id: str, limit: int = 500) -> list[CommentView]:

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from dailypapers.community.auth import CurrentUser
 from dailypapers.community.errors import CommunityError
-from dailypapers.community.trending import refresh_paper
 from dailypapers.config import Settings
 from dailypapers.store.models import FeedEntry, Paper, utcnow
 from dailypapers.store.papers import upsert_records
 from dailypapers.store.records import PaperRecord, parse_arxiv_id
+from dailypapers.store.trending import refresh_paper
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,10 @@ def _insert_entry(
 def submit_paper(
     session: Session, settings: Settings, user: CurrentUser, raw: object
 ) -> Submission:
-    """Put the paper named by ``raw`` into today's feed, submitted by ``user``; commits."""
+    """Put the paper named by ``raw`` into today's feed, submitted by ``user``.
+
+    After committing, the caller queues a fetched paper for indexing (``queue_indexing``).
+    """
     arxiv_id = parse_submission(raw)
     _check_quota(session, settings, user)
     paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
@@ -120,19 +123,16 @@ def submit_paper(
         record.feed_date, record.submitter_name, record.source = None, None, "submission"
         upsert_records(session, [record])
         paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
-        assert paper is not None
+    if paper is None:
+        raise CommunityError(f"arXiv did not return {arxiv_id}; try again later.", 502)
     day = utcnow().date()
     if not _insert_entry(session, settings, user, paper.id, day):
-        session.rollback()
         _already_in_feed(session, paper.id)
     refresh_paper(session, settings, paper.id)
-    session.commit()
-    if fetched:
-        _index_later(settings, [paper.id])
     return Submission(paper.id, paper.title, day, fetched)
 
 
-def _index_later(settings: Settings, ids: list[str]) -> None:
+def queue_indexing(settings: Settings, ids: list[str]) -> None:
     """Queue new papers for semantic search (the worker embeds them; a model load would make
     the person wait seconds here)."""
     if not settings.embed_on_import:

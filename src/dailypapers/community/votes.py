@@ -16,10 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dailypapers.community.errors import CommunityError
-from dailypapers.community.serialize import sqlite_writer
-from dailypapers.community.trending import move_counts
 from dailypapers.config import Settings
+from dailypapers.store.db import rowcount
 from dailypapers.store.models import Paper, Upvote, utcnow
+from dailypapers.store.trending import move_counts
 
 
 @dataclass(frozen=True)
@@ -50,38 +50,23 @@ def _bump(session: Session, settings: Settings, paper_id: str, delta: int) -> in
 
 
 def upvote(session: Session, settings: Settings, user_id: int, paper_id: str) -> VoteResult:
-    """Add the user's vote (idempotent) and commit."""
+    """Add the user's vote (idempotent)."""
     _paper_exists(session, paper_id)
-    with sqlite_writer(settings):
-        created = _insert_vote(session, settings, user_id, paper_id)
-        if created:
-            count = _bump(session, settings, paper_id, +1)
-        else:
-            count = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
-        session.commit()
+    created = _insert_vote(session, settings, user_id, paper_id)
+    if created:
+        count = _bump(session, settings, paper_id, +1)
+    else:
+        count = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
     return VoteResult(paper_id, count, True, created)
 
 
 def remove_upvote(session: Session, settings: Settings, user_id: int, paper_id: str) -> VoteResult:
-    """Withdraw the user's vote (idempotent) and commit."""
+    """Withdraw the user's vote (idempotent)."""
     _paper_exists(session, paper_id)
     gone = delete(Upvote).where(Upvote.user_id == user_id, Upvote.paper_id == paper_id)
-    with sqlite_writer(settings):
-        removed = session.execute(gone).rowcount == 1
-        if removed:
-            count = _bump(session, settings, paper_id, -1)
-        else:
-            count = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
-        session.commit()
+    removed = rowcount(session.execute(gone)) == 1
+    if removed:
+        count = _bump(session, settings, paper_id, -1)
+    else:
+        count = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0
     return VoteResult(paper_id, count, False, removed)
-
-
-def has_upvoted(session: Session, user_id: int, paper_ids: list[str]) -> set[str]:
-    """Which of ``paper_ids`` the user has upvoted (one query)."""
-    if not paper_ids:
-        return set()
-    return set(
-        session.scalars(
-            select(Upvote.paper_id).where(Upvote.user_id == user_id, Upvote.paper_id.in_(paper_ids))
-        )
-    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -174,7 +175,7 @@ def load_window(session: Session, window: Window) -> WindowPapers:
             Paper.id,
         )
     ).all()  # fmt: skip
-    papers = [MailPaper(*row) for row in rows]
+    papers = [MailPaper(*tuple(row)) for row in rows]
     for paper in papers:
         paper.authors = list(paper.authors or [])
         paper.categories = list(paper.categories or [])
@@ -238,8 +239,8 @@ class Composer:
         return digest if digest.sections else None
 
     @staticmethod
-    def _take(candidates, used: set[str], limit: int) -> list[MailPaper]:  # type: ignore[no-untyped-def]
-        chosen = []
+    def _take(candidates: Iterable[MailPaper], used: set[str], limit: int) -> list[MailPaper]:
+        chosen: list[MailPaper] = []
         for paper in candidates:
             if len(chosen) >= limit:
                 break

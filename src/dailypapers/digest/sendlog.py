@@ -12,11 +12,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.digest.compose import Digest
-from dailypapers.store.models import DigestPaper, DigestSend, Subscription, utcnow
+from dailypapers.store.models import DigestPaper, DigestSend, Subscription, table_of, utcnow
 
 # Core tables, not ORM classes: an ORM UPDATE would scan the session's identity map each time.
-_SUBS = Subscription.__table__
-_SENDS = DigestSend.__table__
+_SUBS = table_of(Subscription)
+_SENDS = table_of(DigestSend)
 
 
 SendRows = dict[tuple[int, str], tuple[int, int]]  # (subscriber, period) → (row id, attempts)

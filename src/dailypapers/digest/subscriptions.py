@@ -21,6 +21,7 @@ from dailypapers.digest import tokens
 from dailypapers.digest.render import render_confirmation, site_url
 from dailypapers.digest.tokens import ConfirmRequest, InvalidToken
 from dailypapers.digest.topics import TopicError, clean_topics
+from dailypapers.errors import Invalid
 from dailypapers.store.models import Subscription, utcnow
 
 FREQUENCIES = ("daily", "weekly")
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 
-class SubscriptionError(ValueError):
+class SubscriptionError(Invalid):
     """Input a subscriber can fix (bad address, frequency or topics)."""
 
 

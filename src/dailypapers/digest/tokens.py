@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from itsdangerous import BadData, Signer, URLSafeTimedSerializer
 
 from dailypapers.config import Settings
+from dailypapers.errors import Invalid
 
 CONFIRM_MAX_AGE = 3 * 24 * 3600
 _CONFIRM_SALT = "dailypapers.digest.confirm"
 _MANAGE_SALT = "dailypapers.digest.manage"
 
 
-class InvalidToken(ValueError):
-    """A link that was altered, expired or revoked."""
+class InvalidToken(Invalid):
+    """A link that was altered, expired or revoked: 400 on pages and API alike."""
 
 
 @dataclass(frozen=True)

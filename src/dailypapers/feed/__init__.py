@@ -1,26 +1,8 @@
-"""The daily feed's read side: windows (day, ISO week, month) and list queries.
+"""Windows of the daily feed: a day, an ISO week, a month or a date range, parsed and named.
 
-Pages, the API, Atom feeds and digests all read the feed through ``feed.queries``.
+Pure date logic with no database: the feed's queries live in ``store.queries.feed``.
 """
 
-from dailypapers.feed.queries import (
-    FEED_SORTS,
-    FeedItem,
-    FeedSort,
-    Neighbours,
-    PaperView,
-    bump_data_version,
-    count_feed,
-    data_version,
-    default_window,
-    get_paper,
-    latest_feed_date,
-    list_feed,
-    neighbours,
-    normalise_paper_id,
-    papers_by_ids,
-    utc_today,
-)
 from dailypapers.feed.windows import (
     Window,
     WindowKind,
@@ -30,27 +12,4 @@ from dailypapers.feed.windows import (
     parse_window,
 )
 
-__all__ = [
-    "FEED_SORTS",
-    "FeedItem",
-    "FeedSort",
-    "Neighbours",
-    "PaperView",
-    "Window",
-    "WindowKind",
-    "bump_data_version",
-    "count_feed",
-    "data_version",
-    "default_window",
-    "get_paper",
-    "latest_feed_date",
-    "list_feed",
-    "neighbours",
-    "normalise_paper_id",
-    "papers_by_ids",
-    "parse_day",
-    "parse_month",
-    "parse_week",
-    "parse_window",
-    "utc_today",
-]
+__all__ = ["Window", "WindowKind", "parse_day", "parse_month", "parse_week", "parse_window"]

@@ -107,7 +107,7 @@ def parse_feed(content: bytes | str, url: str) -> ArxivPage:
         raise UpstreamFormatError(url, f"malformed Atom XML ({exc})") from None
     if root.tag != f"{ATOM}feed":
         raise UpstreamFormatError(url, f"expected an Atom <feed>, got <{_local(root.tag)}>")
-    entries = []
+    entries: list[ArxivEntry] = []
     for node in root.findall(f"{ATOM}entry"):
         try:
             entry = _parse_entry(node)

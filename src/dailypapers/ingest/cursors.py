@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dailypapers.community.trending import refresh_scores
 from dailypapers.config import Settings
 from dailypapers.store import db
 from dailypapers.store.models import IngestCursor, utcnow
 from dailypapers.store.papers import UpsertStats, upsert_records
 from dailypapers.store.records import PaperRecord
+from dailypapers.store.trending import refresh_scores
 
 
 @dataclass(slots=True)
@@ -139,3 +139,23 @@ def describe(source: str, cursor: dict[str, Any]) -> str:
     elif run:
         text += f"; run in progress, resumes at offset {run.get('start', 0)}"
     return text
+
+
+def ingest_status_rows(settings: Settings) -> list[dict[str, Any]]:
+    """Each source's last run, cursor, counts and last error, as plain values."""
+    return [
+        {
+            "source": s.source,
+            "key": s.key,
+            "last_run_at": s.last_run_at.isoformat(timespec="seconds") if s.last_run_at else None,
+            "last_success_at": (
+                s.last_success_at.isoformat(timespec="seconds") if s.last_success_at else None
+            ),
+            "cursor": s.cursor,
+            "cursor_text": describe(s.source, s.cursor),
+            "added": s.added,
+            "updated": s.updated,
+            "last_error": s.last_error,
+        }
+        for s in status(settings)
+    ]

@@ -29,7 +29,8 @@ def hf_daily_record(item: dict[str, Any]) -> PaperRecord:
     """One daily-papers entry (or bare paper object) as a record; ``ValueError`` when unusable."""
     if not isinstance(item, dict):
         raise ValueError("expected a JSON object")
-    paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
+    nested = item.get("paper")
+    paper: dict[str, Any] = nested if isinstance(nested, dict) else item
     title = _str(item.get("title")) or _str(paper.get("title"))
     if not title.strip():
         raise ValueError("entry has no title")

@@ -186,7 +186,8 @@ def _arxiv(ctx: _Run, category: str, since: dt.date | None, result: SourceResult
         page = _fetch_arxiv_page(ctx, category, run["start"])
         fresh = [e for e in page.entries if stop_before is None or e.updated_at >= stop_before]
         newest = max((e.updated_at for e in page.entries), default=None)
-        if newest and (run["newest"] is None or newest > _from_iso(run["newest"])):
+        known = _from_iso(run["newest"])
+        if newest and (known is None or newest > known):
             run["newest"] = _iso(newest)
         run["start"] += len(page.entries)
         done = len(fresh) < len(page.entries) or not page.entries or run["start"] >= page.total

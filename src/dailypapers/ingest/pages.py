@@ -55,10 +55,9 @@ def parse_pages(
     numbered = [(n, text) for n, text in numbered if text]
     body, page_date = _strip_chrome(numbered)
     page_year = year or _infer_year(body, today)
-    if page_date is not None:
-        page_date = _safe_date(page_year, *page_date)
+    dated = _safe_date(page_year, *page_date) if page_date is not None else None
     blocks = _split_entries(body)
-    fallback = page_date or today
+    fallback = dated or today
     for block in blocks:
         yield _entry(block, page_year, fallback)
 

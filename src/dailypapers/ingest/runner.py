@@ -16,13 +16,12 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import orjson
 import psycopg
 from sqlalchemy.exc import OperationalError
 
-from dailypapers.community.trending import refresh_scores
 from dailypapers.config import Settings
 from dailypapers.ingest.arxiv_jsonl import parse_arxiv_jsonl
 from dailypapers.ingest.entries import Entry
@@ -31,6 +30,7 @@ from dailypapers.ingest.pages import looks_like_pages, parse_pages
 from dailypapers.store import db
 from dailypapers.store.papers import UpsertStats, upsert_records
 from dailypapers.store.records import PaperRecord
+from dailypapers.store.trending import refresh_scores
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
     raw = path.open("rb")
     compressed = raw.read(2) == b"\x1f\x8b"
     raw.seek(0)
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if compressed else raw
+    stream: IO[bytes] = cast(IO[bytes], gzip.GzipFile(fileobj=raw)) if compressed else raw
     return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace"), raw
 
 

@@ -12,8 +12,8 @@ Areas declare tasks in their own ``<area>/tasks.py``::
     def send_digests(frequency: str) -> None:
         run_digests(current_settings(), frequency)
 
-and the worker (``dailypapers worker``) imports every module of :data:`TASK_MODULES` that
-exists, so it sees them all. Tests call ``configure(settings, immediate=True)``: tasks then
+and the worker (``dailypapers worker``) imports every module of :data:`TASK_MODULES`, so it
+sees them all. Tests call ``configure(settings, immediate=True)``: tasks then
 run synchronously in the calling thread on an in-memory queue.
 """
 
@@ -25,6 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
@@ -38,15 +39,15 @@ __all__ = [
     "current_settings",
     "huey",
     "load_task_modules",
+    "queue_info",
 ]
 
 log = logging.getLogger(__name__)
 
-# Modules holding tasks; the worker imports those that exist (areas land independently).
+# Modules holding tasks; the worker imports every one (a missing module is an error).
 TASK_MODULES = [
     "dailypapers.ingest.tasks",
     "dailypapers.digest.tasks",
-    "dailypapers.search.tasks",
     "dailypapers.community.tasks",
 ]
 
@@ -59,7 +60,7 @@ class JobQueue(Huey):
     _storage = None
     _storage_lock = threading.Lock()
 
-    @property  # type: ignore[override]
+    @property
     def storage(self):  # type: ignore[no-untyped-def]
         if self._storage is None:
             with self._storage_lock:  # web threads may all reach for the queue at once
@@ -127,17 +128,10 @@ def _close_storage(storage) -> None:  # type: ignore[no-untyped-def]
 
 
 def load_task_modules() -> list[str]:
-    """Import every existing module of :data:`TASK_MODULES`; returns the names imported."""
-    loaded = []
+    """Import every module of :data:`TASK_MODULES` (failing loudly); returns their names."""
     for name in TASK_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in {name, name.rsplit(".", 1)[0]}:
-                raise  # a task module that exists but fails to import is a real error
-            continue
-        loaded.append(name)
-    return loaded
+        importlib.import_module(name)
+    return list(TASK_MODULES)
 
 
 @lru_cache(maxsize=64)
@@ -164,3 +158,12 @@ def cron(expression: str | Callable[[Settings], str]) -> Callable[[dt.datetime],
         return _crontab(text.strip())(now)
 
     return validate
+
+
+def queue_info() -> dict[str, Any]:
+    """Queue backend and pending tasks; a queue that cannot be reached is shown, not raised."""
+    try:
+        return {"backend": huey.backend, "pending": huey.pending_count(), "error": None}
+    except Exception as exc:  # a down Redis must not take the status page with it
+        log.warning("job queue unavailable: %s", exc)
+        return {"backend": "unavailable", "pending": None, "error": str(exc)}

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.feed.queries import FeedItem, papers_by_ids
 from dailypapers.search import hybrid
 from dailypapers.search.engine import LocalIndex, get_index
 from dailypapers.search.query import ParsedQuery, QueryError, parse_query
 from dailypapers.store.models import Paper
+from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 from dailypapers.store.records import normalise_title, parse_arxiv_id
 
 Sort = Literal["relevance", "date", "upvotes", "trending"]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from dailypapers.config import Settings, get_settings
@@ -66,6 +68,43 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         session.close()
 
 
+# One writer at a time per process on SQLite: a burst of parallel writes from one web worker
+# would otherwise collapse into the busy handler's growing sleeps. PostgreSQL locks rows, not
+# the database, so there the lock is skipped.
+_WRITER = threading.Lock()
+
+
+@contextmanager
+def sqlite_writer(settings: Settings) -> Iterator[None]:
+    """Hold the process's SQLite write lock for the enclosed block (no-op on PostgreSQL).
+
+    Take it only while already holding the connection that will write: a lock holder that
+    waited for a pool connection could wait for threads that wait for the lock.
+    """
+    if not settings.is_sqlite:
+        yield
+        return
+    with _WRITER:
+        yield
+
+
+@contextmanager
+def writing(session: Session, settings: Settings) -> Iterator[Session]:
+    """The caller's write transaction: services run inside, it commits at the end.
+
+    Services never commit; the route, command or job that calls them owns the transaction
+    through this block (or ``session_scope``). On error everything is rolled back.
+    """
+    session.connection()  # hold the connection before the lock (see ``sqlite_writer``)
+    with sqlite_writer(settings):
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
 def alembic_config(settings: Settings | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -100,3 +139,8 @@ def ensure_schema(settings: Settings | None = None) -> None:
     """Upgrade a fresh or outdated database; a no-op when it is current."""
     if not is_current(settings):
         upgrade(settings)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (its result is a ``CursorResult`` at run time)."""
+    return cast(CursorResult[Any], result).rowcount

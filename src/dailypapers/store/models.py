@@ -7,6 +7,7 @@ create them (never ``create_all``), so that upgrades of a deployed database are 
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -31,6 +33,11 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's ``Table`` (typed as such, for Core inserts, updates and deletes)."""
+    return cast(Table, model.__table__)
 
 
 # --- papers and the daily feed ---------------------------------------------------------------

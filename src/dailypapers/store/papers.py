@@ -11,12 +11,13 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from dailypapers.store.models import FeedEntry, Paper, PaperAuthor, utcnow
+from dailypapers.store.models import FeedEntry, Paper, PaperAuthor, table_of, utcnow
 from dailypapers.store.records import PaperRecord, fold_spaces, normalise_name, normalise_title
 
 # Fields a record may set; ``None`` in a record leaves the stored value alone.
@@ -82,7 +83,7 @@ def _is_older(incoming: dict, stored: dict) -> bool:
 
 
 def _new_row(rec: PaperRecord, fields: dict, now: dt.datetime) -> dict:
-    row = {k: None for k in _MERGED}
+    row: dict[str, Any] = dict.fromkeys(_MERGED)
     row.update(
         authors=[], author_count=0, categories=[], version=1, upvotes_external=0,
         num_comments=0, abstract="",
@@ -121,7 +122,7 @@ def upsert_records(session: Session, records: Iterable[PaperRecord]) -> UpsertSt
     stored = {
         row["id"]: dict(row)
         for row in session.execute(
-            select(Paper.__table__).where(Paper.id.in_(set(ids.values())))
+            select(table_of(Paper)).where(Paper.id.in_(set(ids.values())))
         ).mappings()
     }
     inserts: dict[str, dict] = {}
@@ -172,13 +173,14 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     pairs = [(name, isinstance(table.c[name].type, JSON)) for name in columns]
     names = ", ".join(f'"{name}"' for name in columns)
     raw = connection.connection.driver_connection
+    assert raw is not None  # a live connection of the psycopg driver
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([Json(row[name]) if json else row[name] for name, json in pairs])
 
 
 def _write_papers(session: Session, inserts: dict[str, dict], updates: dict[str, dict]) -> None:
-    table = Paper.__table__
+    table = table_of(Paper)
     if inserts:
         _bulk_insert(session, table, list(inserts.values()))
     if updates:
@@ -208,7 +210,7 @@ def _write_authors(session: Session, rows: dict[str, dict], fresh: set[str]) -> 
         for pos, name in enumerate(row["authors"] or [])
     ]
     if author_rows:
-        _bulk_insert(session, PaperAuthor.__table__, author_rows)
+        _bulk_insert(session, table_of(PaperAuthor), author_rows)
 
 
 def _write_feed(
@@ -239,14 +241,14 @@ def _write_feed(
         if pid not in existing
     ]
     if new:
-        _bulk_insert(session, FeedEntry.__table__, new)
+        _bulk_insert(session, table_of(FeedEntry), new)
     fills = [
         {"_pid": pid, "submitter_name": wanted[pid]["submitter_name"]}
         for pid, name in existing.items()
         if not name and wanted[pid]["submitter_name"]
     ]
     if fills:
-        table = FeedEntry.__table__
+        table = table_of(FeedEntry)
         stmt = (
             update(table)
             .where(table.c.paper_id == bindparam("_pid"))

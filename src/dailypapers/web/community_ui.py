@@ -2,7 +2,8 @@
 
 The partials (``upvote_button``, ``comments``, ``authorship``) are included by other areas'
 pages, which know nothing about votes or comments; these globals load what a partial needs,
-at most once per request, through the request's own app.
+at most once per request, through the request's own session (``web.deps.request_session``):
+a template never opens a second database connection.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from typing import Any
 
 from fastapi import Request
 from jinja2 import Environment, pass_context
-from sqlalchemy import select
 
+from dailypapers.community.auth import CurrentUser
 from dailypapers.community.claims import claim_status
 from dailypapers.community.comments import CommentView, autolink, list_comments
-from dailypapers.store.models import Upvote
-
-_VOTE_SCAN_LIMIT = 20_000  # a user's newest votes considered when marking buttons
+from dailypapers.store.queries.users import upvoted_among
+from dailypapers.web.deps import request_session
 
 
 def flash(request: Request, message: str) -> None:
@@ -26,11 +26,13 @@ def flash(request: Request, message: str) -> None:
 
 
 def _request(ctx: Any) -> Request:
-    return ctx["request"]
+    request: Request = ctx["request"]
+    return request
 
 
-def _user(ctx: Any):  # type: ignore[no-untyped-def]
-    return getattr(_request(ctx).state, "user", None)
+def _user(ctx: Any) -> CurrentUser | None:
+    user: CurrentUser | None = getattr(_request(ctx).state, "user", None)
+    return user
 
 
 @pass_context
@@ -39,36 +41,39 @@ def take_flash(ctx: Any) -> str | None:
     request = _request(ctx)
     if "session" not in request.scope:
         return None
-    return request.session.pop("flash", None)
+    message: str | None = request.session.pop("flash", None)
+    return message
 
 
 @pass_context
 def has_upvoted(ctx: Any, paper_id: str) -> bool:
-    """Whether the current user upvoted ``paper_id`` (one query per request, none if anonymous)."""
+    """Whether the current user upvoted ``paper_id`` (one query per page, none if anonymous)."""
     user = _user(ctx)
     if user is None:
         return False
     request = _request(ctx)
-    voted = getattr(request.state, "voted_ids", None)
-    if voted is None:
-        with request.app.state.sessionmaker() as session:
-            voted = set(
-                session.scalars(
-                    select(Upvote.paper_id)
-                    .where(Upvote.user_id == user.id)
-                    .order_by(Upvote.created_at.desc())
-                    .limit(_VOTE_SCAN_LIMIT)
-                )
-            )
-        request.state.voted_ids = voted
-    return paper_id in voted
+    known: dict[str, bool] | None = getattr(request.state, "voted", None)
+    if known is None:
+        known = request.state.voted = {}
+    if paper_id not in known:
+        wanted = {paper_id, *_listed_ids(ctx)} - known.keys()
+        voted = upvoted_among(request_session(request), user.id, wanted)
+        known.update((pid, pid in voted) for pid in wanted)
+    return known[paper_id]
+
+
+def _listed_ids(ctx: Any) -> list[str]:
+    """Ids of the papers the page lists, so one query answers for all of them."""
+    listed = [*(ctx.get("items") or ()), ctx.get("paper")]
+    ids = [getattr(getattr(i, "paper", i), "id", None) for i in listed]
+    return [pid for pid in ids if isinstance(pid, str)]
 
 
 @pass_context
 def paper_comments(ctx: Any, paper_id: str) -> list[CommentView]:
     """The live comments of a paper, for the comments partial."""
-    with _request(ctx).app.state.sessionmaker() as session:
-        return list_comments(session, paper_id)
+    request = _request(ctx)
+    return list_comments(request_session(request), paper_id)
 
 
 @pass_context
@@ -77,8 +82,8 @@ def my_claim(ctx: Any, paper_id: str) -> str | None:
     user = _user(ctx)
     if user is None:
         return None
-    with _request(ctx).app.state.sessionmaker() as session:
-        return claim_status(session, user.id, paper_id)
+    request = _request(ctx)
+    return claim_status(request_session(request), user.id, paper_id)
 
 
 def register(env: Environment) -> None:

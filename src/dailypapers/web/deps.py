@@ -1,23 +1,159 @@
-"""Request-scoped dependencies shared by pages and the API."""
+"""Every FastAPI dependency of pages and the API: the request's one database session, settings
+and the current user.
+
+One session per request: ``get_db`` and template helpers share ``request.state.db``, created
+on first use and closed by ``RequestSessionMiddleware`` when the response is sent. Nothing
+that runs during a request opens a second session, so a request never holds one pooled
+connection while it waits for another (the pool-exhaustion deadlock of issue 14).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import MutableMapping
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
-from fastapi import Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from dailypapers.community.auth import CurrentUser, user_for_session, user_for_token
 from dailypapers.config import Settings
+
+_AUTH_REQUIRED = (
+    "Authentication required: send `Authorization: Bearer TOKEN` "
+    "(create a token on /settings or with `dailypapers users token NAME`)."
+)
+
+
+# --- session and settings --------------------------------------------------------------------
+def request_session(request: Request) -> Session:
+    """The request's database session (created on first use, closed after the response)."""
+    session: Session | None = getattr(request.state, "db", None)
+    if session is None:
+        session = request.app.state.sessionmaker()
+        request.state.db = session
+    return session
+
+
+def get_db(request: Request) -> Session:
+    """Dependency: the request's session. Routes that write commit it themselves."""
+    return request_session(request)
 
 
 def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+    """Dependency: the app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One session per request; committed by the handler that writes, closed here."""
-    session = request.app.state.sessionmaker()
+class RequestSessionMiddleware:
+    """Close the request's session, if one was opened, once the response is sent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            session = scope.get("state", {}).pop("db", None)
+            if session is not None:
+                await run_in_threadpool(session.close)
+
+
+# --- the current user ------------------------------------------------------------------------
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, if any."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _load_user(
+    request: Request, token: str | None, data: MutableMapping[str, Any]
+) -> CurrentUser | None:
+    session = request_session(request)
     try:
-        yield session
-    finally:
-        session.close()
+        if token is not None:
+            user = user_for_token(session, token)
+        else:
+            user = user_for_session(session, data, request.app.state.settings)
+        session.commit()  # the token's last use; also hands the connection back to the pool
+    except BaseException:
+        session.rollback()
+        raise
+    return user
+
+
+async def current_user(request: Request) -> CurrentUser | None:
+    """The user or None; also sets ``request.state.user``. Cheap for anonymous requests."""
+    state = request.state
+    if hasattr(state, "user"):
+        cached: CurrentUser | None = state.user
+        return cached
+    token = bearer_token(request)
+    data = request.session if "session" in request.scope else {}
+    user = None
+    if token is not None or "uid" in data:
+        user = await run_in_threadpool(_load_user, request, token, dict(data))
+        if user is None and token is None:
+            data.clear()  # stale or expired session: drop the cookie
+        if user is None and token is not None:
+            state.auth_error = "Invalid or revoked API token."
+    state.user = user
+    return user
+
+
+def is_api_request(request: Request) -> bool:
+    """Whether the caller is a script (``/api`` path or a Bearer token), not a browser page."""
+    return request.url.path.startswith("/api/") or bearer_token(request) is not None
+
+
+async def require_user(
+    request: Request, user: CurrentUser | None = Depends(current_user)
+) -> CurrentUser:
+    """The logged-in user; 401 (JSON) under ``/api``, else a redirect to the log-in page."""
+    if user is not None:
+        return user
+    if is_api_request(request):
+        message = getattr(request.state, "auth_error", None) or _AUTH_REQUIRED
+        raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+    raise HTTPException(
+        303,
+        "Please log in first.",
+        headers={"Location": f"/login?next={quote(_come_back(request))}"},
+    )
+
+
+def _come_back(request: Request) -> str:
+    """Where to return after log-in: this page, or for a form post the page that had the form
+    (a GET of the post's URL would be a 405)."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path:
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/"
+
+
+async def require_admin(user: CurrentUser = Depends(require_user)) -> CurrentUser:
+    """The logged-in user if an administrator, else 403."""
+    if not user.is_admin:
+        raise HTTPException(403, "Only administrators may do this.")
+    return user
+
+
+def safe_next(target: str | None) -> str:
+    """A same-site path to go to after log-in (never an absolute or protocol-relative URL)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+# Annotated shorthands for route signatures: ``session: SessionDep, settings: SettingsDep``.
+SessionDep = Annotated[Session, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+UserDep = Annotated[CurrentUser, Depends(require_user)]
+OptionalUserDep = Annotated[CurrentUser | None, Depends(current_user)]
+AdminDep = Annotated[CurrentUser, Depends(require_admin)]

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment
 
-from dailypapers.feed.queries import PaperView
 from dailypapers.feed.windows import Window
+from dailypapers.store.queries.papers import PaperView
 
 # Page sort names (short, for URLs) and the feed query sort each one means.
 PAGE_SORTS: dict[str, str] = {"top": "upvotes", "new": "publishedAt", "trending": "trending"}

@@ -27,11 +27,12 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dailypapers.community.auth import CurrentUser, current_user
-from dailypapers.community.serialize import sqlite_writer
+from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.store import db
-from dailypapers.store.models import RateLimitHit
+from dailypapers.store.db import sqlite_writer
+from dailypapers.store.models import RateLimitHit, table_of
+from dailypapers.web.deps import current_user
 
 log = logging.getLogger(__name__)
 _CLEANUP_PROBABILITY = 0.01  # prune expired windows on about one hit in a hundred
@@ -55,7 +56,7 @@ def _hit_redis(url: str, key: str, window_start: int, window: int) -> int:
 
 def _hit_database(settings: Settings, key: str, window_start: int) -> int:
     dialect = sqlite if settings.is_sqlite else postgresql
-    table = RateLimitHit.__table__
+    table = table_of(RateLimitHit)
     stmt = dialect.insert(table).values(key=key, window_start=window_start, count=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1}

@@ -31,6 +31,7 @@ async def require_csrf(request: Request) -> None:
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        sent = (await request.form()).get("csrf_token")
+        field = (await request.form()).get("csrf_token")
+        sent = field if isinstance(field, str) else None
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
         raise HTTPException(403, "Missing or invalid CSRF token: reload the page and try again.")

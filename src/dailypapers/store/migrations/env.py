@@ -14,7 +14,10 @@ def run() -> None:
     if connection is not None:
         _migrate(connection)
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic needs sqlalchemy.url (dailypapers.store.db sets it)")
+    engine = create_engine(url)
     with engine.begin() as conn:
         _migrate(conn)
 

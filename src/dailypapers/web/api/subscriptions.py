@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException
+from fastapi import APIRouter, BackgroundTasks, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.tasks import send_now_or_queue
-from dailypapers.digest.tokens import InvalidToken
 from dailypapers.digest.topics import MAX_TOPICS
 from dailypapers.store.models import Subscription
 from dailypapers.web.deps import get_db, get_settings_dep
@@ -69,22 +68,10 @@ def create_subscription(
     settings: Settings = Depends(get_settings_dep),
 ) -> SubscriptionAccepted:
     """Ask for a digest; a confirmation link is mailed (nothing else is sent before it is used)."""
-    try:
-        message = subs.request_subscription(
-            session, settings, body.email, body.frequency, body.topics
-        )
-    except subs.SubscriptionError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    message = subs.request_subscription(session, settings, body.email, body.frequency, body.topics)
     session.commit()
     background.add_task(send_now_or_queue, settings, message)
     return SubscriptionAccepted(message=subs.SUBSCRIBE_REPLY)
-
-
-def _by_token(session: Session, settings: Settings, token: str) -> Subscription:
-    try:
-        return subs.for_manage_token(session, settings, token)
-    except InvalidToken as exc:
-        raise HTTPException(404, str(exc)) from exc
 
 
 @router.get("/{token}", response_model=SubscriptionPublic)
@@ -92,7 +79,7 @@ def get_subscription(
     token: str, session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep)
 ) -> SubscriptionPublic:
     """The subscription a preferences-link token names."""
-    return _public(_by_token(session, settings, token))
+    return _public(subs.for_manage_token(session, settings, token))
 
 
 @router.put("/{token}", response_model=SubscriptionPublic)
@@ -103,11 +90,8 @@ def update_subscription(
     settings: Settings = Depends(get_settings_dep),
 ) -> SubscriptionPublic:
     """Change frequency and topics (re-activates an unsubscribed address)."""
-    sub = _by_token(session, settings, token)
-    try:
-        subs.update_preferences(sub, body.frequency, body.topics)
-    except subs.SubscriptionError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    sub = subs.for_manage_token(session, settings, token)
+    subs.update_preferences(sub, body.frequency, body.topics)
     session.commit()
     return _public(sub)
 
@@ -117,6 +101,6 @@ def delete_subscription(
     token: str, session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep)
 ) -> SubscriptionPublic:
     """Unsubscribe at once."""
-    sub = subs.unsubscribe(_by_token(session, settings, token))
+    sub = subs.unsubscribe(subs.for_manage_token(session, settings, token))
     session.commit()
     return _public(sub)

@@ -21,9 +21,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from dailypapers.api.cache import response_cache
-from dailypapers.feed.queries import (
-    FeedItem,
+from dailypapers.feed.windows import Window, WindowKind, parse_window
+from dailypapers.feed.windows import sentence as _sentence
+from dailypapers.store.queries.feed import (
     Neighbours,
     count_feed,
     default_window,
@@ -32,8 +32,9 @@ from dailypapers.feed.queries import (
     neighbours,
     utc_today,
 )
-from dailypapers.feed.windows import Window, WindowKind, parse_window
-from dailypapers.feed.windows import sentence as _sentence
+from dailypapers.store.queries.papers import FeedItem
+from dailypapers.web.cache import response_cache
+from dailypapers.web.deps import request_session
 from dailypapers.web.filters import DEFAULT_SORT, PAGE_SORTS
 from dailypapers.web.templating import render
 
@@ -70,13 +71,12 @@ def _window_page(session: Session, window: Window, sort: str, page: int, size: i
 
 
 async def _cached(request: Request, key: tuple, compute: Callable[[Session], object]) -> Any:
-    """``compute(session)`` through the app's versioned cache (one session, in a thread)."""
+    """``compute(session)`` through the app's versioned cache (the request's session)."""
 
     def run() -> object:
-        with request.app.state.sessionmaker() as session:
-            return compute(session)
+        return compute(request_session(request))
 
-    return await response_cache(request.app).fetch(key, run)  # type: ignore[arg-type]
+    return await response_cache(request.app).fetch(key, run)
 
 
 async def _render_window(request: Request, window: Window, sort: str, page: int) -> HTMLResponse:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from dailypapers.store import db
+from dailypapers.store.queries.stats import database_answers
 
 router = APIRouter(tags=["health"])
 
@@ -15,8 +15,8 @@ router = APIRouter(tags=["health"])
 def healthz(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     try:
-        with db.get_engine(settings).connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with db.session_scope(settings) as session:
+            database_answers(session)
     except Exception as exc:  # a health check reports failures rather than raising them
         return JSONResponse({"status": "error", "detail": type(exc).__name__}, 503)
     return JSONResponse({"status": "ok"})

@@ -15,16 +15,14 @@ from dailypapers.community.auth import (
     create_api_token,
     end_all_sessions,
     list_api_tokens,
-    require_user,
     revoke_api_token,
-    safe_next,
     start_session,
 )
 from dailypapers.community.errors import CommunityError
 from dailypapers.config import Settings
 from dailypapers.store.models import User
 from dailypapers.web import community_ui
-from dailypapers.web.deps import get_db
+from dailypapers.web.deps import get_db, require_user, safe_next
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 from dailypapers.web.templating import render, templates
@@ -62,7 +60,7 @@ def signup(
         form = {"username": username, "email": email}
         return render(request, "account/signup.html", exc.status, form=form, next=next,
                       error=exc.message)  # fmt: skip
-    start_session(request, user)
+    start_session(request.session, user)
     community_ui.flash(request, f"Welcome, {user.username}!")
     return _redirect(safe_next(next))
 
@@ -86,7 +84,7 @@ def login(
         return render(request, "account/login.html", 400, form={"login": login}, next=next,
                       error="Wrong user name, email or password.")  # fmt: skip
     session.commit()  # a re-hashed password
-    start_session(request, user)
+    start_session(request.session, user)
     return _redirect(safe_next(next))
 
 
@@ -165,7 +163,7 @@ def reset(
         return render(request, "account/reset.html", 400, token=token, token_ok=ok,
                       error=exc.message)  # fmt: skip
     session.refresh(user)
-    start_session(request, user)
+    start_session(request.session, user)
     community_ui.flash(request, "Your password is changed.")
     return _redirect("/")
 
@@ -227,6 +225,6 @@ def change_password(
     except CommunityError as exc:
         return _settings_page(request, session, user, exc.status, error=exc.message)
     session.refresh(row)
-    start_session(request, row)  # this browser stays logged in, the others are logged out
+    start_session(request.session, row)  # this browser stays logged in, the others are logged out
     community_ui.flash(request, "Your password is changed; other browsers are logged out.")
     return _redirect("/settings")

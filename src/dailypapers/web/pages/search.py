@@ -6,16 +6,17 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from dailypapers.feed.queries import FeedItem, papers_by_ids
 from dailypapers.search.neighbours import related
 from dailypapers.search.query import QueryError
 from dailypapers.search.service import SearchRequest, SearchResult, search
+from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 from dailypapers.web import highlight
 from dailypapers.web.deps import get_db
 from dailypapers.web.templating import render, templates
@@ -71,7 +72,7 @@ def search_page(
     session: Session = Depends(get_db),
 ) -> HTMLResponse:
     """Search results for the query language of the search box."""
-    ctx = {"query": q, "sort": sort, "mode": mode, "sort_labels": SORT_LABELS,
+    ctx: dict[str, Any] = {"query": q, "sort": sort, "mode": mode, "sort_labels": SORT_LABELS,
            "mode_labels": MODE_LABELS, "search_url": search_url}  # fmt: skip
     if not q.strip():
         return render(request, "search.html", result=None, error=None, **ctx)

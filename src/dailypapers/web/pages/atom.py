@@ -19,7 +19,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.feed.queries import FeedItem, list_feed
+from dailypapers.store.queries.feed import list_feed
+from dailypapers.store.queries.papers import FeedItem
 from dailypapers.web.deps import get_db, get_settings_dep
 
 router = APIRouter(tags=["feeds"])

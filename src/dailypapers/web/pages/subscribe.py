@@ -8,7 +8,7 @@ page with a button, so that link scanners in mail gateways never unsubscribe any
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from dailypapers.config import Settings
 from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.render import manage_links
 from dailypapers.digest.tasks import send_now_or_queue
-from dailypapers.digest.tokens import InvalidToken, read_confirm_token
+from dailypapers.digest.tokens import read_confirm_token
 from dailypapers.digest.topics import TopicError, topics_from_text
 from dailypapers.web.deps import get_db, get_settings_dep
 from dailypapers.web.ratelimit import rate_limit
@@ -66,10 +66,7 @@ def confirm_page(
     request: Request, token: str, settings: Settings = Depends(get_settings_dep)
 ) -> HTMLResponse:
     """Show what will be confirmed and a button (link scanners must not confirm by a GET)."""
-    try:
-        pending = read_confirm_token(settings, token)
-    except InvalidToken as exc:
-        raise HTTPException(400, str(exc)) from exc
+    pending = read_confirm_token(settings, token)
     return render(request, "subscribe/confirm.html", pending=pending, token=token)
 
 
@@ -81,22 +78,12 @@ def confirm_submit(
     settings: Settings = Depends(get_settings_dep),
 ) -> HTMLResponse:
     """Activate the subscription with the settings carried by the link."""
-    try:
-        sub = subs.confirm(session, settings, token)
-    except InvalidToken as exc:
-        raise HTTPException(400, str(exc)) from exc
+    sub = subs.confirm(session, settings, token)
     session.commit()
     links = manage_links(settings, sub.id, sub.token_version)
     return render(request, "subscribe/message.html", title="Subscription confirmed",
                   message=f"Your {sub.frequency} digest goes to {sub.email}.",
                   manage_url=links["manage_url"])  # fmt: skip
-
-
-def _by_token(session: Session, settings: Settings, token: str):  # type: ignore[no-untyped-def]
-    try:
-        return subs.for_manage_token(session, settings, token)
-    except InvalidToken as exc:
-        raise HTTPException(400, str(exc)) from exc
 
 
 @router.get("/subscriptions/manage/{token}", response_class=HTMLResponse)
@@ -107,7 +94,7 @@ def manage_page(
     settings: Settings = Depends(get_settings_dep),
 ) -> HTMLResponse:
     """Preferences of the subscriber the link names."""
-    sub = _by_token(session, settings, token)
+    sub = subs.for_manage_token(session, settings, token)
     form = {"frequency": sub.frequency, "topics": "\n".join(sub.topics or [])}
     return render(request, "subscribe/manage.html", sub=sub, token=token, form=form)
 
@@ -122,7 +109,7 @@ def manage_submit(
     settings: Settings = Depends(get_settings_dep),
 ) -> HTMLResponse:
     """Save frequency and topics (and re-activate an unsubscribed address)."""
-    sub = _by_token(session, settings, token)
+    sub = subs.for_manage_token(session, settings, token)
     form = {"frequency": frequency, "topics": topics}
     try:
         subs.update_preferences(sub, frequency, topics_from_text(topics))
@@ -142,7 +129,7 @@ def unsubscribe_page(
     settings: Settings = Depends(get_settings_dep),
 ) -> HTMLResponse:
     """A confirmation page with one button; a GET never unsubscribes."""
-    sub = _by_token(session, settings, token)
+    sub = subs.for_manage_token(session, settings, token)
     return render(request, "subscribe/unsubscribe.html", sub=sub, token=token, done=False)
 
 
@@ -154,7 +141,7 @@ def unsubscribe_submit(
     settings: Settings = Depends(get_settings_dep),
 ) -> HTMLResponse:
     """RFC 8058 one-click unsubscribe: immediate, 200, no redirect."""
-    sub = _by_token(session, settings, token)
+    sub = subs.for_manage_token(session, settings, token)
     subs.unsubscribe(sub)
     session.commit()
     return render(request, "subscribe/unsubscribe.html", sub=sub, token=token, done=True)

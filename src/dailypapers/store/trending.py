@@ -31,8 +31,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.feed.queries import bump_data_version
-from dailypapers.store.models import FeedEntry, Paper
+from dailypapers.store.db import rowcount
+from dailypapers.store.models import FeedEntry, Paper, table_of
+from dailypapers.store.version import bump_data_version
 
 EPOCH = dt.date(2020, 1, 1)
 _BATCH = 2000
@@ -118,10 +119,10 @@ def refresh_scores(
         return _refresh_in_python(session, settings, ids)
     stmt = update(Paper).values(trending_score=_score_expr(settings))
     if ids is None:
-        return session.execute(stmt).rowcount
+        return rowcount(session.execute(stmt))
     done = 0
     for i in range(0, len(ids), _BATCH):
-        done += session.execute(stmt.where(Paper.id.in_(ids[i : i + _BATCH]))).rowcount
+        done += rowcount(session.execute(stmt.where(Paper.id.in_(ids[i : i + _BATCH]))))
     return done
 
 
@@ -148,7 +149,7 @@ def _refresh_in_python(session: Session, settings: Settings, ids: list[str] | No
 def _write(session: Session, scores: dict[str, float]) -> None:
     if not scores:
         return
-    table = Paper.__table__
+    table = table_of(Paper)
     stmt = (
         update(table)
         .where(table.c.id == bindparam("_id"))

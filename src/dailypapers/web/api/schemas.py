@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dailypapers.feed.queries import FeedItem, PaperView, org_slug
+from dailypapers.store.queries.papers import FeedItem, PaperView, org_slug
 
 
 def iso_datetime(day: dt.date | None) -> str | None:

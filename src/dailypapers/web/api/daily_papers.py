@@ -1,7 +1,7 @@
 """``GET /api/daily_papers``: the daily feed in the Hugging Face papers API shape.
 
 Hot path: parameters are parsed and validated, then the encoded body comes from the
-per-worker ``VersionedCache``; on a miss one SQL query builds it (see ``feed.queries``).
+per-worker ``VersionedCache``; on a miss one SQL query builds it (see ``store.queries.feed``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from starlette.datastructures import QueryParams
 
-from dailypapers.api.cache import response_cache
-from dailypapers.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
-from dailypapers.feed.queries import list_feed
 from dailypapers.feed.windows import Window, parse_window
 from dailypapers.feed.windows import sentence as _sentence
+from dailypapers.store.queries.feed import list_feed
+from dailypapers.web.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
+from dailypapers.web.cache import response_cache
+from dailypapers.web.deps import request_session
 
 router = APIRouter(tags=["papers"])
 
@@ -114,12 +115,11 @@ async def daily_papers(request: Request) -> Response:
     query = parse_daily_query(request.query_params)
 
     def compute() -> bytes:
-        with request.app.state.sessionmaker() as session:
-            items = list_feed(
-                session, query.window, sort=query.sort,  # type: ignore[arg-type]
-                submitter=query.submitter, page=query.page, limit=query.limit,
-            )  # fmt: skip
-            return orjson.dumps([daily_item_to_hf(item) for item in items])
+        items = list_feed(
+            request_session(request), query.window, sort=query.sort,  # type: ignore[arg-type]
+            submitter=query.submitter, page=query.page, limit=query.limit,
+        )  # fmt: skip
+        return orjson.dumps([daily_item_to_hf(item) for item in items])
 
     body = await response_cache(request.app).fetch(("daily", query), compute)
     return Response(body, media_type="application/json")

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
-from dailypapers.feed.queries import get_paper
 from dailypapers.feed.windows import Window
+from dailypapers.store.queries.papers import get_paper
 from dailypapers.web.deps import get_db
 from dailypapers.web.templating import render
 
@@ -26,7 +26,7 @@ def paper_page(paper_id: str, request: Request, session: Session = Depends(get_d
     if item is None:
         raise HTTPException(404, f"No paper with id {paper_id!r} here.")
     day = Window.containing("day", item.feed_date) if item.feed_date else None
-    from dailypapers.web.routes.search import similar_items
+    from dailypapers.web.pages.search import similar_items
 
     similar = similar_items(request, session, item)
     return render(request, "paper.html", item=item, paper=item.paper, day=day, similar=similar)

@@ -8,8 +8,8 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
-from dailypapers.api.schemas import ApiError, HfPaper, paper_markdown, paper_to_hf
-from dailypapers.feed.queries import FeedItem, get_paper
+from dailypapers.store.queries.papers import FeedItem, get_paper
+from dailypapers.web.api.schemas import ApiError, HfPaper, paper_markdown, paper_to_hf
 from dailypapers.web.deps import get_db
 
 router = APIRouter(tags=["papers"])

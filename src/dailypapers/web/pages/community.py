@@ -9,22 +9,22 @@ in-place toggle through the JSON API.
 from __future__ import annotations
 
 import math
-import re
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.community import claims, comments, submissions, votes
-from dailypapers.community.auth import CurrentUser, require_admin, require_user, safe_next
+from dailypapers.community.auth import CurrentUser
 from dailypapers.community.errors import CommunityError
-from dailypapers.feed.queries import normalise_paper_id, papers_by_ids
-from dailypapers.store.models import Comment, Paper, PaperAuthor
-from dailypapers.store.records import normalise_name
+from dailypapers.store.db import writing
+from dailypapers.store.queries import people
+from dailypapers.store.queries.papers import require_paper_id
+from dailypapers.store.queries.people import PaperListing
 from dailypapers.web import community_ui
-from dailypapers.web.deps import get_db
+from dailypapers.web.deps import get_db, require_admin, require_user, safe_next
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 from dailypapers.web.templating import render
@@ -42,13 +42,6 @@ def _back(request: Request, target: str, message: str | None = None) -> Redirect
     return RedirectResponse(safe_next(target), status_code=303)
 
 
-def _pid(raw: str) -> str:
-    pid = normalise_paper_id(raw)
-    if pid is None:
-        raise HTTPException(404, f"No paper with id {raw!r}.")
-    return pid
-
-
 # --- submit --------------------------------------------------------------------------------------
 @router.get("/submit", response_class=HTMLResponse)
 def submit_page(request: Request, user: CurrentUser = Depends(require_user)) -> HTMLResponse:
@@ -61,11 +54,15 @@ def submit(
     request: Request, id: str = Form(""), user: CurrentUser = Depends(require_user),
     session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
+    settings = request.app.state.settings
     try:
-        done = submissions.submit_paper(session, request.app.state.settings, user, id)
+        with writing(session, settings):
+            done = submissions.submit_paper(session, settings, user, id)
     except CommunityError as exc:
         return render(request, "community/submit.html", exc.status, form={"id": id},
                       error=exc.message)  # fmt: skip
+    if done.fetched:
+        submissions.queue_indexing(settings, [done.paper_id])
     return _back(request, f"/papers/{done.paper_id}", "Thanks! The paper is in today's feed.")
 
 
@@ -76,11 +73,10 @@ def upvote(
     request: Request, paper_id: str, next: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
-    pid = _pid(paper_id)
-    try:
-        votes.upvote(session, request.app.state.settings, user.id, pid)
-    except CommunityError as exc:
-        raise HTTPException(exc.status, exc.message) from None
+    pid = require_paper_id(paper_id)
+    settings = request.app.state.settings
+    with writing(session, settings):
+        votes.upvote(session, settings, user.id, pid)
     return _back(request, next or f"/papers/{pid}")
 
 
@@ -90,11 +86,10 @@ def unvote(
     request: Request, paper_id: str, next: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
-    pid = _pid(paper_id)
-    try:
-        votes.remove_upvote(session, request.app.state.settings, user.id, pid)
-    except CommunityError as exc:
-        raise HTTPException(exc.status, exc.message) from None
+    pid = require_paper_id(paper_id)
+    settings = request.app.state.settings
+    with writing(session, settings):
+        votes.remove_upvote(session, settings, user.id, pid)
     return _back(request, next or f"/papers/{pid}")
 
 
@@ -104,9 +99,11 @@ def add_comment(
     request: Request, paper_id: str, text: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
-    pid = _pid(paper_id)
+    pid = require_paper_id(paper_id)
+    settings = request.app.state.settings
     try:
-        view = comments.add_comment(session, request.app.state.settings, user, pid, text)
+        with writing(session, settings):
+            view = comments.add_comment(session, settings, user, pid, text)
     except CommunityError as exc:
         return _back(request, f"/papers/{pid}#comments", exc.message)
     return _back(request, f"/papers/{pid}#comment-{view.id}")
@@ -119,10 +116,11 @@ def edit_comment(
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     try:
-        view = comments.edit_comment(session, user, comment_id, text)
+        with writing(session, request.app.state.settings):
+            view = comments.edit_comment(session, user, comment_id, text)
     except CommunityError as exc:
         if exc.status in (403, 404):
-            raise HTTPException(exc.status, exc.message) from None
+            raise
         return _back(request, request.headers.get("referer", "/").split("#")[0], exc.message)
     return _back(request, f"/papers/{view.paper_id}#comment-{view.id}")
 
@@ -132,11 +130,9 @@ def delete_comment(
     request: Request, comment_id: int, next: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
-    try:
-        paper_id = session.scalar(select(Comment.paper_id).where(Comment.id == comment_id))
-        comments.delete_comment(session, request.app.state.settings, user, comment_id)
-    except CommunityError as exc:
-        raise HTTPException(exc.status, exc.message) from None
+    settings = request.app.state.settings
+    with writing(session, settings):
+        paper_id = comments.delete_comment(session, settings, user, comment_id)
     return _back(request, next or f"/papers/{paper_id}#comments", "Comment deleted.")
 
 
@@ -146,11 +142,9 @@ def claim(
     request: Request, paper_id: str, user: CurrentUser = Depends(require_user),
     session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
-    pid = _pid(paper_id)
-    try:
+    pid = require_paper_id(paper_id)
+    with writing(session, request.app.state.settings):
         claims.claim_paper(session, user, pid)
-    except CommunityError as exc:
-        raise HTTPException(exc.status, exc.message) from None
     return _back(request, f"/papers/{pid}#authorship-title",
                  "Claim filed: an administrator will confirm it.")  # fmt: skip
 
@@ -160,12 +154,13 @@ def set_links(
     request: Request, paper_id: str, github_repo: str = Form(""), project_page: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
-    pid = _pid(paper_id)
+    pid = require_paper_id(paper_id)
     try:
-        claims.set_links(session, user, pid, github_repo, project_page)
+        with writing(session, request.app.state.settings):
+            claims.set_links(session, user, pid, github_repo, project_page)
     except CommunityError as exc:
         if exc.status in (403, 404):
-            raise HTTPException(exc.status, exc.message) from None
+            raise
         return _back(request, f"/papers/{pid}#authorship-title", exc.message)
     return _back(request, f"/papers/{pid}", "Links saved.")
 
@@ -186,31 +181,20 @@ def decide(
 ) -> Response:  # fmt: skip
     if decision not in ("approve", "reject"):
         raise HTTPException(422, "Decide with approve or reject.")
-    try:
+    with writing(session, request.app.state.settings):
         claims.decide_claim(session, claim_id, decision == "approve")
-    except CommunityError as exc:
-        raise HTTPException(exc.status, exc.message) from None
     return _back(request, "/admin", f"Claim {decision}d.")
 
 
 # --- organization and author pages ---------------------------------------------------------------
-def org_slug(name: str) -> str:
-    """``Google DeepMind`` → ``google-deepmind``: how organization URLs may also be written."""
-    return re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")
-
-
-def _listing(request: Request, session: Session, where, page: int, **ctx: object):  # type: ignore[no-untyped-def]
-    size = request.app.state.settings.page_size
-    total = session.scalar(select(func.count(distinct(Paper.id))).where(where)) or 0
-    ids = session.scalars(
-        select(Paper.id).where(where)
-        .order_by(Paper.published_on.desc(), Paper.id.desc())
-        .limit(size).offset((page - 1) * size)
-    ).all()  # fmt: skip
-    if page > 1 and not ids:
+def _listing(
+    request: Request, session: Session, found: PaperListing, page: int, **ctx: Any
+) -> HTMLResponse:
+    if page > 1 and not found.items:
         raise HTTPException(404, f"Page {page} is past the end of this list.")
-    return render(request, "community/listing.html", items=papers_by_ids(session, ids),
-                  total=total, page=page, pages=max(1, math.ceil(total / size)), **ctx)  # fmt: skip
+    size = request.app.state.settings.page_size
+    return render(request, "community/listing.html", items=found.items, total=found.total,
+                  page=page, pages=max(1, math.ceil(found.total / size)), **ctx)  # fmt: skip
 
 
 @router.get("/authors/{name}", response_class=HTMLResponse)
@@ -218,12 +202,11 @@ def author_page(
     request: Request, name: str, page: int = Query(1, ge=1, le=10_000),
     session: Session = Depends(get_db),
 ) -> HTMLResponse:  # fmt: skip
-    key = normalise_name(name)[:300]
-    shown = session.scalar(select(PaperAuthor.name).where(PaperAuthor.name_norm == key).limit(1))
-    if shown is None:
+    size = request.app.state.settings.page_size
+    found = people.author_papers(session, name, page=page, size=size)
+    if found is None:
         raise HTTPException(404, f"No papers by {name!r} here.")
-    where = Paper.id.in_(select(PaperAuthor.paper_id).where(PaperAuthor.name_norm == key))
-    return _listing(request, session, where, page, heading=shown, eyebrow="Author")
+    return _listing(request, session, found, page, heading=found.heading, eyebrow="Author")
 
 
 @router.get("/{org}/papers", response_class=HTMLResponse)
@@ -234,12 +217,9 @@ def organization_page(
     """Papers of an organization, by its exact name (any case) or slug."""
     if org.lower() in RESERVED:
         raise HTTPException(404, "Not found.")
-    wanted, slug = org.strip().lower(), org_slug(org)
-    names = [
-        name for name in session.scalars(select(Paper.organization).distinct())
-        if name and (name.lower() == wanted or org_slug(name) == slug)
-    ]  # fmt: skip
-    if not names:
+    size = request.app.state.settings.page_size
+    found = people.organization_papers(session, org, page=page, size=size)
+    if found is None:
         raise HTTPException(404, f"No papers from an organization called {org!r} here.")
-    return _listing(request, session, Paper.organization.in_(names), page,
-                    heading=names[0], eyebrow="Organization")  # fmt: skip
+    return _listing(request, session, found, page, heading=found.heading,
+                    eyebrow="Organization")  # fmt: skip

@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from dailypapers.feed.queries import data_version, local_bumps
+from dailypapers.store.version import data_version, local_bumps
 
 
 class VersionedCache:

@@ -17,13 +17,13 @@ from dailypapers.community.auth import (
     CurrentUser,
     create_api_token,
     list_api_tokens,
-    require_user,
     revoke_api_token,
 )
-from dailypapers.community.errors import http_errors
-from dailypapers.feed.queries import normalise_paper_id
+from dailypapers.config import Settings
+from dailypapers.store.db import writing
 from dailypapers.store.models import Paper
-from dailypapers.web.deps import get_db
+from dailypapers.store.queries.papers import require_paper_id
+from dailypapers.web.deps import get_db, get_settings_dep, require_user
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 
@@ -53,15 +53,7 @@ class LinksIn(BaseModel):
     projectPage: str | None = None
 
 
-def _paper_id(raw: str) -> str:
-    pid = normalise_paper_id(raw)
-    if pid is None:
-        raise HTTPException(404, f"No paper with id {raw!r}.")
-    return pid
-
-
-def _settings(request: Request):  # type: ignore[no-untyped-def]
-    return request.app.state.settings
+_SETTINGS = Depends(get_settings_dep)
 
 
 @router.get("/api/me", summary="The authenticated user")
@@ -76,12 +68,15 @@ def me(user: CurrentUser = Depends(require_user)) -> dict:
     dependencies=[Depends(rate_limit("submit", per_minute=10))],
 )
 def submit(
-    body: SubmitIn, request: Request, user: CurrentUser = Depends(writer),
+    body: SubmitIn, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     """Add a paper by arXiv id or URL; metadata from the local database or the arXiv API."""
-    with http_errors():
-        return submissions.submit_paper(session, _settings(request), user, body.id).as_json()
+    with writing(session, settings):
+        done = submissions.submit_paper(session, settings, user, body.id)
+    if done.fetched:
+        submissions.queue_indexing(settings, [done.paper_id])
+    return done.as_json()
 
 
 @router.post(
@@ -90,11 +85,11 @@ def submit(
     dependencies=[Depends(rate_limit("upvote", per_minute=60))],
 )
 def upvote(
-    paper_id: str, request: Request, user: CurrentUser = Depends(writer),
+    paper_id: str, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
-    with http_errors():
-        result = votes.upvote(session, _settings(request), user.id, _paper_id(paper_id))
+    with writing(session, settings):
+        result = votes.upvote(session, settings, user.id, require_paper_id(paper_id))
     return {"id": result.paper_id, "upvotes": result.upvotes, "upvoted": result.upvoted}
 
 
@@ -104,17 +99,17 @@ def upvote(
     dependencies=[Depends(rate_limit("upvote", per_minute=60))],
 )
 def remove_upvote(
-    paper_id: str, request: Request, user: CurrentUser = Depends(writer),
+    paper_id: str, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
-    with http_errors():
-        result = votes.remove_upvote(session, _settings(request), user.id, _paper_id(paper_id))
+    with writing(session, settings):
+        result = votes.remove_upvote(session, settings, user.id, require_paper_id(paper_id))
     return {"id": result.paper_id, "upvotes": result.upvotes, "upvoted": result.upvoted}
 
 
 @router.get("/api/papers/{paper_id:paper_id}/comments", summary="Comments on a paper")
 def list_comments(paper_id: str, session: Session = Depends(get_db)) -> list[dict]:
-    pid = _paper_id(paper_id)
+    pid = require_paper_id(paper_id)
     found = comments.list_comments(session, pid)
     if not found and session.get(Paper, pid) is None:
         raise HTTPException(404, f"No paper with id {paper_id!r}.")
@@ -128,12 +123,12 @@ def list_comments(paper_id: str, session: Session = Depends(get_db)) -> list[dic
     dependencies=[Depends(rate_limit("comment", per_minute=10))],
 )
 def add_comment(
-    paper_id: str, body: CommentIn, request: Request,
+    paper_id: str, body: CommentIn, settings: Settings = _SETTINGS,
     user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
-    with http_errors():
+    with writing(session, settings):
         view = comments.add_comment(
-            session, _settings(request), user, _paper_id(paper_id), body.text
+            session, settings, user, require_paper_id(paper_id), body.text
         )
     return view.as_json()
 
@@ -145,39 +140,41 @@ def add_comment(
 )
 def edit_comment(
     comment_id: int, body: CommentIn, user: CurrentUser = Depends(writer),
-    session: Session = Depends(get_db),
+    session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
-    with http_errors():
+    with writing(session, settings):
         return comments.edit_comment(session, user, comment_id, body.text).as_json()
 
 
 @router.delete("/api/comments/{comment_id}", summary="Delete your comment (admins: any)")
 def delete_comment(
-    comment_id: int, request: Request, user: CurrentUser = Depends(writer),
+    comment_id: int, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
-    with http_errors():
-        comments.delete_comment(session, _settings(request), user, comment_id)
+    with writing(session, settings):
+        comments.delete_comment(session, settings, user, comment_id)
     return {"deleted": comment_id}
 
 
 @router.post("/api/papers/{paper_id:paper_id}/claim", summary="Claim authorship of a paper")
 def claim(
-    paper_id: str, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
-) -> dict:
-    with http_errors():
-        return {"id": paper_id, "claim": claims.claim_paper(session, user, _paper_id(paper_id))}
+    paper_id: str, user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
+    settings: Settings = _SETTINGS,
+) -> dict:  # fmt: skip
+    with writing(session, settings):
+        status = claims.claim_paper(session, user, require_paper_id(paper_id))
+    return {"id": paper_id, "claim": status}
 
 
 @router.put("/api/papers/{paper_id:paper_id}/links", summary="Set code and project links")
 def set_links(
     paper_id: str, body: LinksIn, user: CurrentUser = Depends(writer),
-    session: Session = Depends(get_db),
+    session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     """For confirmed authors and admins; an empty or null value clears a link."""
-    with http_errors():
+    with writing(session, settings):
         paper = claims.set_links(
-            session, user, _paper_id(paper_id), body.githubRepo, body.projectPage
+            session, user, require_paper_id(paper_id), body.githubRepo, body.projectPage
         )
     return {"id": paper.id, "githubRepo": paper.github_repo, "projectPage": paper.project_page}
 

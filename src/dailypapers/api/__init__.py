@@ -1,1 +1,0 @@
-"""The JSON API, compatible with the Hugging Face papers API."""

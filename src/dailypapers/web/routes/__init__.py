@@ -1,1 +1,0 @@
-"""HTML page routers, one module per area."""

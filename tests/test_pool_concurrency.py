@@ -1,0 +1,52 @@
+"""More concurrent requests than the connection pool holds all succeed (issue 14's deadlock).
+
+A request holds one pooled connection at most: template helpers use the request's session.
+Before, a paper page held its session while helpers opened a second one, and above the pool
+size every request waited for a connection that never came.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from community_fixtures import make_user
+from factories import add_papers, make_record
+
+CONCURRENCY = 64
+
+
+@pytest.fixture
+def site(settings, live_server):  # a few papers with authors and an organization
+    authors = ["Ada Lovelace", "Charles Babbage"]
+    records = [
+        make_record(title=f"Pooled connections {n}", authors=authors, organization="Engines")
+        for n in range(5)
+    ]
+    add_papers(settings, records)
+    _, token = make_user(settings, "reader")
+    return live_server, [r.arxiv_id for r in records], token
+
+
+def _paths(ids: list[str]) -> list[str]:
+    return [
+        f"/papers/{ids[0]}", f"/papers/{ids[1]}", "/search?q=pooled+connections&mode=keyword",
+        "/authors/Ada%20Lovelace", "/engines/papers", "/date/2025-03-18",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_more_requests_than_the_pool_all_succeed(site, signed_in: bool) -> None:
+    base, ids, token = site
+    headers = {"Authorization": f"Bearer {token}"} if signed_in else {}
+    paths = _paths(ids)
+    urls = [base + paths[i % len(paths)] for i in range(CONCURRENCY)]
+    with (
+        httpx.Client(headers=headers, timeout=120) as client,
+        ThreadPoolExecutor(CONCURRENCY) as pool,
+    ):
+        statuses = list(pool.map(lambda url: (url, client.get(url).status_code), urls))
+    failed = [(url, status) for url, status in statuses if status != 200]
+    assert failed == []
