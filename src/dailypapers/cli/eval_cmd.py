@@ -124,7 +124,7 @@ def foryou_cmd(
 
     Example: dailypapers eval foryou --users 300 --seed 1
     """
-    from dailypapers.cli.main import CliError
+    from dailypapers.cli.errors import CliError
     from dailypapers.foryou import METHODS, RankerConfig
     from dailypapers.foryou.evaluation import load_corpus, report_lines, run_protocol
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from dailypapers.foryou.rules import compile_rule, follow_matches, matches
 from dailypapers.foryou.signals import Signals
 from dailypapers.foryou.space import PaperSpace
-
-if TYPE_CHECKING:
-    from dailypapers.foryou.ranker import RankerConfig
 
 MAX_TITLE = 80
 # a library paper is named as a reason only when it is this close (cosine) to the candidate
@@ -53,7 +48,7 @@ def explain(
     cand: np.ndarray,
     always: np.ndarray,
     pos: np.ndarray,
-    cfg: RankerConfig,
+    content_only: bool,
 ) -> list[tuple[str, ...]]:
     """The reasons of each candidate row: rules, follows, similar library papers, popularity."""
     kinds: dict[str, set[str]] = {}
@@ -68,7 +63,7 @@ def explain(
         meta = space.meta[row] if space.meta is not None else None
         if meta is not None and always[k]:
             lines += [f"matches your rule “{q}”" for q, p in always_rules if matches(p, meta)]
-        if meta is not None and not cfg.content_only:
+        if meta is not None and not content_only:
             lines += [_follow_reason(f.kind, f.value) for f in signals.follows
                       if follow_matches(f.kind, f.value, meta)]  # fmt: skip
         if similar[k]:

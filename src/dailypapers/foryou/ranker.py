@@ -38,7 +38,7 @@ class RankerConfig:
     lexical_c: float = 0.1  # linear SVM C
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
-    negative_weight: float = 2.0  # one "not interested" against one background paper
+    negative_weight: float = 20.0  # one "not interested" counts as this many background papers
     background: int = 1000  # training negatives sampled from the papers
     reference: int = 500  # other papers that set the score scale
     min_positives: int = 3  # below this, centroid similarity
@@ -153,10 +153,11 @@ def model_scores(space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConf
 
 
 def _popularity(space: PaperSpace, cand: np.ndarray) -> np.ndarray:
+    """Without positives: popularity, squeezed into (-0.5, 0.5) so follows come first."""
     if space.popularity is None or not len(cand):
         return np.zeros(len(cand))
     pop = np.log1p(np.maximum(space.popularity[cand], 0.0))
-    return (pop - pop.mean()) / (pop.std() or 1.0)
+    return 0.5 * np.tanh((pop - pop.mean()) / (pop.std() or 1.0))
 
 
 def _boosts(signals: Signals, space: PaperSpace, cand: np.ndarray, cfg: RankerConfig) -> np.ndarray:
@@ -213,7 +214,9 @@ def rank(
         scores = _popularity(space, cand) if not cfg.content_only else np.zeros(len(cand))
     scores = scores + _boosts(signals, space, cand, cfg) + cfg.always_boost * always
     order = sorted(range(len(cand)), key=lambda k: (-scores[k], space.ids[cand[k]]))
-    reasons = explain(signals, space, cand, always, fit.pos, cfg) if explained else None
+    reasons = None
+    if explained:
+        reasons = explain(signals, space, cand, always, fit.pos, cfg.content_only)
     return [
         Scored(space.ids[cand[k]], round(float(scores[k]), 6), reasons[k] if reasons else ())
         for k in order
