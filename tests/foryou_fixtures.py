@@ -10,7 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from dailypapers.config import Settings
 from dailypapers.foryou import PaperMeta, PaperSpace, lexical
+from dailypapers.search.contract import contract_for
+from dailypapers.store import db
+from dailypapers.store.models import PaperVector
+from dailypapers.store.papers import upsert_records
+from dailypapers.store.records import PaperRecord
 
 TOPICS = {
     "robots": "robot grasping manipulation policy gripper dexterous tactile",
@@ -44,13 +50,14 @@ def paper(i: int, topic: str, rng: np.random.Generator) -> dict:
     }  # fmt: skip
 
 
-def world(n: int = 400, seed: int = 0) -> tuple[list[dict], np.ndarray]:
+def world(n: int = 400, seed: int = 0, dim: int = 16) -> tuple[list[dict], np.ndarray]:
     """``n`` papers cycling through the topics, and unit vectors near their topic's axis."""
     rng = np.random.default_rng(seed)
     names = list(TOPICS)
     papers = [paper(i, names[i % len(names)], rng) for i in range(n)]
-    axes = rng.normal(size=(len(names), 16))
-    vecs = np.stack([axes[i % len(names)] + 0.8 * rng.normal(size=16) for i in range(n)])
+    axes = rng.normal(size=(len(names), dim))
+    noise = 0.8
+    vecs = np.stack([axes[i % len(names)] + noise * rng.normal(size=dim) for i in range(n)])
     return papers, vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
 
 
@@ -75,3 +82,20 @@ def write_corpus(folder: Path, papers: list[dict], vecs: np.ndarray) -> Path:
     np.save(folder / "mini.minilm.f16.npy", vecs.astype(np.float16))
     (folder / "mini.minilm.f16.npy.ids.txt").write_text("\n".join(p["id"] for p in papers) + "\n")
     return path
+
+
+def store_world(settings: Settings, papers: list[dict], vecs: np.ndarray) -> None:
+    """Store the papers (feed date = listing date) and their vectors under the model's contract."""
+    records = [PaperRecord(
+        title=p["title"], abstract=p["abstract"], arxiv_id=p["id"], authors=p["authors"],
+        categories=p["categories"], published_on=dt.date.fromisoformat(p["first_listing_date"]),
+        feed_date=dt.date.fromisoformat(p["first_listing_date"]),
+    ) for p in papers]  # fmt: skip
+    key = contract_for(settings.embedding_model).key
+    with db.session_scope(settings) as session:
+        upsert_records(session, records)
+        session.add_all(
+            PaperVector(paper_id=p["id"], contract=key, text_hash="x",
+                        vector=v.astype(np.float16).tobytes())
+            for p, v in zip(papers, vecs, strict=True)
+        )  # fmt: skip

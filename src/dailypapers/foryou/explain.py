@@ -9,7 +9,7 @@ from dailypapers.foryou.signals import Signals
 from dailypapers.foryou.space import PaperSpace
 
 MAX_TITLE = 80
-# a library paper is named as a reason only when it is this close (cosine) to the candidate
+# a second library paper is named as a reason only when it is this close (cosine)
 MIN_SIMILARITY = 0.35
 
 
@@ -32,10 +32,8 @@ def _similar(
     out: list[str | None] = []
     for k in range(len(cand)):
         top = np.argsort(-sims[k], kind="stable")[:2]
-        best = [b for b in top.tolist() if sims[k, b] >= MIN_SIMILARITY]
-        if not best:
-            out.append(None)
-            continue
+        # the closest is always named; a second one only when it is close too
+        best = [b for i, b in enumerate(top.tolist()) if i == 0 or sims[k, b] >= MIN_SIMILARITY]
         ids = [space.ids[pos[b]] for b in best]
         titles = [space.meta[pos[b]].title for b in best]
         out.append(_library_reason(titles, all(i in upvote_only for i in ids)))

@@ -22,7 +22,9 @@ from dailypapers.foryou.ranker import RankerConfig, Scored, rank
 from dailypapers.foryou.rules import PaperMeta
 from dailypapers.foryou.signals import Follow, PaperSignal, Rule, Signals
 from dailypapers.foryou.space import PaperSpace, background_sample
+from dailypapers.search.contract import contract_for
 from dailypapers.store.queries import foryou as q
+from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 
 POOL_SAMPLE = 4000  # the ranker draws background and reference papers from this many
 
@@ -141,3 +143,42 @@ def for_user(
     items = rank_papers(session, signals, candidates, contract=contract, dim=dim, as_of=end,
                         config=config)  # fmt: skip
     return Ranking(items, cold=signals.empty)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A list entry of "For you": the paper as lists show it, its score and reasons."""
+
+    item: FeedItem
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a user's ranked window; ``total`` counts every ranked paper."""
+
+    entries: list[Entry]
+    total: int
+    cold: bool
+
+
+def page(
+    session: Session,
+    user_id: int,
+    start: dt.date,
+    end: dt.date,
+    *,
+    model: str,
+    offset: int = 0,
+    limit: int = 50,
+    config: RankerConfig | None = None,
+) -> Page:
+    """A page of the user's ranking of the feed from ``start`` to ``end``."""
+    contract = contract_for(model)
+    ranking = for_user(session, user_id, start, end, contract=contract.key, dim=contract.dim,
+                       config=config)  # fmt: skip
+    chosen = ranking.items[offset : offset + limit]
+    items = {i.paper.id: i for i in papers_by_ids(session, [s.paper_id for s in chosen])}
+    entries = [Entry(items[s.paper_id], s.score, s.reasons) for s in chosen if s.paper_id in items]
+    return Page(entries, len(ranking.items), ranking.cold)

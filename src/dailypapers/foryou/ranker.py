@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,6 +39,9 @@ class RankerConfig:
     lexical_c: float = 0.1  # linear SVM C
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
+    knn_weight: float = 0.0  # nearest library papers, on vectors
+    lexical_knn_weight: float = 0.0  # nearest library papers, on tf-idf
+    knn_k: int = 2
     negative_weight: float = 20.0  # one "not interested" counts as this many background papers
     background: int = 1000  # training negatives sampled from the papers
     reference: int = 500  # other papers that set the score scale
@@ -114,7 +118,31 @@ def _dense(space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig) ->
     )
 
 
-def _lexical(space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig) -> np.ndarray:
+Feats: TypeAlias = np.ndarray | sp.csr_matrix
+
+
+def _similarities(feats: Feats, pos: Feats) -> np.ndarray:
+    sims = feats @ pos.T
+    if isinstance(sims, np.ndarray):
+        return sims
+    return np.asarray(sp.csr_matrix(sims).toarray())
+
+
+def _knn(cand: Feats, ref: Feats, pos: Feats, k: int) -> np.ndarray:
+    """Mean of the ``k`` highest similarities to a positive: a paper close to one library
+    paper counts even when the library spans several topics (a linear model averages)."""
+
+    def top(feats: Feats) -> np.ndarray:
+        sims = _similarities(feats, pos)
+        return np.sort(sims, axis=1)[:, -min(k, sims.shape[1]) :].mean(axis=1)
+
+    return _standard(top(cand), top(ref))
+
+
+def _lexical(
+    space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig, knn: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The linear SVM's standard scores over tf-idf, and (``knn``) the nearest-positive ones."""
     rows, y, w = _train(fit, cfg)
     pool = np.unique(np.concatenate([rows, fit.ref, cand]))
     where = {int(r): i for i, r in enumerate(pool)}
@@ -125,7 +153,9 @@ def _lexical(space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig) 
 
     model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000)
     model.fit(take(rows), y, sample_weight=w)
-    return _standard(model.decision_function(take(cand)), model.decision_function(take(fit.ref)))
+    svm = _standard(model.decision_function(take(cand)), model.decision_function(take(fit.ref)))
+    near = _knn(take(cand), take(fit.ref), take(fit.pos), cfg.knn_k) if knn else None
+    return svm, near
 
 
 def _centroid(space: PaperSpace, fit: _Fit, cand: np.ndarray) -> np.ndarray:
@@ -133,6 +163,26 @@ def _centroid(space: PaperSpace, fit: _Fit, cand: np.ndarray) -> np.ndarray:
     if len(fit.neg):
         centre -= 0.5 * (space.vectors[fit.neg] * fit.neg_w[:, None]).sum(axis=0) / len(fit.neg)
     return _standard(space.vectors[cand] @ centre, space.vectors[fit.ref] @ centre)
+
+
+def components(
+    space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig
+) -> dict[str, np.ndarray]:
+    """Standard scores of the hybrid's parts that have a weight: ``dense`` (logistic
+    regression on vectors), ``lexical`` (linear SVM on tf-idf), ``knn`` and ``lexical_knn``
+    (similarity to the nearest positives, on vectors and on tf-idf)."""
+    out: dict[str, np.ndarray] = {}
+    if cfg.dense_weight:
+        out["dense"] = _dense(space, fit, cand, cfg)
+    if cfg.knn_weight:
+        vecs = space.vectors
+        out["knn"] = _knn(vecs[cand], vecs[fit.ref], vecs[fit.pos], cfg.knn_k)
+    if cfg.lexical_weight or cfg.lexical_knn_weight:
+        svm, near = _lexical(space, fit, cand, cfg, knn=bool(cfg.lexical_knn_weight))
+        out["lexical"] = svm
+        if near is not None:
+            out["lexical_knn"] = near
+    return out
 
 
 def model_scores(space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig) -> np.ndarray:
@@ -145,11 +195,18 @@ def model_scores(space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConf
     if method == "dense":
         return _dense(space, fit, cand, cfg)
     if method == "lexical":
-        return _lexical(space, fit, cand, cfg)
-    mix = cfg.dense_weight * _dense(space, fit, cand, cfg)
-    mix = mix + cfg.lexical_weight * _lexical(space, fit, cand, cfg)
-    # two correlated standard scores do not add up to one: rescale by the sum of the weights
-    return mix / (cfg.dense_weight + cfg.lexical_weight)
+        return _lexical(space, fit, cand, cfg, knn=False)[0]
+    return combine(components(space, fit, cand, cfg), cfg)
+
+
+def combine(parts: dict[str, np.ndarray], cfg: RankerConfig) -> np.ndarray:
+    """The weighted mean of the parts' standard scores."""
+    weights = {"dense": cfg.dense_weight, "lexical": cfg.lexical_weight, "knn": cfg.knn_weight,
+               "lexical_knn": cfg.lexical_knn_weight}  # fmt: skip
+    total = sum(weights[name] for name in parts)
+    mix = sum(weights[name] * value for name, value in parts.items())
+    # correlated standard scores do not add up to one: divide by the sum of the weights
+    return np.asarray(mix, dtype=float) / (total or 1.0)
 
 
 def _popularity(space: PaperSpace, cand: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from dailypapers.store import db
 from dailypapers.web.api import admin as api_admin
 from dailypapers.web.api import community as api_community
 from dailypapers.web.api import daily_papers as api_daily_papers
+from dailypapers.web.api import foryou as api_foryou
 from dailypapers.web.api import health as api_health
 from dailypapers.web.api import papers as api_papers
 from dailypapers.web.api import search as api_search
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     papers.router,
     search.router,
     api_community.router,
+    api_foryou.router,
     accounts.router,
     api_subscriptions.router,
     subscribe.router,
