@@ -39,11 +39,11 @@ class RankerConfig:
     lexical_c: float = 0.1  # linear SVM C
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
-    knn_weight: float = 0.0  # nearest library papers, on vectors
-    lexical_knn_weight: float = 0.0  # nearest library papers, on tf-idf
+    knn_weight: float = 0.5  # nearest library papers, on vectors
+    lexical_knn_weight: float = 0.5  # nearest library papers, on tf-idf
     knn_k: int = 2
     negative_weight: float = 20.0  # one "not interested" counts as this many background papers
-    background: int = 1000  # training negatives sampled from the papers
+    background: int = 3000  # training negatives sampled from the papers
     reference: int = 500  # other papers that set the score scale
     min_positives: int = 3  # below this, centroid similarity
     decay: Decay = field(default_factory=Decay)

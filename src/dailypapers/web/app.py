@@ -21,7 +21,17 @@ from dailypapers.web.api import search as api_search
 from dailypapers.web.api import subscriptions as api_subscriptions
 from dailypapers.web.deps import RequestSessionMiddleware, current_user
 from dailypapers.web.errors import install_error_handlers
-from dailypapers.web.pages import accounts, admin, atom, community, feed, papers, search, subscribe
+from dailypapers.web.pages import (
+    accounts,
+    admin,
+    atom,
+    community,
+    feed,
+    foryou,
+    papers,
+    search,
+    subscribe,
+)
 
 # Pages and API areas, one line each; order matters only for overlapping paths.
 ROUTERS: list[APIRouter] = [
@@ -30,6 +40,7 @@ ROUTERS: list[APIRouter] = [
     api_search.router,
     api_papers.router,
     feed.router,
+    foryou.router,
     papers.router,
     search.router,
     api_community.router,
