@@ -14,9 +14,8 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from dailypapers.foryou.personal import POOL_SAMPLE, build_space, load_signals
+from dailypapers.foryou.personal import build_space, load_signals, pool_sample
 from dailypapers.foryou.ranker import RankerConfig, rank
-from dailypapers.foryou.space import background_sample
 from dailypapers.search.contract import contract_for
 from dailypapers.store.queries import foryou as q
 
@@ -46,8 +45,7 @@ class PersonalPicks:
 
     def pool(self) -> list[str]:
         if self._pool is None:
-            every = q.vector_ids(self.session, self.key)
-            self._pool = background_sample(every, POOL_SAMPLE, DIGEST_CONFIG.seed)
+            self._pool = pool_sample(self.session, self.key, DIGEST_CONFIG.seed)
         return self._pool
 
     def candidates(self, start: dt.date, end: dt.date) -> list[str]:

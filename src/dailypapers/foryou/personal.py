@@ -108,6 +108,27 @@ class Ranking:
     cold: bool
 
 
+_POOLS: dict[tuple, list[str]] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def pool_sample(session: Session, contract: str, seed: int) -> list[str]:
+    """The fixed-seed sample of papers with vectors that backgrounds are drawn from.
+
+    Kept per process while the set of vectors is unchanged (paper data, no user's): the key
+    is the vectors' count and newest write, so every process draws the same sample.
+    """
+    key = (contract, seed, *q.vector_stamp(session, contract))
+    with _POOLS_LOCK:
+        found = _POOLS.get(key)
+    if found is None:
+        found = background_sample(q.vector_ids(session, contract), POOL_SAMPLE, seed)
+        with _POOLS_LOCK:
+            _POOLS.clear()
+            _POOLS[key] = found
+    return found
+
+
 def rank_papers(
     session: Session,
     signals: Signals,
@@ -120,7 +141,7 @@ def rank_papers(
 ) -> list[Scored]:
     """Rank stored ``candidates`` for ``signals`` (reads papers, vectors; writes nothing)."""
     cfg = config or RankerConfig()
-    pool = background_sample(q.vector_ids(session, contract), POOL_SAMPLE, cfg.seed)
+    pool = pool_sample(session, contract, cfg.seed)
     signal_ids = [s.paper_id for s in signals.papers]
     rows = q.paper_rows(session, [*candidates, *pool, *signal_ids], contract)
     space = build_space(rows, dim)

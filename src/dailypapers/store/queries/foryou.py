@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.store.models import FeedEntry, Paper, PaperVector, Upvote, table_of
@@ -88,6 +88,13 @@ def vector_ids(session: Session, contract: str) -> list[str]:
     """Ids of every paper with a vector under ``contract`` (the ranker's background pool)."""
     stmt = select(_V.paper_id).where(_V.contract == contract).order_by(_V.paper_id)
     return [str(p) for p in session.scalars(stmt)]
+
+
+def vector_stamp(session: Session, contract: str) -> tuple[int, dt.datetime | None]:
+    """How many vectors ``contract`` has and when the newest was written (one aggregate)."""
+    stmt = select(func.count(), func.max(_V.updated_at)).where(_V.contract == contract)
+    count, newest = session.execute(stmt).one()
+    return int(count), newest
 
 
 def paper_rows(session: Session, ids: Sequence[str], contract: str) -> list[PaperRow]:
