@@ -30,11 +30,14 @@ POOL_SAMPLE = 4000  # the ranker draws background and reference papers from this
 
 
 class CountsCache:
-    """Hashed term counts of papers, keyed by ``(id, hash of title and abstract)``."""
+    """Hashed term counts of papers, keyed by ``(id, hash of title and abstract)``.
+
+    Rows are kept as (indices, counts) arrays, so a request's matrix is one concatenation.
+    """
 
     def __init__(self, size: int = 200_000) -> None:
         self.size = size
-        self._rows: OrderedDict[tuple[str, str], sp.csr_matrix] = OrderedDict()
+        self._rows: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
     def counts(self, rows: Sequence[q.PaperRow]) -> sp.csr_matrix:
@@ -46,12 +49,16 @@ class CountsCache:
             fresh = lexical.counts([_text(rows[i]) for i in missing])
             with self._lock:
                 for j, i in enumerate(missing):
-                    found[keys[i]] = self._rows[keys[i]] = fresh[j]
+                    start, end = fresh.indptr[j], fresh.indptr[j + 1]
+                    part = (fresh.indices[start:end].copy(), fresh.data[start:end].copy())
+                    found[keys[i]] = self._rows[keys[i]] = part
                 while len(self._rows) > self.size:
                     self._rows.popitem(last=False)
-        if not keys:
-            return sp.csr_matrix((0, lexical.N_FEATURES), dtype=np.float32)
-        return sp.csr_matrix(sp.vstack([found[k] for k in keys], format="csr"))
+        parts = [found[k] for k in keys]
+        indptr = np.concatenate([[0], np.cumsum([len(p[0]) for p in parts])]).astype(np.int64)
+        indices = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
+        data = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.float32)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(keys), lexical.N_FEATURES))
 
 
 COUNTS = CountsCache()
