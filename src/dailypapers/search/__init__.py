@@ -38,11 +38,13 @@ from dailypapers.search.service import (
     search,
 )
 from dailypapers.search.similar import related, similar_papers
+from dailypapers.search.terms import WORD, index_terms, term_of
 
 __all__ = [
     "MAX_LIMIT",
     "MODES",
     "SORTS",
+    "WORD",
     "Contract",
     "Embedder",
     "LocalIndex",
@@ -62,6 +64,7 @@ __all__ = [
     "index_papers",
     "index_parts",
     "index_status",
+    "index_terms",
     "paper_text",
     "parse_date",
     "parse_query",
@@ -70,4 +73,5 @@ __all__ = [
     "search",
     "similar_papers",
     "store_vectors",
+    "term_of",
 ]
