@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.foryou.personal import build_space, load_signals, pool_sample
 from dailypapers.foryou.ranker import RankerConfig, rank
-from dailypapers.search.contract import contract_for
+from dailypapers.search import contract_for
 from dailypapers.store.queries import foryou as q
 
 # Digests rank for thousands of users in one run: a smaller background keeps each under

@@ -22,7 +22,7 @@ from dailypapers.foryou.ranker import RankerConfig, Scored, rank
 from dailypapers.foryou.rules import PaperMeta
 from dailypapers.foryou.signals import Follow, PaperSignal, Rule, Signals
 from dailypapers.foryou.space import PaperSpace, background_sample
-from dailypapers.search.contract import contract_for
+from dailypapers.search import contract_for
 from dailypapers.store.queries import foryou as q
 from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 

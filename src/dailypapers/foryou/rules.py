@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from dailypapers.search.query import ParsedQuery, parse_query
+from dailypapers.search import ParsedQuery, parse_query
 from dailypapers.store.records import normalise_name
 
 _WORD = re.compile(r"[a-z0-9]+")

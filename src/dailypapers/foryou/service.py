@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from dailypapers.errors import Invalid, NotFound
 from dailypapers.foryou.rules import compile_rule
 from dailypapers.foryou.signals import RULE_ACTIONS
-from dailypapers.search.query import QueryError
+from dailypapers.search import QueryError
 from dailypapers.store.models import Paper
 from dailypapers.store.models_foryou import FeedToken, ForYouRule, NotInterested
 from dailypapers.store.queries import foryou as q
