@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"config", "errors", "feed"},
     {"store"},
     {"search", "mail", "jobs"},
-    {"ingest", "community", "digest", "agents", "channels", "library"},
+    {"ingest", "community", "digest", "agents", "channels", "library", "foryou"},
     {"web", "cli"},
 ]
 HTTP_PACKAGES = {"fastapi", "starlette"}

@@ -119,6 +119,16 @@ class Settings(BaseSettings):
     digest_papers_per_topic: int = Field(
         10, ge=1, le=100, description="At most this many papers per followed topic in a digest."
     )
+    digest_for_you_papers: int = Field(
+        5,
+        ge=0,
+        le=50,
+        description='Papers of the "For you" section of a digest linked to an account (0: none).',
+    )
+    digest_for_you_threshold: float = Field(
+        2.0,
+        description='Least "For you" score (standard units) a paper needs to be mailed.',
+    )
     digest_weekly_day: int = Field(
         1, ge=1, le=7, description="ISO weekday (1 = Monday) on which weekly digests go out."
     )

@@ -91,5 +91,65 @@ def _vectors(cube, cache, model: str):  # type: ignore[no-untyped-def]
         return ev.prepare_vectors(cube, ev.cached_encoder(cache, embed, progress))
 
 
+DEFAULT_CORPUS = Path("../shared/corpus/arxiv-cs-74k.jsonl.gz")
+
+
+@eval_app.command("foryou")
+def foryou_cmd(
+    corpus: Path = typer.Option(
+        DEFAULT_CORPUS, "--corpus", help="arXiv JSON lines (.jsonl or .jsonl.gz) of the corpus."
+    ),
+    vectors: Path | None = typer.Option(
+        None, "--vectors", help="Its float16 vectors (default: NAME.minilm.f16.npy beside it)."
+    ),
+    users: int = typer.Option(300, "--users", min=1, help="Simulated researchers to draw."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the draw and of the bootstrap."),
+    method: str = typer.Option(
+        "hybrid",
+        "--method",
+        "-m",
+        help="The ranker to report: hybrid (the default ranker), dense, lexical or centroid.",
+    ),
+    compare: list[str] = typer.Option(
+        [], "--compare", help="Other ranker methods to add to the table (repeatable)."
+    ),
+    split: str = typer.Option("all", "--split", help="Users of all, dev or test (name hash)."),
+) -> None:
+    """Rank simulated researchers' later papers among their feed day; print the table.
+
+    Researchers are authors with 8 to 40 papers; papers before a per-author cutoff form the
+    library, each later paper is ranked among the ~200 papers of its day, content only.
+    Baselines (centroid, tf-idf + linear SVM, random) run in the same pass. The last line is
+    the reported method's overall means.
+
+    Example: dailypapers eval foryou --users 300 --seed 1
+    """
+    from dailypapers.cli.errors import CliError
+    from dailypapers.foryou import METHODS, RankerConfig
+    from dailypapers.foryou.evaluation import load_corpus, report_lines, run_protocol
+
+    if method not in METHODS or any(m not in METHODS for m in compare):
+        raise CliError(f"--method and --compare take one of {', '.join(METHODS)}")
+    if split not in ("all", "dev", "test"):
+        raise CliError("--split must be all, dev or test")
+    try:
+        loaded = load_corpus(corpus, vectors)
+    except (OSError, ValueError, KeyError) as exc:
+        raise CliError(f"cannot read the corpus: {exc}") from None
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err_console, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("users", total=users)
+        results = run_protocol(
+            loaded, RankerConfig(method=method), users=users, seed=seed, split=split,
+            compare=compare, progress=lambda done: bar.update(task, completed=done),
+        )  # fmt: skip
+    if not results.users:
+        raise CliError("the corpus has no author with 8 to 40 papers to simulate")
+    for line in report_lines(results, method, seed):
+        typer.echo(line)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(eval_app, name="eval")

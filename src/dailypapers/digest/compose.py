@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -25,6 +25,8 @@ from dailypapers.store.records import normalise_name
 
 FIRST_SPAN = {"daily": 1, "weekly": 7}  # days a first digest looks back
 MAX_SPAN = {"daily": 7, "weekly": 14}  # never look back further, even after an outage
+# (subscription id, window, ids already used) → "For you" picks, best first (foryou.digest)
+ForYouPicker = Callable[[int, Window, set[str]], list[str]]
 
 
 def period_key(frequency: str, day: dt.date) -> str:
@@ -186,10 +188,14 @@ def load_window(session: Session, window: Window) -> WindowPapers:
 class Composer:
     """Builds the digests of one run; windows and topic matches are shared across subscribers."""
 
-    def __init__(self, session: Session, settings: Settings, as_of: dt.date) -> None:
+    def __init__(
+        self, session: Session, settings: Settings, as_of: dt.date,
+        for_you: ForYouPicker | None = None,
+    ) -> None:  # fmt: skip
         self.session = session
         self.settings = settings
         self.as_of = as_of
+        self.for_you = for_you
         self._windows: dict[Window, WindowPapers] = {}
 
     def window_for(self, sub: Subscription) -> Window:
@@ -226,6 +232,13 @@ class Composer:
         digest = Digest(sub.id, sub.email, sub.frequency, period_key(sub.frequency, self.as_of),
                         window)  # fmt: skip
         used = set(seen)
+        if self.for_you is not None:  # first: the subscriber's own ranking of the window
+            picks = [
+                papers.by_id[i] for i in self.for_you(sub.id, window, used) if i in papers.by_id
+            ]
+            chosen = self._take(picks, used, len(picks))
+            if chosen:
+                digest.sections.append(Section("For you", chosen, "for-you"))
         trending = self._take(papers.trending, used, self.settings.digest_trending_papers)
         if trending:
             digest.sections.append(Section("Trending", trending))

@@ -15,6 +15,7 @@ from dailypapers.web.api import admin as api_admin
 from dailypapers.web.api import channels as api_channels
 from dailypapers.web.api import community as api_community
 from dailypapers.web.api import daily_papers as api_daily_papers
+from dailypapers.web.api import foryou as api_foryou
 from dailypapers.web.api import health as api_health
 from dailypapers.web.api import library as api_library
 from dailypapers.web.api import mcp as api_mcp
@@ -36,6 +37,7 @@ from dailypapers.web.pages import (
     your_data,
 )
 from dailypapers.web.pages import channels as channel_pages
+from dailypapers.web.pages import foryou as foryou_pages
 from dailypapers.web.pages import library as library_pages
 
 # Pages and API areas, one line each; order matters only for overlapping paths.
@@ -48,9 +50,11 @@ ROUTERS: list[APIRouter] = [
     api_channels.router,
     channel_pages.router,
     feed.router,
+    foryou_pages.router,
     papers.router,
     search.router,
     api_community.router,
+    api_foryou.router,
     accounts.router,
     api_subscriptions.router,
     subscribe.router,

@@ -1,0 +1,62 @@
+"""Lexical evidence: hashed word and bigram counts, weighted by tf-idf over the request's pool.
+
+The counts of one paper depend only on its text, so they can be computed once per paper (the
+evaluation does it for the whole corpus; the web process keeps an LRU of them). The idf
+weights come from the papers in the request (background sample, signals and candidates):
+they depend on no stored state, which keeps the ranking a pure function of its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
+
+N_FEATURES = 2**20
+_WORDS = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"  # as arxiv-sanity: words that start with a letter
+
+
+def vectorizer() -> HashingVectorizer:
+    """Raw term counts of words and word pairs, stop words dropped (no state: nothing to fit)."""
+    return HashingVectorizer(
+        n_features=N_FEATURES, alternate_sign=False, norm=None, ngram_range=(1, 2),
+        stop_words=sorted(ENGLISH_STOP_WORDS), token_pattern=_WORDS, strip_accents="unicode",
+        dtype=np.float32,
+    )  # fmt: skip
+
+
+def counts(texts: Sequence[str]) -> sp.csr_matrix:
+    """Hashed term counts, one row per text."""
+    return sp.csr_matrix(vectorizer().transform(list(texts)))
+
+
+def doc_freq(rows: sp.csr_matrix) -> np.ndarray:
+    """How many rows hold each hashed term."""
+    return np.bincount(rows.indices, minlength=rows.shape[1]).astype(np.float32)
+
+
+def tfidf(
+    rows: sp.csr_matrix,
+    idf_rows: sp.csr_matrix | None = None,
+    df: tuple[np.ndarray, int] | None = None,
+) -> sp.csr_matrix:
+    """Sublinear tf times smooth idf, rows L2-normalised; idf from ``idf_rows`` (default ``rows``).
+
+    ``df`` gives document frequencies and their document count directly (the whole corpus's).
+    Terms seen in a single document of the pool, or in more than a tenth of it, get no weight
+    (arxiv-sanity's ``min_df``/``max_df`` idea, scaled to a pool of a few thousand papers).
+    """
+    if df is None:
+        source = rows if idf_rows is None else idf_rows
+        freq, n = doc_freq(source), source.shape[0]
+    else:
+        freq, n = df
+    idf = np.log((1.0 + n) / (1.0 + freq)) + 1.0
+    idf[(freq < 2) | (freq > max(2.0, 0.1 * n))] = 0.0
+    out = sp.csr_matrix(rows, dtype=np.float32, copy=True)
+    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
+    norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ out)

@@ -1,0 +1,130 @@
+"""Reads of "For you": a user's signals, the papers of a window and the papers' vectors.
+
+The ranker (``dailypapers.foryou``) turns these plain rows into its values; every signal kind
+is one index range scan keyed by ``user_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dailypapers.store.models import FeedEntry, Paper, PaperVector, Upvote, table_of
+from dailypapers.store.models_foryou import FeedToken, ForYouRule, NotInterested
+
+_P, _F, _V = table_of(Paper).c, table_of(FeedEntry).c, table_of(PaperVector).c
+CHUNK = 900  # ids per IN (…) list: below SQLite's default host-parameter limit
+
+
+@dataclass(slots=True)
+class SignalRows:
+    """One user's signals as rows: ``(paper_id, kind, at)``, ``(kind, value, at)`` follows and
+    ``(action, query)`` rules."""
+
+    papers: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
+    follows: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
+    rules: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PaperRow:
+    """What the ranker needs of a paper: text, metadata, popularity and its vector (or None)."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    organization: str | None
+    categories: list[str]
+    published_on: dt.date | None
+    has_code: bool
+    popularity: float
+    vector: bytes | None
+
+
+def signal_rows(session: Session, user_id: int) -> SignalRows:
+    """Upvotes, "not interested" marks and rules of a user (one query each)."""
+    out = SignalRows()
+    upvotes = select(Upvote.paper_id, Upvote.created_at).where(Upvote.user_id == user_id)
+    out.papers += [(str(p), "upvote", at) for p, at in session.execute(upvotes)]
+    negatives = select(NotInterested.paper_id, NotInterested.created_at).where(
+        NotInterested.user_id == user_id
+    )
+    out.papers += [(str(p), "not_interested", at) for p, at in session.execute(negatives)]
+    rules = select(ForYouRule.action, ForYouRule.query).where(ForYouRule.user_id == user_id)
+    out.rules = [(str(a), str(q)) for a, q in session.execute(rules.order_by(ForYouRule.id))]
+    return out
+
+
+def rules_of(session: Session, user_id: int) -> list[ForYouRule]:
+    """A user's rules, oldest first (for the settings list)."""
+    stmt = select(ForYouRule).where(ForYouRule.user_id == user_id).order_by(ForYouRule.id)
+    return list(session.scalars(stmt))
+
+
+def not_interested_ids(session: Session, user_id: int, paper_ids: Sequence[str]) -> set[str]:
+    """Which of ``paper_ids`` the user marked "not interested"."""
+    found: set[str] = set()
+    for at in range(0, len(paper_ids), CHUNK):
+        chunk = list(paper_ids[at : at + CHUNK])
+        stmt = select(NotInterested.paper_id).where(
+            NotInterested.user_id == user_id, NotInterested.paper_id.in_(chunk)
+        )
+        found.update(str(p) for p in session.scalars(stmt))
+    return found
+
+
+def window_paper_ids(session: Session, start: dt.date, end: dt.date) -> list[str]:
+    """Ids of the feed entries from ``start`` to ``end`` (inclusive)."""
+    stmt = select(_F.paper_id).where(_F.feed_date >= start, _F.feed_date <= end)
+    return sorted(str(p) for p in session.scalars(stmt))
+
+
+def vector_ids(session: Session, contract: str) -> list[str]:
+    """Ids of every paper with a vector under ``contract`` (the ranker's background pool)."""
+    stmt = select(_V.paper_id).where(_V.contract == contract).order_by(_V.paper_id)
+    return [str(p) for p in session.scalars(stmt)]
+
+
+def vector_stamp(session: Session, contract: str) -> tuple[int, dt.datetime | None]:
+    """How many vectors ``contract`` has and when the newest was written (one aggregate)."""
+    stmt = select(func.count(), func.max(_V.updated_at)).where(_V.contract == contract)
+    count, newest = session.execute(stmt).one()
+    return int(count), newest
+
+
+def paper_rows(session: Session, ids: Sequence[str], contract: str) -> list[PaperRow]:
+    """Papers of ``ids`` with their vector under ``contract`` (one query per 900 ids)."""
+    out: list[PaperRow] = []
+    wanted = sorted(set(ids))
+    columns = (_P.id, _P.title, _P.abstract, _P.authors, _P.organization, _P.categories,
+               _P.published_on, _P.github_repo, _P.trending_score, _V.vector)  # fmt: skip
+    joined = table_of(Paper).outerjoin(
+        table_of(PaperVector), (_V.paper_id == _P.id) & (_V.contract == contract)
+    )
+    for at in range(0, len(wanted), CHUNK):
+        stmt = select(*columns).select_from(joined).where(_P.id.in_(wanted[at : at + CHUNK]))
+        for row in session.execute(stmt):
+            out.append(PaperRow(
+                id=str(row.id), title=row.title, abstract=row.abstract or "",
+                authors=list(row.authors or []), organization=row.organization,
+                categories=list(row.categories or []), published_on=row.published_on,
+                has_code=bool(row.github_repo), popularity=float(row.trending_score or 0.0),
+                vector=bytes(row.vector) if row.vector is not None else None,
+            ))  # fmt: skip
+    out.sort(key=lambda r: r.id)
+    return out
+
+
+def feed_token_owner(session: Session, token_hash: str) -> int | None:
+    """The user whose private feed token has this hash, if any."""
+    stmt = select(FeedToken.user_id).where(FeedToken.token_hash == token_hash)
+    return session.scalar(stmt)
+
+
+def has_feed_token(session: Session, user_id: int) -> bool:
+    return session.get(FeedToken, user_id) is not None

@@ -1,0 +1,135 @@
+"""The ranker as a pure function: it learns topics, obeys rules, explains, and forgets exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dailypapers.foryou import (
+    Decay,
+    Follow,
+    PaperSignal,
+    RankerConfig,
+    Rule,
+    Signals,
+    rank,
+)
+from dailypapers.search.query import QueryError
+from tests.foryou_fixtures import space, world
+
+PAPERS, VECS = world()
+SPACE = space(PAPERS, VECS)
+IDS = SPACE.ids
+AT = dt.datetime(2025, 3, 10, 12)
+AS_OF = dt.date(2025, 3, 31)
+CANDIDATES = IDS[200:280]
+POOL = IDS[:200]
+
+
+def topic(pid: str) -> str:
+    return PAPERS[SPACE.index[pid]]["title"].split()[0].lower()
+
+
+def saves(*rows: int, kind: str = "save") -> tuple[PaperSignal, ...]:
+    return tuple(PaperSignal(IDS[r], kind, AT) for r in rows)
+
+
+def ranked(signals: Signals, **cfg: object) -> list:
+    return rank(signals, SPACE, CANDIDATES, pool=POOL, as_of=AS_OF,
+                config=RankerConfig(**cfg))  # type: ignore[arg-type]  # fmt: skip
+
+
+ROBOTS = saves(0, 4, 8, 12, 16, 20)  # rows 0 mod 4 are robotics papers
+
+
+@pytest.mark.parametrize("method", ["hybrid", "dense", "lexical", "centroid"])
+def test_each_method_puts_the_liked_topic_first(method: str) -> None:
+    top = ranked(Signals(papers=ROBOTS), method=method)[:10]
+    assert [topic(s.paper_id) for s in top] == ["robots"] * 10
+
+
+def test_few_positives_fall_back_to_the_centroid() -> None:
+    one = Signals(papers=saves(1))  # a language paper
+    assert ranked(one) == ranked(one, method="centroid")
+    assert topic(ranked(one)[0].paper_id) == "language"
+
+
+def test_no_signal_ranks_by_popularity_and_follows() -> None:
+    plain = ranked(Signals())
+    assert plain[0].reasons == ("popular in this period",)
+    follow = Signals(follows=(Follow("category", "cs.CV", AT),))
+    top = ranked(follow)[:20]
+    assert all(topic(s.paper_id) == "vision" for s in top)
+    assert top[0].reasons[0] == "in cs.CV, which you follow"
+
+
+def test_saved_and_not_interested_papers_are_left_out() -> None:
+    signals = Signals(papers=(*ROBOTS, PaperSignal(IDS[200], "not_interested", AT),
+                              PaperSignal(IDS[204], "save", AT)))  # fmt: skip
+    ids = {s.paper_id for s in ranked(signals)}
+    assert IDS[200] not in ids and IDS[204] not in ids
+    assert len(ids) == len(CANDIDATES) - 2
+
+
+def _mean_rank(out: list, name: str) -> float:
+    ranks = [i for i, s in enumerate(out) if topic(s.paper_id) == name]
+    return sum(ranks) / len(ranks)
+
+
+def test_not_interested_pushes_similar_papers_down() -> None:
+    liked = (*ROBOTS, *saves(1, 5, 9, 13, 17, 21))  # robotics and language
+    disliked = [PaperSignal(IDS[r], "not_interested", AT) for r in range(41, 121, 4)]
+    base, after = ranked(Signals(papers=liked)), ranked(Signals(papers=(*liked, *disliked)))
+    assert _mean_rank(after, "language") > _mean_rank(base, "language") + 10
+
+
+def test_rules_never_hides_and_always_brings_in() -> None:
+    signals = Signals(papers=ROBOTS, rules=(Rule("never", "gripper"), Rule("always", "graph")))
+    out = ranked(signals)
+    assert not any("gripper" in PAPERS[SPACE.index[s.paper_id]]["abstract"] for s in out)
+    assert topic(out[0].paper_id) == "graphs"
+    assert out[0].reasons[0] == "matches your rule “graph”"
+
+
+def test_rule_filters_use_the_search_language() -> None:
+    signals = Signals(papers=ROBOTS, rules=(Rule("never", "category:cs.RO"),))
+    assert all(topic(s.paper_id) != "robots" for s in ranked(signals))
+    with pytest.raises(QueryError):
+        ranked(Signals(rules=(Rule("never", "since:yesterday"),)))
+
+
+def test_reasons_name_the_closest_library_papers() -> None:
+    top = ranked(Signals(papers=ROBOTS))[0]
+    assert top.reasons and top.reasons[-1].startswith("like “Robots study")
+    assert top.reasons[-1].endswith("in your library")
+    upvoted = ranked(Signals(papers=saves(0, 4, 8, kind="upvote")))[0]
+    assert upvoted.reasons[-1].endswith("which you upvoted")
+
+
+def test_content_only_ignores_follows() -> None:
+    follow = (Follow("author", IDS and PAPERS[201]["authors"][0], AT),)
+    a = ranked(Signals(papers=ROBOTS, follows=follow), content_only=True)
+    b = ranked(Signals(papers=ROBOTS), content_only=True)
+    assert [(s.paper_id, s.score) for s in a] == [(s.paper_id, s.score) for s in b]
+
+
+def test_exact_forgetting_a_removed_signal_leaves_no_trace() -> None:
+    extra = PaperSignal(IDS[1], "save", AT)
+    neg = PaperSignal(IDS[2], "not_interested", AT)
+    without = ranked(Signals(papers=ROBOTS))
+    assert ranked(Signals(papers=(*ROBOTS, extra, neg))) != without
+    # the same signals in another order, and after a round trip through "with": identical
+    assert ranked(Signals(papers=tuple(reversed(ROBOTS)))) == without
+
+
+def test_decay_weighs_recent_signals_more() -> None:
+    decay = Decay(half_life_days=30, floor=0.1)
+    assert decay.weight(AT, AT.date()) == 1.0
+    assert decay.weight(AT, AT.date() + dt.timedelta(days=30)) == 0.5
+    assert decay.weight(AT, AT.date() + dt.timedelta(days=3000)) == 0.1
+    assert decay.weight(AT, AT.date() - dt.timedelta(days=5)) == 1.0  # future: no bonus
+    old_robots = tuple(PaperSignal(s.paper_id, "save", AT - dt.timedelta(days=720)) for s in ROBOTS)
+    new_lang = saves(1, 5, 9, 13, 17, 21)
+    top = ranked(Signals(papers=(*old_robots, *new_lang)), decay=decay)[:5]
+    assert all(topic(s.paper_id) == "language" for s in top)
