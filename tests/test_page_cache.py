@@ -109,3 +109,30 @@ def test_api_daily_papers_etag(settings, client) -> None:
     assert since.status_code == 304
     assert client.get("/api/daily_papers", params={"date": "2025-03-18"},
                       headers={"If-Modified-Since": "garbage"}).status_code == 200  # fmt: skip
+
+
+def test_logged_in_readers_get_the_shared_page_with_their_parts(settings, app) -> None:
+    """The personalised copy is byte for byte what rendering the page for the reader gives."""
+    _fill(settings)
+    make_user(settings, "dora", admin=True)
+    with TestClient(app) as client:
+        token = _token(client.get("/login").text)
+        form = {"login": "dora", "password": PASSWORD, "csrf_token": token}
+        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+        token = _token(client.get("/date/2025-03-18").text)  # logging in starts a new session
+        for pid in ("2503.00001", "2503.00003"):
+            voted = client.post(f"/papers/{pid}/upvote", data={"csrf_token": token},
+                                follow_redirects=False)  # fmt: skip
+            assert voted.status_code == 303
+        for path in ("/date/2025-03-18", "/trending", "/week?sort=new"):
+            shared = client.get(path)
+            app.state.personalize_pages = False
+            rendered = client.get(path)
+            app.state.personalize_pages = True
+            assert shared.text == rendered.text, path
+            assert shared.text.count('aria-pressed="true"') == 2
+            assert 'href="/admin"' in shared.text and "dora" in shared.text
+            assert "Log in" not in shared.text
+    with TestClient(app) as anonymous:
+        page = anonymous.get("/date/2025-03-18").text
+        assert 'aria-pressed="true"' not in page and "dora" not in page

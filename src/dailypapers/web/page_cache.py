@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -26,9 +27,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
+from dailypapers.community.auth import CurrentUser
+from dailypapers.store.queries.users import upvoted_among
 from dailypapers.web.cache import VersionedCache, page_cache, response_cache
-from dailypapers.web.deps import bearer_token
+from dailypapers.web.deps import bearer_token, request_session
 from dailypapers.web.security import csrf_token
+from dailypapers.web.templating import templates
 
 # Random per process, so that no page text can forge it; hex survives HTML escaping unchanged.
 CSRF_PLACEHOLDER = "csrf-placeholder-" + secrets.token_hex(12)
@@ -52,47 +56,56 @@ class CachedPage:
     status: int
     media_type: str
     tag: str  # identifies (data version, page); the token's hash completes the ETag
+    paper_ids: tuple[str, ...] = ()  # papers with an upvote button on the page
 
 
 def _digest(*parts: object, size: int = 8) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=size).hexdigest()
 
 
-def anonymous(request: Request) -> bool:
-    """Whether the page may come from the shared cache: no user, no token, no flash pending."""
-    if getattr(request.state, "user", None) is not None or bearer_token(request) is not None:
+def _shareable(request: Request, personal: bool) -> bool:
+    """Whether the page may come from the shared cache: anonymous, or logged in on a page whose
+    per-user parts ``personalize`` fills in; never with an API token or a message pending."""
+    if bearer_token(request) is not None:
         return False
-    return "session" not in request.scope or "flash" not in request.session
+    if "session" in request.scope and "flash" in request.session:
+        return False
+    if getattr(request.state, "user", None) is None:
+        return True
+    return personal and getattr(request.app.state, "personalize_pages", True)
 
 
-def rendering_for_cache(request: Request) -> bool:
-    """Whether the page being rendered goes to the shared cache (``templating.render`` asks)."""
-    return bool(getattr(request.state, "render_for_cache", False))
-
-
-async def cached_page(request: Request, key: Hashable, make: Callable[[], Response]) -> Response:
-    """The page ``make()`` renders, from the shared cache for anonymous visitors.
+async def cached_page(
+    request: Request, key: Hashable, make: Callable[[], Response], personal: bool = False
+) -> Response:
+    """The page ``make()`` renders, from the shared cache.
 
     ``key`` names everything the page depends on besides the data version (path, query,
-    index generation …). ``make`` runs in a worker thread and may raise (404 …).
-    Only 200 answers are cached.
+    index generation …). ``make`` runs in a worker thread and may raise (404 …); only 200
+    answers are cached. ``personal``: the page's only per-user parts are the account links and
+    upvote buttons, so logged-in readers get the shared copy with those filled in.
     """
-    if not anonymous(request):
+    if not _shareable(request, personal):
         response = await run_in_threadpool(make)
         response.headers["Cache-Control"] = PAGE_CACHE_CONTROL
         return response
     cache = await page_cache(request)
 
     def compute() -> CachedPage:
-        request.state.render_for_cache = True
+        state = request.state
+        user, state.user = getattr(state, "user", None), None  # the shared copy is anonymous
+        state.csrf_placeholder = CSRF_PLACEHOLDER
         try:
             response = make()
         finally:
-            request.state.render_for_cache = False
+            state.user = user
+            del state.csrf_placeholder
         if response.status_code != 200 or "set-cookie" in response.headers:
             raise _Uncacheable(response)  # an error page or a side effect: never shared
+        body = bytes(response.body)
+        ids = tuple(m.decode() for m in _VOTE_FORM.findall(body))
         tag = _digest(cache.version, key)
-        return CachedPage(bytes(response.body), 200, response.media_type or "text/html", tag)
+        return CachedPage(body, 200, response.media_type or "text/html", tag, ids)
 
     try:
         found: CachedPage = await cache.fetch(("page", key), compute)
@@ -100,9 +113,47 @@ async def cached_page(request: Request, key: Hashable, make: Callable[[], Respon
         return exc.response
     token = csrf_token(request)
     body = found.body.replace(CSRF_PLACEHOLDER.encode(), token.encode())
-    response = Response(body, found.status, media_type=found.media_type)
+    user: CurrentUser | None = getattr(request.state, "user", None)
     etag = f'W/"{found.tag}-{_digest(token, size=4)}"'
+    if user is not None:
+        voted = await run_in_threadpool(
+            upvoted_among, request_session(request), user.id, found.paper_ids
+        )
+        body = personalize(body, user, token, voted)
+        etag = f'W/"{found.tag}-{_digest(token, user, sorted(voted), size=6)}"'
+    response = Response(body, found.status, media_type=found.media_type)
     return conditional(request, response, etag, cache, PAGE_CACHE_CONTROL)
+
+
+# The shared copy's per-user parts, as the templates write them (tests compare a personalised
+# page with one rendered for the user: any template change that breaks this fails them).
+_VOTE_FORM = re.compile(rb'<form class="upvote-form" method="post" action="/papers/[^"]+/upvote" '
+                        rb'data-paper="([^"]+)">')  # fmt: skip
+_ACCOUNT_NAV = re.compile(rb"<!--account-nav-->.*?<!--/account-nav-->", re.S)
+_ANONYMOUS_BUTTON = (b'class="vote-box upvote-button" aria-pressed="false" '
+                     b'title="Upvote this paper"')  # fmt: skip
+_VOTED_BUTTON = (b'class="vote-box upvote-button is-voted" aria-pressed="true" '
+                 b'title="Withdraw your upvote"')  # fmt: skip
+
+
+def personalize(body: bytes, user: CurrentUser, token: str, voted: set[str]) -> bytes:
+    """The shared copy of a list page as ``user`` sees it: their account links, and their
+    upvotes pressed (each an ``unvote`` form)."""
+    nav = templates.get_template("partials/account_nav.html").render(
+        current_user=user, csrf_token=token
+    )
+    body = _ACCOUNT_NAV.sub(
+        lambda _: b"<!--account-nav-->" + nav.encode() + b"<!--/account-nav-->", body
+    )
+    for paper_id in voted:
+        start = body.find(f'action="/papers/{paper_id}/upvote" data-paper="{paper_id}">'.encode())
+        end = body.find(b"</form>", start)
+        if start < 0 or end < 0:
+            continue
+        form = body[start:end].replace(b"/upvote", b"/unvote", 1)
+        form = form.replace(_ANONYMOUS_BUTTON, _VOTED_BUTTON, 1)
+        body = body[:start] + form + body[end:]
+    return body
 
 
 def api_etag(cache: VersionedCache, key: Hashable) -> str:

@@ -116,6 +116,7 @@ async def _render_window(request: Request, window: Window, sort: str, page: int)
             latest=Window.containing(window.kind, latest) if latest else None,
             active_nav=window.kind,
         ),
+        personal=True,
     )
 
 
@@ -184,4 +185,4 @@ async def trending(request: Request, page: int = _PAGE_QUERY) -> Response:
     return await cached_page(request, _page_key(request), lambda: render(
         request, "trending.html", items=items, total=total, page=page,
         pages=max(1, math.ceil(total / size)), active_nav="trending",
-    ))  # fmt: skip
+    ), personal=True)  # fmt: skip
