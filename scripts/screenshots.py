@@ -18,6 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]  # fmt: skip
 WIDTHS = {"desktop": (1280, 900), "phone": (360, 780)}
+MAX_HEIGHT = 2400  # long lists are cut: the top of a page shows what it looks like
 
 
 def _first_paper(page: Page, base: str) -> str:
@@ -46,7 +47,9 @@ def shoot(base: str, out: Path, mail: Path | None) -> list[Path]:
             for name, url in targets.items():
                 page.goto(url, wait_until="networkidle")
                 path = out / f"{name}-{width}.png"
-                page.screenshot(path=str(path), full_page=name != "docs")
+                tall = page.evaluate("document.documentElement.scrollHeight")
+                clip = {"x": 0, "y": 0, "width": width, "height": min(tall, MAX_HEIGHT)}
+                page.screenshot(path=str(path), full_page=True, clip=clip)
                 written.append(path)
             page.close()
         browser.close()
