@@ -136,3 +136,19 @@ def test_logged_in_readers_get_the_shared_page_with_their_parts(settings, app) -
     with TestClient(app) as anonymous:
         page = anonymous.get("/date/2025-03-18").text
         assert 'aria-pressed="true"' not in page and "dora" not in page
+
+
+def test_an_unknown_per_user_helper_turns_sharing_off_for_logged_in_readers(
+    settings, app, monkeypatch
+) -> None:
+    """A template global added later (e.g. a per-user 'saved' state) is never shared blindly."""
+    from dailypapers.web import page_cache
+    from dailypapers.web.templating import templates
+
+    assert page_cache._all_known()
+    monkeypatch.setitem(templates.env.globals, "is_saved", lambda paper_id: True)
+    assert not page_cache._all_known()
+    monkeypatch.setattr(page_cache, "_KNOWN_GLOBALS", {*page_cache._KNOWN_GLOBALS})
+    monkeypatch.setattr(page_cache, "_personalizers", [])
+    page_cache.register_personalizer({"is_saved"}, lambda body, user, request: body)
+    assert page_cache._all_known()

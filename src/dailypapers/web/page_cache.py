@@ -72,7 +72,31 @@ def _shareable(request: Request, personal: bool) -> bool:
         return False
     if getattr(request.state, "user", None) is None:
         return True
-    return personal and getattr(request.app.state, "personalize_pages", True)
+    return personal and getattr(request.app.state, "personalize_pages", True) and _all_known()
+
+
+# Template globals at the time personalisation was written: none of them changes a list page
+# for a logged-in reader except ``has_upvoted`` (filled in by ``personalize``) and
+# ``take_flash`` (pages with a message pending are never shared). A global another area adds
+# later (a per-user "saved" state …) may; until it registers how to fill it in with
+# ``register_personalizer``, logged-in readers get their pages rendered in full: slower, never
+# wrong.
+_KNOWN_GLOBALS = {"cycler", "dict", "feed_url", "has_upvoted", "joiner", "lipsum", "my_claim",
+                  "namespace", "paper_comments", "range", "take_flash", "url_for"}  # fmt: skip
+Personalizer = Callable[[bytes, CurrentUser, Request], bytes]
+_personalizers: list[Personalizer] = []
+
+
+def register_personalizer(globals_used: set[str], fill_in: Personalizer) -> None:
+    """Let shared list pages carry the per-user parts drawn with ``globals_used``:
+    ``fill_in(body, user, request)`` returns the shared copy with them as ``user`` sees them
+    (runs in a worker thread; may query through ``request_session(request)``)."""
+    _KNOWN_GLOBALS.update(globals_used)
+    _personalizers.append(fill_in)
+
+
+def _all_known() -> bool:
+    return set(templates.env.globals) <= _KNOWN_GLOBALS
 
 
 async def cached_page(
@@ -116,11 +140,8 @@ async def cached_page(
     user: CurrentUser | None = getattr(request.state, "user", None)
     etag = f'W/"{found.tag}-{_digest(token, size=4)}"'
     if user is not None:
-        voted = await run_in_threadpool(
-            upvoted_among, request_session(request), user.id, found.paper_ids
-        )
-        body = personalize(body, user, token, voted)
-        etag = f'W/"{found.tag}-{_digest(token, user, sorted(voted), size=6)}"'
+        body, extra = await run_in_threadpool(_for_user, request, found, body, user, token)
+        etag = f'W/"{found.tag}-{_digest(token, user, extra, size=6)}"'
     response = Response(body, found.status, media_type=found.media_type)
     return conditional(request, response, etag, cache, PAGE_CACHE_CONTROL)
 
@@ -134,6 +155,18 @@ _ANONYMOUS_BUTTON = (b'class="vote-box upvote-button" aria-pressed="false" '
                      b'title="Upvote this paper"')  # fmt: skip
 _VOTED_BUTTON = (b'class="vote-box upvote-button is-voted" aria-pressed="true" '
                  b'title="Withdraw your upvote"')  # fmt: skip
+
+
+def _for_user(
+    request: Request, found: CachedPage, body: bytes, user: CurrentUser, token: str
+) -> tuple[bytes, object]:
+    """The shared copy as ``user`` sees it, and what its ETag must also name."""
+    voted = upvoted_among(request_session(request), user.id, found.paper_ids)
+    body = personalize(body, user, token, voted)
+    for fill_in in _personalizers:
+        body = fill_in(body, user, request)
+    extra = (sorted(voted), _digest(body) if _personalizers else None)
+    return body, extra
 
 
 def personalize(body: bytes, user: CurrentUser, token: str, voted: set[str]) -> bytes:
