@@ -134,16 +134,31 @@ def _measure(url: str, paths: list[str], args: argparse.Namespace,
     return _load(url, paths, args)
 
 
+PASSWORD = "a long bench password"
+
+
+def _make_reader(env: dict[str, str]) -> None:
+    """An account for the logged-in target, made directly (sign-up may need a mail round)."""
+    code = (
+        "from dailypapers.config import Settings\nfrom dailypapers.store import db\n"
+        "from dailypapers.community.users import create_user\n"
+        "with db.session_scope(Settings()) as session:\n"
+        f"    create_user(session, 'reader', 'reader@example.org', {PASSWORD!r})\n"
+        "    session.commit()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
 def _logged_in_cookie(url: str) -> str:
-    """Sign a reader up through the pages and return the session cookie header."""
+    """Log the reader in through the page and return the session cookie header."""
     with httpx.Client(base_url=url) as client:
-        page = client.get("/signup").text
+        page = client.get("/login").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        form = {"username": "reader", "email": "reader@example.org",
-                "password": "a long bench password", "csrf_token": token}  # fmt: skip
-        response = client.post("/signup", data=form)
+        form = {"login": "reader", "password": PASSWORD, "csrf_token": token}
+        response = client.post("/login", data=form)
         if response.status_code != 303:
-            raise RuntimeError(f"signup failed: {response.status_code} {response.text[:200]}")
+            raise RuntimeError(f"log-in failed: {response.status_code} {response.text[:200]}")
+        client.get("/login")  # a first page takes any pending message out of the session
         return f"dp_session={client.cookies['dp_session']}"
 
 
@@ -170,6 +185,7 @@ def main(argv: list[str]) -> None:
                                       "corpus"}  # fmt: skip
         figures.update(_fill_demo(env) if args.demo else
                        _fill(env, _subset(CORPUS, args.papers, folder)))  # fmt: skip
+        _make_reader(env)
         with _bare_server(env) as bare:
             figures.update({f"bare_fastapi_{k}": v for k, v in _measure(bare, ["/"], args).items()})
         with _server(env, _free_port()) as url:
