@@ -10,6 +10,7 @@ get the whole page from the page cache (``web/page_cache.py``).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -17,29 +18,48 @@ from collections.abc import Hashable
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.feed.windows import Window
-from dailypapers.search.engine import LocalIndex, loaded_index
+from dailypapers.search import LocalIndex, get_index
 from dailypapers.store.queries.papers import FeedItem, get_paper, papers_by_ids
 from dailypapers.web.deps import request_session
 from dailypapers.web.page_cache import cached_page
 from dailypapers.web.pages.search import SIMILAR_FACETS, similar_pairs
 from dailypapers.web.templating import render
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 SIMILAR_LIMIT = 6
 
 
-def index_fingerprint(request: Request) -> Hashable:
-    """What identifies the state of this process's search index (None before it is loaded):
-    its generation, row count and vector snapshot. Any index change gives a new value."""
+def _load_index(request: Request) -> LocalIndex | None:
+    """The process's search index, loaded (and synced) on first use; None if unavailable."""
+    try:
+        return get_index(request.app.state.settings)
+    except Exception:  # the paper page must render even if the index is unavailable
+        log.exception("the search index could not be loaded")
+        return None
+
+
+async def search_index(request: Request) -> LocalIndex | None:
+    """The search index, kept on the app (looking it up resolves the data folder: ~1 ms).
+
+    Loaded before the request takes a database connection: a cold index syncs through a
+    connection of its own (the pool invariant of ``docs/architecture.md``).
+    """
     state = request.app.state
     index: LocalIndex | None = getattr(state, "search_index", None)
-    if index is None or index.closed:  # looking it up resolves the data folder: ~1 ms
-        index = state.search_index = loaded_index(state.settings)
-        if index is None:
-            return None
+    if index is None or index.closed:
+        index = state.search_index = await run_in_threadpool(_load_index, request)
+    return index
+
+
+def index_fingerprint(index: LocalIndex | None) -> Hashable:
+    """What identifies the state of the index: its generation, rows and vector snapshot."""
+    if index is None:
+        return None
     return (index.generation, len(index.ids), index.vectors_generation, len(index.vectors))
 
 
@@ -72,36 +92,39 @@ def _similar_cache(request: Request) -> SimilarCache:
     return cache
 
 
-def similar_items(request: Request, session: Session, item: FeedItem) -> list[FeedItem]:
+def similar_items(
+    request: Request, session: Session, item: FeedItem, fingerprint: Hashable
+) -> list[FeedItem]:
     """Similar papers of ``item`` (``?similar=method`` picks one aspect), ranked once per
     index state; their current counts come from the database."""
     settings = request.app.state.settings
     by = request.query_params.get("similar") or ""
     by = by if by in SIMILAR_FACETS else ""
     cache = _similar_cache(request)
-    key = (item.paper.id, by, index_fingerprint(request))
+    key = (item.paper.id, by, fingerprint)
     ids = cache.get(key)
     if ids is None:
         pairs = similar_pairs(settings, session, item.paper.id, SIMILAR_LIMIT, by or None)
         if pairs is None:  # the index failed: show none, try again next time
             return []
         ids = [pid for pid, _ in pairs]
-        cache.put((item.paper.id, by, index_fingerprint(request)), ids)
+        cache.put(key, ids)
     return papers_by_ids(session, ids)
 
 
-def _paper_response(request: Request, paper_id: str) -> Response:
+def _paper_response(request: Request, paper_id: str, fingerprint: Hashable) -> Response:
     session = request_session(request)
     item = get_paper(session, paper_id)
     if item is None:
         raise HTTPException(404, f"No paper with id {paper_id!r} here.")
     day = Window.containing("day", item.feed_date) if item.feed_date else None
-    similar = similar_items(request, session, item)
+    similar = similar_items(request, session, item, fingerprint)
     return render(request, "paper.html", item=item, paper=item.paper, day=day, similar=similar)
 
 
 @router.get("/papers/{paper_id:paper_id}", response_class=HTMLResponse)
 async def paper_page(paper_id: str, request: Request) -> Response:
     """One paper, by arXiv id (any version) or ``t-`` id."""
-    key = (request.url.path, request.url.query, index_fingerprint(request))
-    return await cached_page(request, key, lambda: _paper_response(request, paper_id))
+    fingerprint = index_fingerprint(await search_index(request))
+    key = (request.url.path, request.url.query, fingerprint)
+    return await cached_page(request, key, lambda: _paper_response(request, paper_id, fingerprint))

@@ -14,9 +14,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.search.neighbours import related
-from dailypapers.search.query import QueryError
-from dailypapers.search.service import SearchRequest, SearchResult, search
+from dailypapers.search import QueryError, SearchRequest, SearchResult, related, search
 from dailypapers.web import highlight
 from dailypapers.web.deps import get_db
 from dailypapers.web.templating import render, templates
