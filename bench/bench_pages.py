@@ -127,7 +127,8 @@ def _measure(url: str, paths: list[str], args: argparse.Namespace,
              headers: dict[str, str] | None = None) -> dict[str, float]:  # fmt: skip
     if headers or shutil.which("wrk"):
         for path in paths:  # warm: every page rendered once, as on a running site
-            httpx.get(url + path, headers=headers or {})
+            # (the first paper page also builds the search index of a fresh folder: minutes)
+            httpx.get(url + path, headers=headers or {}, timeout=600)
         if not shutil.which("wrk"):
             raise SystemExit("headers need wrk: apt-get install wrk")
         return _wrk(url, paths, args.seconds, headers or {})
