@@ -35,7 +35,7 @@ def test_signup_submit_upvote_comment_trending(settings, live_server, page) -> N
         form.get_by_label("Email").fill("grace@example.org")
         form.get_by_label("Password").fill("a long enough password")
         form.get_by_role("button", name="Sign up").click()
-        assert page.locator(".account-name").inner_text() == "grace"
+        assert page.locator(".site-header .account-name:visible").inner_text() == "grace"
 
         page.get_by_role("link", name="Submit").click()
         form = page.locator("main form")

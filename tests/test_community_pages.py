@@ -197,14 +197,20 @@ def test_anonymous_upvote_form_redirects_to_login(client, settings) -> None:
                            headers={"Referer": "http://testserver/week?page=2"},
                            follow_redirects=False)  # fmt: skip
     assert response.status_code == 303  # back to the page of the form after log-in
-    assert response.headers["location"] == "/login?next=/week%3Fpage%3D2"
+    assert response.headers["location"] == "/login?next=%2Fweek%3Fpage%3D2&why=upvote"
+    explained = client.get(response.headers["location"])
+    assert "to upvote papers" in explained.text and 'value="/week?page=2"' in explained.text
     foreign = client.post(
         "/papers/2505.00004/upvote",
         data={"csrf_token": token},
         headers={"Referer": "http://evil.example/x"},
         follow_redirects=False,
     )
-    assert foreign.headers["location"] == "/login?next=/"
+    assert foreign.headers["location"] == "/login?next=%2F&why=upvote"
+    form = {"csrf_token": token, "next": "/?page=2#paper-2505.00004"}
+    anchored = client.post("/papers/2505.00004/upvote", data=form, follow_redirects=False)
+    expected = "/login?next=%2F%3Fpage%3D2%23paper-2505.00004&why=upvote"
+    assert anchored.headers["location"] == expected
 
 
 def test_login_rate_limit_is_429_with_retry_after(client, settings) -> None:

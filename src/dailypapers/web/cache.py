@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from dailypapers.store.version import data_version, local_bumps
@@ -36,6 +36,7 @@ class VersionedCache:
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._version: str | None = None
+        self.changed_at = time.time()  # wall-clock time this worker first saw the version
         self._checked_at = float("-inf")
         self._refreshing = False
         self._bumps_seen = local_bumps()
@@ -62,6 +63,7 @@ class VersionedCache:
             if current != self._version:
                 self._data.clear()
                 self._version = current
+                self.changed_at = time.time()
 
     def get(self, key: Hashable) -> Any:
         with self._lock:
@@ -80,15 +82,28 @@ class VersionedCache:
             while len(self._data) > self._maxsize:
                 self._data.popitem(last=False)
 
-    async def fetch(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The cached body for ``key``, else ``compute()`` in a worker thread (then cached)."""
+    async def ensure_fresh(self) -> None:
+        """Re-read the data version if it is due (one request does; the others keep serving)."""
         if self.due() and not self._refreshing:
-            # One request re-reads the version; the others keep serving meanwhile.
             self._refreshing = True
             try:
                 await run_in_threadpool(self.refresh)
             finally:
                 self._refreshing = False
+
+    def follow(self, leader: VersionedCache) -> None:
+        """Take ``leader``'s data version (no query): entries go when it moved on."""
+        with self._lock:
+            if leader.version != self._version:
+                self._data.clear()
+                self._version = leader.version
+                self.changed_at = leader.changed_at
+        self._checked_at = time.monotonic()
+        self._bumps_seen = leader._bumps_seen
+
+    async def fetch(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The cached body for ``key``, else ``compute()`` in a worker thread (then cached)."""
+        await self.ensure_fresh()
         body = self.get(key)
         if body is not None:
             return body
@@ -115,8 +130,8 @@ class VersionedCache:
 
 
 def response_cache(app: FastAPI) -> VersionedCache:
-    """The app's cache (created on first use, one per app and worker process)."""
-    cache = getattr(app.state, "response_cache", None)
+    """The app's cache of API bodies and page data (one per app and worker process)."""
+    cache: VersionedCache | None = getattr(app.state, "response_cache", None)
     if cache is None:
         settings = app.state.settings
         maker = app.state.sessionmaker
@@ -128,3 +143,18 @@ def response_cache(app: FastAPI) -> VersionedCache:
         cache = VersionedCache(version, interval=settings.api_cache_seconds)
         app.state.response_cache = cache
     return cache
+
+
+async def page_cache(request: Request) -> VersionedCache:
+    """The app's cache of whole pages rendered for anonymous visitors (see ``page_cache.py``):
+    apart from ``response_cache`` so that large pages never push API bodies out, and following
+    its data version (no query of its own, none if this request already checked it)."""
+    app = request.app
+    leader = response_cache(app)
+    if not getattr(request.state, "data_version_checked", False):
+        await leader.ensure_fresh()
+    pages: VersionedCache | None = getattr(app.state, "page_cache", None)
+    if pages is None:
+        pages = app.state.page_cache = VersionedCache(lambda: leader.version or "", 3600, 256)
+    pages.follow(leader)
+    return pages

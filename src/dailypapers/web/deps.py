@@ -140,6 +140,11 @@ async def require_user(
     )
 
 
+def come_back(request: Request) -> str:
+    """Where to return after log-in (see ``_come_back``)."""
+    return _come_back(request)
+
+
 def _come_back(request: Request) -> str:
     """Where to return after log-in: this page, or for a form post the page that had the form
     (a GET of the post's URL would be a 405)."""

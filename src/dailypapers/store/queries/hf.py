@@ -109,8 +109,11 @@ def md_escape(text: str) -> str:
 def paper_markdown(item: FeedItem, base_url: str) -> str:
     """``GET /papers/{id}.md``: the paper's metadata and abstract as a Markdown document."""
     p = item.paper
-    authors = ", ".join(p.authors) if p.authors else f"{p.num_authors} authors"
-    facts = [f"- **Authors:** {md_escape(authors)}"]
+    facts = []
+    if p.authors:
+        facts.append(f"- **Authors:** {md_escape(', '.join(p.authors))}")
+    elif p.num_authors:  # only the count is known
+        facts.append(f"- **Authors:** {p.num_authors} author{'s' if p.num_authors != 1 else ''}")
     if p.organization:
         facts.append(f"- **Organization:** {md_escape(p.organization)}")
     if p.published_on:

@@ -127,9 +127,7 @@ def add_comment(
     user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     with writing(session, settings):
-        view = comments.add_comment(
-            session, settings, user, require_paper_id(paper_id), body.text
-        )
+        view = comments.add_comment(session, settings, user, require_paper_id(paper_id), body.text)
     return view.as_json()
 
 

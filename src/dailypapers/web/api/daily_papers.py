@@ -18,6 +18,7 @@ from dailypapers.store.queries.feed import list_feed
 from dailypapers.web.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
 from dailypapers.web.cache import response_cache
 from dailypapers.web.deps import request_session
+from dailypapers.web.page_cache import api_etag, conditional
 
 router = APIRouter(tags=["papers"])
 
@@ -101,6 +102,7 @@ _DOCUMENTED_PARAMS = [
     responses={
         200: {"model": list[HfDailyPaper], "description": "Feed entries, newest first."},
         400: {"model": ApiError, "description": "A malformed date, week or month."},
+        304: {"description": "Not modified: the `If-None-Match` ETag is still current."},
         422: {"model": ApiError, "description": "A parameter out of range."},
     },
     openapi_extra={"parameters": _DOCUMENTED_PARAMS},
@@ -117,5 +119,7 @@ async def daily_papers(request: Request) -> Response:
         )  # fmt: skip
         return orjson.dumps([daily_item_to_hf(item) for item in items])
 
-    body = await response_cache(request.app).fetch(("daily", query), compute)
-    return Response(body, media_type="application/json")
+    cache = response_cache(request.app)
+    body = await cache.fetch(("daily", query), compute)
+    response = Response(body, media_type="application/json")
+    return conditional(request, response, api_etag(cache, ("daily", query)), cache)

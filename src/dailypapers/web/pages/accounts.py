@@ -66,8 +66,9 @@ def signup(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "account/login.html", form={}, next=safe_next(next))
+def login_page(request: Request, next: str = "/", why: str = "") -> HTMLResponse:
+    """The log-in form; ``why=upvote`` explains why an anonymous upvote landed here."""
+    return render(request, "account/login.html", form={}, next=safe_next(next), why=why)
 
 
 @router.post(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,7 +25,14 @@ from dailypapers.store.queries import people
 from dailypapers.store.queries.papers import require_paper_id
 from dailypapers.store.queries.people import PaperListing
 from dailypapers.web import community_ui
-from dailypapers.web.deps import get_db, require_admin, require_user, safe_next
+from dailypapers.web.deps import (
+    come_back,
+    current_user,
+    get_db,
+    require_admin,
+    require_user,
+    safe_next,
+)
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 from dailypapers.web.templating import render
@@ -67,13 +75,22 @@ def submit(
 
 
 # --- upvotes and comments (form fallbacks of the JSON API) ---------------------------------------
+def _login_to_vote(request: Request, target: str) -> RedirectResponse:
+    """An anonymous vote: to the log-in page, which says why, then back to the same entry
+    (the form's ``next``, else the page that had the form)."""
+    query = urlencode({"next": safe_next(target or come_back(request)), "why": "upvote"})
+    return RedirectResponse(f"/login?{query}", status_code=303)
+
+
 @router.post("/papers/{paper_id:paper_id}/upvote",
              dependencies=[_CSRF, Depends(rate_limit("upvote", per_minute=60))])  # fmt: skip
 def upvote(
     request: Request, paper_id: str, next: str = Form(""),
-    user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
+    user: CurrentUser | None = Depends(current_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     pid = require_paper_id(paper_id)
+    if user is None:
+        return _login_to_vote(request, next)
     settings = request.app.state.settings
     with writing(session, settings):
         votes.upvote(session, settings, user.id, pid)
@@ -84,9 +101,11 @@ def upvote(
              dependencies=[_CSRF, Depends(rate_limit("upvote", per_minute=60))])  # fmt: skip
 def unvote(
     request: Request, paper_id: str, next: str = Form(""),
-    user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
+    user: CurrentUser | None = Depends(current_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     pid = require_paper_id(paper_id)
+    if user is None:
+        return _login_to_vote(request, next)
     settings = request.app.state.settings
     with writing(session, settings):
         votes.remove_upvote(session, settings, user.id, pid)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from dailypapers.feed.windows import Window, WindowKind, window_or_invalid
@@ -35,6 +35,7 @@ from dailypapers.store.queries.papers import FeedItem
 from dailypapers.web.cache import response_cache
 from dailypapers.web.deps import request_session
 from dailypapers.web.filters import DEFAULT_SORT, PAGE_SORTS
+from dailypapers.web.page_cache import cached_page
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -68,10 +69,17 @@ async def _cached(request: Request, key: tuple, compute: Callable[[Session], obj
     def run() -> object:
         return compute(request_session(request))
 
-    return await response_cache(request.app).fetch(key, run)
+    found = await response_cache(request.app).fetch(key, run)
+    request.state.data_version_checked = True  # the page cache need not check it again
+    return found
 
 
-async def _render_window(request: Request, window: Window, sort: str, page: int) -> HTMLResponse:
+def _page_key(request: Request, *parts: object) -> tuple:
+    """What a cached page depends on besides the data: its URL (forms post back to it)."""
+    return (request.url.path, request.url.query, *parts)
+
+
+async def _render_window(request: Request, window: Window, sort: str, page: int) -> Response:
     """The list page of one window: entries, counts, paging and navigation links."""
     size = request.app.state.settings.page_size
     data: WindowPage = await _cached(
@@ -82,20 +90,25 @@ async def _render_window(request: Request, window: Window, sort: str, page: int)
         raise HTTPException(404, f"Page {page} is past the end of this list.")
     latest = data.latest
     anchor = min(window.end, latest) if latest and latest >= window.start else window.start
-    return render(
+    return await cached_page(
         request,
-        "feed.html",
-        window=window,
-        items=data.items,
-        total=data.total,
-        sort=sort,
-        sorts=list(PAGE_SORTS),
-        page=page,
-        pages=max(1, math.ceil(data.total / size)),
-        around=data.around,
-        views={kind: Window.containing(kind, anchor) for kind in ("day", "week", "month")},
-        latest=Window.containing(window.kind, latest) if latest else None,
-        active_nav=window.kind,
+        _page_key(request, window),
+        lambda: render(
+            request,
+            "feed.html",
+            window=window,
+            items=data.items,
+            total=data.total,
+            sort=sort,
+            sorts=list(PAGE_SORTS),
+            page=page,
+            pages=max(1, math.ceil(data.total / size)),
+            around=data.around,
+            views={kind: Window.containing(kind, anchor) for kind in ("day", "week", "month")},
+            latest=Window.containing(window.kind, latest) if latest else None,
+            active_nav=window.kind,
+        ),
+        personal=True,
     )
 
 
@@ -113,7 +126,7 @@ async def home(
     date: str | None = Query(None, description="A day, YYYY-MM-DD"),
     sort: PageSort = _SORT_QUERY,
     page: int = _PAGE_QUERY,
-) -> HTMLResponse:
+) -> Response:
     """Today's papers, or the most recent day that has some."""
     window = window_or_invalid("day", date) if date else await _default(request, "day")
     return await _render_window(request, window, sort, page)
@@ -122,7 +135,7 @@ async def home(
 @router.get("/date/{day}", response_class=HTMLResponse)
 async def day_page(
     request: Request, day: str, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY
-) -> HTMLResponse:
+) -> Response:
     """The papers that entered the feed on one day."""
     return await _render_window(request, window_or_invalid("day", day), sort, page)
 
@@ -130,7 +143,7 @@ async def day_page(
 def _latest_of(kind: WindowKind):  # type: ignore[no-untyped-def]
     async def view(
         request: Request, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY
-    ) -> HTMLResponse:
+    ) -> Response:
         return await _render_window(request, await _default(request, kind), sort, page)
 
     return view
@@ -139,7 +152,7 @@ def _latest_of(kind: WindowKind):  # type: ignore[no-untyped-def]
 def _keyed(kind: WindowKind):  # type: ignore[no-untyped-def]
     async def view(
         request: Request, key: str, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY
-    ) -> HTMLResponse:
+    ) -> Response:
         return await _render_window(request, window_or_invalid(kind, key), sort, page)
 
     return view
@@ -151,7 +164,7 @@ for _kind in ("week", "month"):
 
 
 @router.get("/trending", response_class=HTMLResponse)
-async def trending(request: Request, page: int = _PAGE_QUERY) -> HTMLResponse:
+async def trending(request: Request, page: int = _PAGE_QUERY) -> Response:
     """The whole feed ordered by the time-decayed trending score."""
     size = request.app.state.settings.page_size
 
@@ -161,7 +174,7 @@ async def trending(request: Request, page: int = _PAGE_QUERY) -> HTMLResponse:
     items, total = await _cached(request, ("trending-page", page, size), compute)
     if page > 1 and not items:
         raise HTTPException(404, f"Page {page} is past the end of this list.")
-    return render(
+    return await cached_page(request, _page_key(request), lambda: render(
         request, "trending.html", items=items, total=total, page=page,
         pages=max(1, math.ceil(total / size)), active_nav="trending",
-    )  # fmt: skip
+    ), personal=True)  # fmt: skip

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from dailypapers.config import Settings
 from dailypapers.search import QueryError, SearchRequest, SearchResult, related, search
-from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 from dailypapers.web import highlight
 from dailypapers.web.deps import get_db
 from dailypapers.web.templating import render, templates
@@ -87,16 +87,13 @@ def search_page(
     )  # fmt: skip
 
 
-def similar_items(
-    request: Request, session: Session, item: FeedItem, limit: int = 6
-) -> list[FeedItem]:
-    """Similar papers for a paper page (``?similar=method`` picks one aspect); never raises."""
-    by = request.query_params.get("similar") or None
-    if by not in SIMILAR_FACETS:
-        by = None
+def similar_pairs(
+    settings: Settings, session: Session, paper_id: str, limit: int, by: str | None
+) -> list[tuple[str, float]] | None:
+    """Similar papers of a paper page as (id, score), or None if the index failed: the paper
+    page must render even when the index is unavailable."""
     try:
-        pairs = related(request.app.state.settings, session, item.paper.id, limit, by)
-    except Exception:  # the paper page must render even if the index is unavailable
-        log.exception("similar papers failed for %s", item.paper.id)
-        return []
-    return papers_by_ids(session, [pid for pid, _ in pairs])
+        return related(settings, session, paper_id, limit, by)
+    except Exception:
+        log.exception("similar papers failed for %s", paper_id)
+        return None

@@ -18,7 +18,8 @@
         credentials: "same-origin",
       });
       if (response.status === 401) {
-        window.location = "/login?next=" + encodeURIComponent(window.location.pathname);
+        const back = window.location.pathname + window.location.search + "#paper-" + form.dataset.paper;
+        window.location = "/login?why=upvote&next=" + encodeURIComponent(back);
         return;
       }
       if (!response.ok) {
