@@ -21,7 +21,7 @@ def _signup(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
     form.get_by_label("Email").fill(f"{name}@example.org")
     form.get_by_label("Password").fill(PASSWORD)
     form.get_by_role("button", name="Sign up").click()
-    assert page.locator(".account-name").inner_text() == name
+    assert page.locator(".site-header .account-name:visible").inner_text() == name
 
 
 def _library(settings, username: str) -> dict[str, tuple[list[str], str]]:  # type: ignore[no-untyped-def]

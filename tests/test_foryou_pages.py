@@ -18,7 +18,7 @@ DAY = f"/for-you/day/{LAST}"
 
 
 def titles(html: str) -> list[str]:
-    return re.findall(r'<h3 class="paper-title"><a href="/papers/[^"]+">([^<]+)</a>', html)
+    return re.findall(r'<h[23] class="paper-title"><a href="/papers/[^"]+">([^<]+)</a>', html)
 
 
 def test_for_you_page_flow(settings: Settings, client: TestClient) -> None:

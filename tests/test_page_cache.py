@@ -145,10 +145,10 @@ def test_an_unknown_per_user_helper_turns_sharing_off_for_logged_in_readers(
     from dailypapers.web import page_cache
     from dailypapers.web.templating import templates
 
+    monkeypatch.setattr(page_cache, "_KNOWN_GLOBALS", set(templates.env.globals))
     assert page_cache._all_known()
-    monkeypatch.setitem(templates.env.globals, "is_saved", lambda paper_id: True)
+    monkeypatch.setitem(templates.env.globals, "is_new_helper", lambda paper_id: True)
     assert not page_cache._all_known()
-    monkeypatch.setattr(page_cache, "_KNOWN_GLOBALS", {*page_cache._KNOWN_GLOBALS})
     monkeypatch.setattr(page_cache, "_personalizers", [])
-    page_cache.register_personalizer({"is_saved"}, lambda body, user, request: body)
+    page_cache.register_personalizer({"is_new_helper"}, lambda body, user, request: body)
     assert page_cache._all_known()

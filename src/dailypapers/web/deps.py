@@ -9,8 +9,8 @@ connection while it waits for another (the pool-exhaustion deadlock of issue 14)
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from typing import Annotated, Any
+from collections.abc import Callable, MutableMapping
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request
@@ -27,6 +27,7 @@ from dailypapers.community.auth import (
 from dailypapers.config import Settings
 from dailypapers.store.db import writing
 
+T = TypeVar("T")
 _AUTH_REQUIRED = (
     "Authentication required: send `Authorization: Bearer TOKEN` "
     "(create a token on /settings or with `dailypapers users token NAME`)."
@@ -41,6 +42,30 @@ def request_session(request: Request) -> Session:
         session = request.app.state.sessionmaker()
         request.state.db = session
     return session
+
+
+def release_connection(request: Request) -> None:
+    """End the request session's transaction, handing its connection back to the pool.
+
+    Call it at the end of every unit of work run in the thread pool: a request that kept its
+    connection while it waits for a free thread could wait for threads that wait for that very
+    connection. Writes go through ``db.writing``, which has committed already.
+    """
+    session: Session | None = getattr(request.state, "db", None)
+    if session is not None and session.in_transaction():
+        session.commit()
+
+
+def released(request: Request, work: Callable[[], T]) -> Callable[[], T]:
+    """``work`` followed, in the same thread, by ``release_connection(request)``."""
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            release_connection(request)
+
+    return run
 
 
 def get_db(request: Request) -> Session:

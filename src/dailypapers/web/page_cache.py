@@ -30,7 +30,7 @@ from starlette.datastructures import Headers
 from dailypapers.community.auth import CurrentUser
 from dailypapers.store.queries.users import upvoted_among
 from dailypapers.web.cache import VersionedCache, page_cache, response_cache
-from dailypapers.web.deps import bearer_token, request_session
+from dailypapers.web.deps import bearer_token, released, request_session
 from dailypapers.web.security import csrf_token
 from dailypapers.web.templating import templates
 
@@ -110,7 +110,7 @@ async def cached_page(
     upvote buttons, so logged-in readers get the shared copy with those filled in.
     """
     if not _shareable(request, personal):
-        response = await run_in_threadpool(make)
+        response = await run_in_threadpool(released(request, make))
         response.headers["Cache-Control"] = PAGE_CACHE_CONTROL
         return response
     cache = await page_cache(request)
@@ -132,7 +132,7 @@ async def cached_page(
         return CachedPage(body, 200, response.media_type or "text/html", tag, ids)
 
     try:
-        found: CachedPage = await cache.fetch(("page", key), compute)
+        found: CachedPage = await cache.fetch(("page", key), released(request, compute))
     except _Uncacheable as exc:
         return exc.response
     token = csrf_token(request)
@@ -140,7 +140,9 @@ async def cached_page(
     user: CurrentUser | None = getattr(request.state, "user", None)
     etag = f'W/"{found.tag}-{_digest(token, size=4)}"'
     if user is not None:
-        body, extra = await run_in_threadpool(_for_user, request, found, body, user, token)
+        body, extra = await run_in_threadpool(
+            released(request, lambda: _for_user(request, found, body, user, token))
+        )
         etag = f'W/"{found.tag}-{_digest(token, user, extra, size=6)}"'
     response = Response(body, found.status, media_type=found.media_type)
     return conditional(request, response, etag, cache, PAGE_CACHE_CONTROL)

@@ -17,7 +17,7 @@ from dailypapers.feed.windows import Window, window_or_invalid
 from dailypapers.store.queries.feed import list_feed
 from dailypapers.web.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
 from dailypapers.web.cache import response_cache
-from dailypapers.web.deps import request_session
+from dailypapers.web.deps import released, request_session
 from dailypapers.web.page_cache import api_etag, conditional
 
 router = APIRouter(tags=["papers"])
@@ -120,6 +120,6 @@ async def daily_papers(request: Request) -> Response:
         return orjson.dumps([daily_item_to_hf(item) for item in items])
 
     cache = response_cache(request.app)
-    body = await cache.fetch(("daily", query), compute)
+    body = await cache.fetch(("daily", query), released(request, compute))
     response = Response(body, media_type="application/json")
     return conditional(request, response, api_etag(cache, ("daily", query)), cache)

@@ -33,7 +33,7 @@ from dailypapers.store.queries.feed import (
 )
 from dailypapers.store.queries.papers import FeedItem
 from dailypapers.web.cache import response_cache
-from dailypapers.web.deps import request_session
+from dailypapers.web.deps import released, request_session
 from dailypapers.web.filters import DEFAULT_SORT, PAGE_SORTS
 from dailypapers.web.page_cache import cached_page
 from dailypapers.web.templating import render
@@ -69,7 +69,7 @@ async def _cached(request: Request, key: tuple, compute: Callable[[Session], obj
     def run() -> object:
         return compute(request_session(request))
 
-    found = await response_cache(request.app).fetch(key, run)
+    found = await response_cache(request.app).fetch(key, released(request, run))
     request.state.data_version_checked = True  # the page cache need not check it again
     return found
 
