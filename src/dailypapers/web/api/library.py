@@ -14,12 +14,14 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.errors import Invalid
 from dailypapers.library import account, collections, exports, follows, importer, reads, saves
+from dailypapers.library.common import existing_paper_id
 from dailypapers.library.formats.export import EXPORT_FORMATS, EXTENSIONS, MEDIA_TYPES
 from dailypapers.library.notes import render_note
 from dailypapers.library.search import build_filter
@@ -240,8 +242,6 @@ async def import_library(
 ) -> dict[str, Any]:
     """``dry_run=true`` previews (matched, pending, unmatched) without saving anything."""
     data = await file.read(settings.library_import_max_bytes + 1)
-    from starlette.concurrency import run_in_threadpool
-
     report = await run_in_threadpool(
         _import, session, settings, user.id, data, file.filename, collection, not dry_run
     )
@@ -468,8 +468,6 @@ def paper_ris(paper_id: str, session: Session = _DB) -> Response:
 
 
 def _cite(session: Session, raw: str, fmt: str) -> Response:
-    from dailypapers.library.common import existing_paper_id
-
     pid = existing_paper_id(session, raw)
     text = exports.export_papers(session, [pid], fmt)
     return Response(

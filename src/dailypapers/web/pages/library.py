@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.community.auth import CurrentUser
@@ -174,8 +175,6 @@ async def import_preview(
     settings: Settings = _SETTINGS,
 ) -> Response:
     """Read the upload and show what it would add (nothing is saved yet)."""
-    from starlette.concurrency import run_in_threadpool
-
     data = await file.read(settings.library_import_max_bytes + 1)
     name = (file.filename or "upload")[-100:]
     try:
