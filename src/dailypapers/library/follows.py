@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from dailypapers.digest.topics import parse_topic
 from dailypapers.errors import Invalid, NotFound
 from dailypapers.library.common import rowcount
-from dailypapers.search.query import QueryError, parse_query
+from dailypapers.search import QueryError, parse_query
 from dailypapers.store.models_library import Follow
 from dailypapers.store.records import fold_spaces, normalise_name
 

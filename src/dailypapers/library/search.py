@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings
 from dailypapers.errors import Invalid
 from dailypapers.library import collections
-from dailypapers.search.engine import get_index
-from dailypapers.search.query import QueryError, parse_query
+from dailypapers.search import QueryError, get_index, parse_query
 from dailypapers.store.queries.library import (
     LIBRARY_SORTS,
     LibraryFilter,

@@ -26,8 +26,7 @@ from dailypapers.library.formats.export import EXPORT_FORMATS, EXTENSIONS, MEDIA
 from dailypapers.library.notes import render_note
 from dailypapers.library.search import build_filter
 from dailypapers.library.tasks import queue_fetch
-from dailypapers.search.query import QueryError
-from dailypapers.search.service import SearchRequest, search
+from dailypapers.search import QueryError, SearchRequest, get_index, search
 from dailypapers.store.db import writing
 from dailypapers.store.models_library import Collection, Follow
 from dailypapers.store.queries import library as queries
@@ -149,6 +148,8 @@ def list_library(
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
+    if q.strip():  # load the index before the first query (one connection per request)
+        get_index(settings)
     f = build_filter(
         session,
         settings,

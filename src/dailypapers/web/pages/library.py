@@ -28,6 +28,7 @@ from dailypapers.library import collections, importer, reads, saves
 from dailypapers.library.formats.export import EXPORT_FORMATS
 from dailypapers.library.search import build_filter
 from dailypapers.library.tasks import queue_fetch
+from dailypapers.search import get_index
 from dailypapers.store.db import writing
 from dailypapers.store.queries import library as queries
 from dailypapers.store.queries.papers import get_paper
@@ -72,6 +73,8 @@ def _library(
     collection: str | None,
     params: dict[str, Any],
 ) -> HTMLResponse:
+    if params["q"].strip():  # load the index before the first query (one connection per request)
+        get_index(settings)
     with writing(session, settings):  # the Reading list is created on first use
         cols = collections.list_collections(session, user.id)
     col = collections.get_collection(session, user.id, collection) if collection else None

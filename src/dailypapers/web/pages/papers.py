@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.feed.windows import Window
 from dailypapers.library.reads import auto_mark_read
-from dailypapers.search.engine import get_index
+from dailypapers.search import get_index
 from dailypapers.store.db import writing
 from dailypapers.store.queries.papers import get_paper
 from dailypapers.web.deps import get_db
