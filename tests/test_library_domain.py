@@ -149,3 +149,18 @@ def test_follows_are_digest_topics(settings, world) -> None:  # type: ignore[no-
     assert follows.from_topic("category:cs.LG") == ("category", "cs.LG")
     assert follows.from_topic("graph neural") == ("search", "graph neural")
     assert follows.search_query("org", "Google DeepMind") == 'org:"Google DeepMind"'
+
+
+def test_follows_of_many_users_in_one_query(settings, world) -> None:  # type: ignore[no-untyped-def]
+    from dailypapers.store.queries.library import follows_of
+
+    uid, _ = world
+    other, _ = make_user(settings, "other-reader")
+    with db.session_scope(settings) as s:
+        follows.follow(s, uid, "category", "cs.LG")
+        follows.follow(s, other, "org", "Google")
+    with db.session_scope(settings) as s:
+        assert follows_of(s, [uid, other, 999]) == {
+            uid: [("category", "cs.LG")],
+            other: [("org", "Google")],
+        }

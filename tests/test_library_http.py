@@ -239,3 +239,26 @@ def test_profile_shows_public_things_only(settings, client) -> None:  # type: ig
     assert "Open list" in page and "Secret list" not in page and "Upvoted" not in page
     assert client.get("/users/nobody-here").status_code == 404
     assert re.search(r"Member since", page)
+
+
+def test_opening_a_paper_or_its_pdf_marks_it_read_unless_switched_off(settings, client) -> None:  # type: ignore[no-untyped-def]
+    add_known_papers(settings)
+    _, token = make_user(settings, "gale")
+    h = bearer(token)
+    client.get("/papers/1706.03762", headers=h)
+    pdf = client.get("/papers/2006.11239/pdf", headers=h, follow_redirects=False)
+    assert pdf.status_code == 302 and pdf.headers["location"].startswith("https://arxiv.org/pdf/")
+    export = client.get("/api/me/export", headers=h).json()
+    assert {(r["paperId"], r["source"]) for r in export["read"]} == {
+        ("1706.03762", "page"),
+        ("2006.11239", "pdf"),
+    }
+    from dailypapers.community.users import find_user
+    from dailypapers.library.reads import set_prefs
+
+    with db.session_scope(settings) as s:
+        user = find_user(s, "gale")
+        assert user is not None
+        set_prefs(s, user.id, auto_read=False)
+    client.get("/papers/2207.12598", headers=h)
+    assert len(client.get("/api/me/export", headers=h).json()["read"]) == 2

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from dailypapers.cli import users_cmd
 from dailypapers.cli.errors import CliError
+from dailypapers.community.users import find_user
 from dailypapers.config import get_settings
 from dailypapers.library import account, exports, importer, pending, tasks
 from dailypapers.library.formats.export import EXPORT_FORMATS
@@ -20,8 +21,6 @@ console = Console(stderr=True)
 
 
 def _user(session: object, name: str) -> User:
-    from dailypapers.community.users import find_user
-
     user = find_user(session, name)  # type: ignore[arg-type]
     if user is None:
         raise CliError(f"no user {name!r}; see `dailypapers users list`")

@@ -25,6 +25,7 @@ from dailypapers.config import Settings
 from dailypapers.digest.topics import MAX_TOPICS, TopicError, clean_topics
 from dailypapers.errors import Conflict, Invalid, NotFound
 from dailypapers.library.follows import list_follows, topic_line
+from dailypapers.library.reads import get_prefs
 from dailypapers.store.models import (
     ApiToken,
     AuthorshipClaim,
@@ -117,8 +118,6 @@ def export_personal_data(session: Session, user_id: int) -> dict[str, Any]:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
-    from dailypapers.library.reads import get_prefs
-
     prefs = get_prefs(session, user_id)
     return {
         "account": {

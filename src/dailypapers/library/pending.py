@@ -16,6 +16,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
+from dailypapers.ingest.arxiv_api import fetch_by_ids
+from dailypapers.ingest.http import UpstreamError
 from dailypapers.library import saves
 from dailypapers.store.models import Paper, utcnow
 from dailypapers.store.models_library import Collection, PendingImport
@@ -38,9 +40,6 @@ def fetch_pending(session: Session, settings: Settings, user_id: int | None = No
 
     Upstream failures do not raise: they stop the run and are written on the pending rows, so
     the caller's single commit keeps both the papers saved so far and the reasons."""
-    from dailypapers.ingest.arxiv_api import fetch_by_ids
-    from dailypapers.ingest.http import UpstreamError
-
     stmt = select(PendingImport).order_by(PendingImport.created_at)
     if user_id is not None:
         stmt = stmt.where(PendingImport.user_id == user_id)

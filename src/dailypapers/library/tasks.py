@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from dailypapers.jobs import current_settings, huey
+from dailypapers.library.pending import fetch_pending
 from dailypapers.store import db
 
 log = logging.getLogger(__name__)
@@ -13,8 +14,6 @@ log = logging.getLogger(__name__)
 @huey.task(name="library_fetch_pending")
 def fetch_pending_task(user_id: int) -> dict:
     """Fetch one user's pending imported arXiv ids and save them into their library."""
-    from dailypapers.library.pending import fetch_pending
-
     settings = current_settings()
     with db.session_scope(settings) as session:
         result = fetch_pending(session, settings, user_id)

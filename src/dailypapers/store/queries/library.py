@@ -321,3 +321,17 @@ def follow_keys(session: Session, user_id: int) -> set[tuple[str, str]]:
     """``(kind, key)`` of every follow of the user (one query; for follow buttons)."""
     rows = session.execute(select(Follow.kind, Follow.key).where(Follow.user_id == user_id))
     return {(str(k), str(v)) for k, v in rows}
+
+
+def follows_of(session: Session, user_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """``(kind, value)`` of the follows of many users in one query (digests, channel alerts)."""
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for start in range(0, len(user_ids), _CHUNK):
+        rows = session.execute(
+            select(Follow.user_id, Follow.kind, Follow.value)
+            .where(Follow.user_id.in_(list(user_ids[start : start + _CHUNK])))
+            .order_by(Follow.user_id, Follow.kind, Follow.key)
+        )
+        for uid, kind, value in rows:
+            found[int(uid)].append((str(kind), str(value)))
+    return dict(found)

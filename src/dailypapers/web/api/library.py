@@ -14,17 +14,19 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.errors import Invalid
 from dailypapers.library import account, collections, exports, follows, importer, reads, saves
+from dailypapers.library.common import existing_paper_id
 from dailypapers.library.formats.export import EXPORT_FORMATS, EXTENSIONS, MEDIA_TYPES
 from dailypapers.library.notes import render_note
 from dailypapers.library.search import build_filter
 from dailypapers.library.tasks import queue_fetch
-from dailypapers.search import QueryError, SearchRequest, search
+from dailypapers.search import QueryError, SearchRequest, get_index, search
 from dailypapers.store.db import writing
 from dailypapers.store.models_library import Collection, Follow
 from dailypapers.store.queries import library as queries
@@ -146,6 +148,8 @@ def list_library(
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
+    if q.strip():  # load the index before the first query (one connection per request)
+        get_index(settings)
     f = build_filter(
         session,
         settings,
@@ -239,8 +243,6 @@ async def import_library(
 ) -> dict[str, Any]:
     """``dry_run=true`` previews (matched, pending, unmatched) without saving anything."""
     data = await file.read(settings.library_import_max_bytes + 1)
-    from starlette.concurrency import run_in_threadpool
-
     report = await run_in_threadpool(
         _import, session, settings, user.id, data, file.filename, collection, not dry_run
     )
@@ -467,8 +469,6 @@ def paper_ris(paper_id: str, session: Session = _DB) -> Response:
 
 
 def _cite(session: Session, raw: str, fmt: str) -> Response:
-    from dailypapers.library.common import existing_paper_id
-
     pid = existing_paper_id(session, raw)
     text = exports.export_papers(session, [pid], fmt)
     return Response(

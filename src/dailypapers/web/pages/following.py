@@ -11,7 +11,7 @@ from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.errors import DomainError, Invalid, NotFound
 from dailypapers.library import account, follows
-from dailypapers.search import SearchRequest, search
+from dailypapers.search import SearchRequest, get_index, search
 from dailypapers.store.db import writing
 from dailypapers.store.queries.papers import papers_by_ids
 from dailypapers.store.queries.profiles import public_profile
@@ -99,6 +99,7 @@ def follow_page(
     settings: Settings = _SETTINGS,
 ) -> HTMLResponse:
     """The newest papers a follow matches (the same query as its Atom feed)."""
+    get_index(settings)  # before the first query: one connection per request
     row = follows.get_follow(session, user.id, follow_id)
     q = follows.search_query(row.kind, row.value)
     result = search(settings, session, SearchRequest(q=q, sort="date", limit=50))

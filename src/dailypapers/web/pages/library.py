@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.community.auth import CurrentUser
@@ -27,6 +28,7 @@ from dailypapers.library import collections, importer, reads, saves
 from dailypapers.library.formats.export import EXPORT_FORMATS
 from dailypapers.library.search import build_filter
 from dailypapers.library.tasks import queue_fetch
+from dailypapers.search import get_index
 from dailypapers.store.db import writing
 from dailypapers.store.queries import library as queries
 from dailypapers.store.queries.papers import get_paper
@@ -71,6 +73,8 @@ def _library(
     collection: str | None,
     params: dict[str, Any],
 ) -> HTMLResponse:
+    if params["q"].strip():  # load the index before the first query (one connection per request)
+        get_index(settings)
     with writing(session, settings):  # the Reading list is created on first use
         cols = collections.list_collections(session, user.id)
     col = collections.get_collection(session, user.id, collection) if collection else None
@@ -174,8 +178,6 @@ async def import_preview(
     settings: Settings = _SETTINGS,
 ) -> Response:
     """Read the upload and show what it would add (nothing is saved yet)."""
-    from starlette.concurrency import run_in_threadpool
-
     data = await file.read(settings.library_import_max_bytes + 1)
     name = (file.filename or "upload")[-100:]
     try:

@@ -3,14 +3,19 @@ of everything, account deletion."""
 
 from __future__ import annotations
 
+import logging
+from email.message import EmailMessage
+
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from dailypapers.community.auth import CurrentUser, verify_password
+from dailypapers.community.users import find_user
 from dailypapers.config import Settings
 from dailypapers.errors import DomainError
 from dailypapers.library import account, reads
+from dailypapers.mail import MailError, send_message
 from dailypapers.store.db import writing
 from dailypapers.web.deps import get_db, get_settings_dep, require_user
 from dailypapers.web.pages.library import back
@@ -18,6 +23,7 @@ from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 from dailypapers.web.templating import render
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 _CSRF = Depends(require_csrf)
 _DB = Depends(get_db)
@@ -60,19 +66,13 @@ def save_prefs(
 
 
 def _mail(settings: Settings, to: str, subject: str, body: str) -> None:
-    from email.message import EmailMessage
-
-    from dailypapers.mail import MailError, send_message
-
     message = EmailMessage()
     message["To"], message["From"], message["Subject"] = to, settings.mail_from, subject
     message.set_content(body)
     try:
         send_message(settings, message)
     except (MailError, OSError):
-        import logging
-
-        logging.getLogger(__name__).warning("could not send %r", subject, exc_info=True)
+        log.warning("could not send %r", subject, exc_info=True)
 
 
 @router.post(
@@ -161,8 +161,6 @@ def delete_account(
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> Response:
-    from dailypapers.community.users import find_user
-
     row = find_user(session, user.username)
     if row is None or not verify_password(row.password_hash, password):
         return back(request, "/settings/data", "The password is wrong; nothing was deleted.")
