@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.store.models import FeedEntry, Paper, PaperAuthor, table_of, utcnow
 from dailypapers.store.records import PaperRecord, fold_spaces, normalise_name, normalise_title
+from dailypapers.store.urls import clean_url
 
 # Fields a record may set; ``None`` in a record leaves the stored value alone.
 _MERGED = (
@@ -60,10 +61,10 @@ def _record_fields(rec: PaperRecord) -> dict:
         "organization": rec.organization,
         "upvotes_external": rec.upvotes,
         "num_comments": rec.num_comments,
-        "github_repo": rec.github_repo,
+        "github_repo": clean_url(rec.github_repo),  # the URL policy: http(s) only
         "github_stars": rec.github_stars,
-        "project_page": rec.project_page,
-        "pdf_url": rec.pdf_url,
+        "project_page": clean_url(rec.project_page),
+        "pdf_url": clean_url(rec.pdf_url),
         "comment": rec.comment,
     }
     return {k: v for k, v in values.items() if v is not None and v != ""}
