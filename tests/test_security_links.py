@@ -80,8 +80,15 @@ def _assert_clean(body: str) -> None:
 def test_no_hostile_link_in_any_web_output(settings, client, bad: str) -> None:
     pid = add_paper(settings, "2503.20001", "Linked paper")
     _store_hostile(settings, pid, bad)
-    paths = [f"/papers/{pid}", f"/papers/{pid}.md", f"/api/papers/{pid}", "/feed.xml",
-             "/trending.xml", "/date/2025-03-18", "/api/daily_papers?date=2025-03-18"]
+    paths = [
+        f"/papers/{pid}",
+        f"/papers/{pid}.md",
+        f"/api/papers/{pid}",
+        "/feed.xml",
+        "/trending.xml",
+        "/date/2025-03-18",
+        "/api/daily_papers?date=2025-03-18",
+    ]
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path
