@@ -21,6 +21,7 @@ from dailypapers.web.api import subscriptions as api_subscriptions
 from dailypapers.web.deps import RequestSessionMiddleware, current_user
 from dailypapers.web.errors import install_error_handlers
 from dailypapers.web.headers import SecurityHeadersMiddleware
+from dailypapers.web.limits import InputLimitsMiddleware
 from dailypapers.web.pages import accounts, admin, atom, community, feed, papers, search, subscribe
 
 # Pages and API areas, one line each; order matters only for overlapping paths.
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=30 * 24 * 3600,
     )
     app.add_middleware(RequestSessionMiddleware)
+    app.add_middleware(InputLimitsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == "production")
     static_dir = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")

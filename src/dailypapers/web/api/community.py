@@ -23,7 +23,7 @@ from dailypapers.config import Settings
 from dailypapers.store.db import writing
 from dailypapers.store.models import Paper
 from dailypapers.store.queries.papers import require_paper_id
-from dailypapers.web.deps import get_db, get_settings_dep, require_user
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 
@@ -139,7 +139,7 @@ def add_comment(
     dependencies=[Depends(rate_limit("comment", per_minute=10))],
 )
 def edit_comment(
-    comment_id: int, body: CommentIn, user: CurrentUser = Depends(writer),
+    comment_id: DbId, body: CommentIn, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     with writing(session, settings):
@@ -148,7 +148,7 @@ def edit_comment(
 
 @router.delete("/api/comments/{comment_id}", summary="Delete your comment (admins: any)")
 def delete_comment(
-    comment_id: int, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
+    comment_id: DbId, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     with writing(session, settings):
@@ -204,7 +204,7 @@ def new_token(
 
 @router.delete("/api/tokens/{token_id}", summary="Revoke an API token")
 def revoke_token(
-    token_id: int, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
+    token_id: DbId, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
 ) -> dict:
     if not revoke_api_token(session, user.id, token_id):
         raise HTTPException(404, f"You have no live token with id {token_id}.")

@@ -22,7 +22,7 @@ from dailypapers.community.errors import CommunityError
 from dailypapers.config import Settings
 from dailypapers.store.models import User
 from dailypapers.web import community_ui
-from dailypapers.web.deps import get_db, require_user, safe_next
+from dailypapers.web.deps import DbId, get_db, require_user, safe_next
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 from dailypapers.web.templating import render, templates
@@ -201,7 +201,7 @@ def create_token(
 
 @router.post("/settings/tokens/{token_id}/revoke", dependencies=[_CSRF])
 def revoke_token(
-    request: Request, token_id: int, user: CurrentUser = Depends(require_user),
+    request: Request, token_id: DbId, user: CurrentUser = Depends(require_user),
     session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     if revoke_api_token(session, user.id, token_id):

@@ -24,7 +24,7 @@ from dailypapers.store.queries import people
 from dailypapers.store.queries.papers import require_paper_id
 from dailypapers.store.queries.people import PaperListing
 from dailypapers.web import community_ui
-from dailypapers.web.deps import get_db, require_admin, require_user, safe_next
+from dailypapers.web.deps import DbId, get_db, require_admin, require_user, safe_next
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 from dailypapers.web.templating import render
@@ -112,7 +112,7 @@ def add_comment(
 @router.post("/comments/{comment_id}/edit",
              dependencies=[_CSRF, Depends(rate_limit("comment", per_minute=10))])  # fmt: skip
 def edit_comment(
-    request: Request, comment_id: int, text: str = Form(""),
+    request: Request, comment_id: DbId, text: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     try:
@@ -127,7 +127,7 @@ def edit_comment(
 
 @router.post("/comments/{comment_id}/delete", dependencies=[_CSRF])
 def delete_comment(
-    request: Request, comment_id: int, next: str = Form(""),
+    request: Request, comment_id: DbId, next: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     settings = request.app.state.settings
@@ -176,7 +176,7 @@ def admin_page(
 
 @router.post("/admin/claims/{claim_id}", dependencies=[_CSRF])
 def decide(
-    request: Request, claim_id: int, decision: str = Form(""),
+    request: Request, claim_id: DbId, decision: str = Form(""),
     user: CurrentUser = Depends(require_admin), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     if decision not in ("approve", "reject"):
