@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Table, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dailypapers.store.models import FeedEntry, Paper, PaperAuthor, table_of, utcnow
@@ -168,6 +169,7 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
+    from psycopg import IntegrityError as DriverIntegrityError
     from psycopg.types.json import Json
 
     columns = list(rows[0])
@@ -175,9 +177,13 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     names = ", ".join(f'"{name}"' for name in columns)
     raw = connection.connection.driver_connection
     assert raw is not None  # a live connection of the psycopg driver
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([Json(row[name]) if json else row[name] for name, json in pairs])
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([Json(row[name]) if json else row[name] for name, json in pairs])
+    except DriverIntegrityError as exc:  # the error SQLAlchemy raises for its own inserts
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def _write_papers(session: Session, inserts: dict[str, dict], updates: dict[str, dict]) -> None:

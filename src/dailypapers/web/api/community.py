@@ -72,8 +72,10 @@ def submit(
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     """Add a paper by arXiv id or URL; metadata from the local database or the arXiv API."""
+    lookup = submissions.look_up(session, settings, user, body.id)
+    session.rollback()  # end the read before the write lock (SQLite: no stale snapshot)
     with writing(session, settings):
-        done = submissions.submit_paper(session, settings, user, body.id)
+        done = submissions.submit_paper(session, settings, user, lookup)
     if done.fetched:
         submissions.queue_indexing(settings, [done.paper_id])
     return done.as_json()

@@ -56,8 +56,10 @@ def submit(
 ) -> Response:  # fmt: skip
     settings = request.app.state.settings
     try:
+        lookup = submissions.look_up(session, settings, user, id)
+        session.rollback()  # end the read before the write lock (SQLite: no stale snapshot)
         with writing(session, settings):
-            done = submissions.submit_paper(session, settings, user, id)
+            done = submissions.submit_paper(session, settings, user, lookup)
     except CommunityError as exc:
         return render(request, "community/submit.html", exc.status, form={"id": id},
                       error=exc.message)  # fmt: skip
