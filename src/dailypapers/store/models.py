@@ -25,7 +25,6 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.sql import true
 
 
 def utcnow() -> dt.datetime:
@@ -111,11 +110,24 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    # False only for sign-ups until they follow the signed link mailed to them (issue 14);
-    # accounts made by an administrator (CLI, tests) are trusted as given.
-    email_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SignupRequest(Base):
+    """A sign-up waiting for its address to be confirmed by the signed link mailed to it.
+
+    The account is created only when the link is followed, so an unconfirmed address neither
+    reserves a user name nor reveals, by any later answer, whether it was already registered.
+    """
+
+    __tablename__ = "signup_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class ApiToken(Base):

@@ -1,4 +1,4 @@
-"""security: clean unsafe paper links; users.email_verified
+"""security: clean unsafe paper links; sign-up requests awaiting e-mail confirmation
 
 Revision ID: 0007
 Revises: 0006
@@ -6,9 +6,8 @@ Create Date: 2026-12-03
 
 Issue 14. Code, project and PDF links that fail the URL policy (``store.urls``: absolute
 http(s) only) are set to NULL, so a ``javascript:`` link imported before the policy existed
-never reaches a page, feed, mail or API answer. Accounts gain ``email_verified``: existing
-accounts (and those made by an administrator) count as verified; sign-up creates unverified
-ones that must follow a signed link before they can post.
+never reaches a page, feed, mail or API answer. ``signup_requests`` holds sign-ups until the
+signed link mailed to the address is followed; only then is the account created.
 """
 
 from collections.abc import Sequence
@@ -51,12 +50,18 @@ def _clean_links() -> int:
 
 def upgrade() -> None:
     _clean_links()
-    op.add_column(
-        "users",
-        sa.Column("email_verified", sa.Boolean(), nullable=False, server_default=sa.true()),
+    op.create_table(
+        "signup_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=40), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
     )
+    op.create_index("ix_signup_requests_email", "signup_requests", ["email"])
+    op.create_index("ix_signup_requests_created_at", "signup_requests", ["created_at"])
 
 
 def downgrade() -> None:
-    # Not a batch (table copy) on SQLite: dropping ``users`` there would cascade to its rows.
-    op.execute("ALTER TABLE users DROP COLUMN email_verified")
+    op.drop_table("signup_requests")
