@@ -13,6 +13,9 @@ from dailypapers.community.errors import CommunityError
 from dailypapers.store.models import AuthorshipClaim, Paper, User, utcnow
 from dailypapers.store.urls import clean_url
 
+# Claims wait for an administrator: a flood of them would bury the real ones.
+CLAIMS_PER_HOUR = 20
+
 
 @dataclass(frozen=True)
 class ClaimView:

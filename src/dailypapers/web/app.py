@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestSessionMiddleware)
     app.add_middleware(InputLimitsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == "production")
+    if settings.forwarded_allow_ips:  # outermost: everything inside sees the real client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     static_dir = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     for router in ROUTERS:

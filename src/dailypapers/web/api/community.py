@@ -158,7 +158,11 @@ def delete_comment(
     return {"deleted": comment_id}
 
 
-@router.post("/api/papers/{paper_id:paper_id}/claim", summary="Claim authorship of a paper")
+@router.post(
+    "/api/papers/{paper_id:paper_id}/claim",
+    summary="Claim authorship of a paper",
+    dependencies=[Depends(rate_limit("claim", per_hour=claims.CLAIMS_PER_HOUR))],
+)
 def claim(
     paper_id: str, user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
     settings: Settings = _SETTINGS,

@@ -139,7 +139,10 @@ def delete_comment(
 
 
 # --- authorship ----------------------------------------------------------------------------------
-@router.post("/papers/{paper_id:paper_id}/claim", dependencies=[_CSRF])
+_CLAIM_LIMIT = Depends(rate_limit("claim", per_hour=claims.CLAIMS_PER_HOUR))
+
+
+@router.post("/papers/{paper_id:paper_id}/claim", dependencies=[_CSRF, _CLAIM_LIMIT])
 def claim(
     request: Request, paper_id: str, user: CurrentUser = Depends(require_user),
     session: Session = Depends(get_db),
