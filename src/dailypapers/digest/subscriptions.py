@@ -141,7 +141,10 @@ def confirm(session: Session, settings: Settings, token: str) -> Subscription:
     sub = session.get(Subscription, request.subscription_id)
     if sub is None or sub.email != request.email:
         raise InvalidToken("This confirmation link is no longer valid: subscribe again.")
-    if sub.unsubscribed_at is not None and issued_at < sub.unsubscribed_at:
+    # Link times have whole seconds: a link mailed by a re-subscription in the second of the
+    # unsubscription must still work.
+    unsubscribed_at = sub.unsubscribed_at and sub.unsubscribed_at.replace(microsecond=0)
+    if unsubscribed_at is not None and issued_at < unsubscribed_at:
         raise InvalidToken("This link predates your unsubscription: subscribe again.")
     sub.frequency, sub.topics = request.frequency, list(request.topics)
     if sub.status != "confirmed":
