@@ -92,3 +92,18 @@ def test_upvote_script_works_under_the_csp(settings, live_server, page) -> None:
     assert ran is False
     assert any("Content Security Policy" in v for v in violations)
     assert [v for v in violations if "window.__ran" not in v and "inline script" not in v] == []
+
+
+def test_headers_even_on_an_unexpected_500(settings) -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(settings)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    _check(response)
