@@ -13,6 +13,7 @@ import shutil
 from email.policy import default as default_policy
 
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, text, update
 
 from dailypapers.config import Settings
@@ -147,11 +148,14 @@ def test_links_api_refuses_hostile_links(settings, client) -> None:
 @pytest.mark.skipif(on_postgres(), reason="replays the migration on a private SQLite file")
 def test_migration_0007_cleans_existing_rows(tmp_path, _sqlite_template) -> None:
     settings = Settings(data_dir=tmp_path, secret_key=TEST_SECRET)
-    engine = create_engine(settings.sqlalchemy_url)
     shutil.copy(_sqlite_template, tmp_path / "dailypapers.sqlite3")
-    with engine.begin() as conn:  # back to 0006, as a database deployed before issue 14
-        conn.execute(text("DROP TABLE signup_requests"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+    cfg = db.alembic_config(settings)
+    with db.get_engine(settings).begin() as conn:  # back to 0006: deployed before issue 14
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    db.get_engine(settings).dispose()
+    engine = create_engine(settings.sqlalchemy_url)
+    with engine.begin() as conn:
         for n, bad in enumerate([*HOSTILE, " https://ok.example/x "]):
             conn.execute(
                 text("INSERT INTO papers (id, title, title_norm, abstract, authors, author_count,"
