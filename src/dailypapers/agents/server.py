@@ -71,7 +71,8 @@ def _run_tool(settings: Settings, name: str, args: Any, token: str | None,
     """Run one tool in one session (the transaction is this call's: commit after a write)."""
     spec = BY_NAME[name]
     with db.session_factory(settings)() as session:
-        user = user_for_token(session, token) if token else None
+        owner = user_for_token(session, token) if token else None
+        user = owner.user if owner else None
         ctx = ToolContext(settings, session, user, token_given=token is not None, limiter=limiter)
         try:
             text = spec.body(ctx, args)

@@ -25,9 +25,7 @@ from dailypapers.config import Settings
 from dailypapers.errors import Invalid, NotFound, RateLimited, Unauthorized
 from dailypapers.feed.windows import Window, parse_window
 from dailypapers.feed.windows import sentence as _sentence
-from dailypapers.search.neighbours import related
-from dailypapers.search.query import QueryError
-from dailypapers.search.service import SearchRequest, search
+from dailypapers.search import QueryError, SearchRequest, related, search
 from dailypapers.store.queries.feed import count_feed, default_window, list_feed
 from dailypapers.store.queries.hf import paper_markdown as _paper_markdown
 from dailypapers.store.queries.papers import get_paper, papers_by_ids

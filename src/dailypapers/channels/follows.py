@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from dailypapers.search.query import ParsedQuery, QueryError, parse_query
+from dailypapers.search import ParsedQuery, QueryError, parse_query
 from dailypapers.store.queries.papers import FeedItem, org_slug
 from dailypapers.store.records import normalise_name
 

@@ -34,7 +34,7 @@ def rebuild_cmd(
 
     Example: dailypapers index rebuild
     """
-    from dailypapers.search.indexer import all_paper_ids, rebuild
+    from dailypapers.search import all_paper_ids, rebuild
 
     settings = get_settings()
     db.ensure_schema(settings)
@@ -59,7 +59,7 @@ def status_cmd() -> None:
 
     Example: dailypapers index status
     """
-    from dailypapers.search.engine import status
+    from dailypapers.search import index_status as status
 
     settings = get_settings()
     db.ensure_schema(settings)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.feed.windows import Window
-from dailypapers.search.engine import get_index
+from dailypapers.search import get_index
 from dailypapers.store.queries.papers import get_paper
 from dailypapers.web.deps import get_db
 from dailypapers.web.pages.search import similar_items
