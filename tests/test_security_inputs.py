@@ -32,7 +32,7 @@ STRINGS = [
     "1e309", "NaN", "-1", "x" * 3000, "../../etc/passwd", "<script>alert(1)</script>", "💥",
     " ", "", "2147483648", "9223372036854775808",
 ]  # fmt: skip
-EXAMPLES = int(os.environ.get("DAILYPAPERS_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("DAILYPAPERS_FUZZ_EXAMPLES", "6"))
 EXTRA_QUERY = ["date", "week", "month", "p", "page", "limit", "submitter", "sort", "q"]
 
 

@@ -46,14 +46,14 @@ def _wants_json(scope: Scope, headers: dict[bytes, bytes]) -> bool:
 
 
 async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
-    headers = {k.lower(): v for k, v in scope.get("headers", [])}
-    if _wants_json(scope, headers):
+    request_headers = {k.lower(): v for k, v in scope.get("headers", [])}
+    if _wants_json(scope, request_headers):
         body, kind = json.dumps({"error": message}).encode(), b"application/json"
     else:
         body, kind = f"{status} \u2013 {message}\n".encode(), b"text/plain; charset=utf-8"
     length = str(len(body)).encode()
-    headers = [(b"content-type", kind), (b"content-length", length)]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    response_headers = [(b"content-type", kind), (b"content-length", length)]
+    await send({"type": "http.response.start", "status": status, "headers": response_headers})
     await send({"type": "http.response.body", "body": body})
 
 
