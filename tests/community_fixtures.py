@@ -9,10 +9,13 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from sqlalchemy import select
+
 from dailypapers.community.auth import create_api_token
-from dailypapers.community.users import create_user
+from dailypapers.community.users import create_user, signup_token
 from dailypapers.config import Settings
 from dailypapers.store import db
+from dailypapers.store.models import SignupRequest
 from dailypapers.store.papers import upsert_records
 from dailypapers.store.records import PaperRecord
 
@@ -45,6 +48,15 @@ def add_paper(
     with db.session_scope(settings) as session:
         upsert_records(session, [record])
     return arxiv_id
+
+
+def confirmation_token(settings, email: str) -> str:
+    """The token of the newest sign-up request of ``email``."""
+    with db.session_scope(settings) as session:
+        rid = session.scalars(select(SignupRequest.id).where(SignupRequest.email == email)
+                              .order_by(SignupRequest.id.desc())).first()  # fmt: skip
+    assert rid is not None, f"no sign-up request for {email}"
+    return signup_token(settings, rid)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ import datetime as dt
 from dailypapers.store import db
 from dailypapers.store.trending import refresh_scores
 from tests.browser import MARKS, page_fixture  # noqa: F401 (the `page` fixture)
-from tests.community_fixtures import arxiv_replay
+from tests.community_fixtures import arxiv_replay, confirmation_token
 from tests.factories import add_papers, make_record
 
 pytestmark = MARKS
@@ -35,6 +35,10 @@ def test_signup_submit_upvote_comment_trending(settings, live_server, page) -> N
         form.get_by_label("Email").fill("grace@example.org")
         form.get_by_label("Password").fill("a long enough password")
         form.get_by_role("button", name="Sign up").click()
+        assert page.locator("h1").inner_text() == "Check your inbox"
+        token = confirmation_token(settings, "grace@example.org")  # the link mailed to grace
+        page.goto(f"{live_server}/signup/confirm/{token}")
+        page.get_by_role("button", name="Create my account").click()
         assert page.locator(".site-header .account-name:visible").inner_text() == "grace"
 
         page.get_by_role("link", name="Submit").click()

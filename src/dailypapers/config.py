@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 (refused outside development)
+MIN_SECRET_BYTES = 32  # HMAC-SHA256 keys shorter than its output weaken every signed token
 
 
 def _config_file() -> str:
@@ -47,7 +48,15 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         DEFAULT_SECRET_KEY,
-        description="Signs sessions, CSRF and mail tokens. Must be set outside development.",
+        description="Signs sessions, CSRF and mail tokens. Must be set outside development, "
+        "to at least 32 bytes (`python -c 'import secrets; print(secrets.token_urlsafe(32))'`).",
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` headers are "
+        "trusted: comma-separated addresses or networks (`127.0.0.1`, `10.0.0.0/8`; `*` trusts "
+        "any peer). Empty: the headers are ignored and the client is the TCP peer, so a forged "
+        "header cannot dodge per-address rate limits. `serve --forwarded-allow-ips` sets it.",
     )
     site_name: str = Field("dailypapers", description="Name shown in the page header and mails.")
     redis_url: str | None = Field(
@@ -239,10 +248,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.env != "development" and self.secret_key == DEFAULT_SECRET_KEY:
+        if self.env == "development":
+            return self
+        if self.secret_key == DEFAULT_SECRET_KEY:
             raise ValueError(
                 "DAILYPAPERS_SECRET_KEY must be set outside development mode "
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)."
+            )
+        if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"DAILYPAPERS_SECRET_KEY must have at least {MIN_SECRET_BYTES} bytes in production "
+                f"(it has {len(self.secret_key.encode())}); make one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
             )
         return self
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from dailypapers.config import get_settings
@@ -12,6 +14,11 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 for all)."),
     port: int = typer.Option(8000, help="TCP port."),
     workers: int = typer.Option(1, min=1, help="Worker processes; use PostgreSQL for more than 1."),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated addresses "
+        "or networks, `*` for any); overrides DAILYPAPERS_FORWARDED_ALLOW_IPS. Default: none.",
+    ),
 ) -> None:
     """Serve the site and the API, upgrading a fresh database first.
 
@@ -19,6 +26,9 @@ def serve(
     """
     import uvicorn
 
+    if forwarded_allow_ips is not None:  # the environment reaches every worker process
+        os.environ["DAILYPAPERS_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
+        get_settings.cache_clear()
     settings = get_settings()
     db.ensure_schema(settings)
     uvicorn.run(
@@ -26,6 +36,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        proxy_headers=False,  # the app trusts forwarded headers itself (FORWARDED_ALLOW_IPS)
         log_level="warning",
         access_log=False,
     )

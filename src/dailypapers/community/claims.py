@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +11,10 @@ from sqlalchemy.orm import Session
 from dailypapers.community.auth import CurrentUser
 from dailypapers.community.errors import CommunityError
 from dailypapers.store.models import AuthorshipClaim, Paper, User, utcnow
+from dailypapers.store.urls import clean_url
+
+# Claims wait for an administrator: a flood of them would bury the real ones.
+CLAIMS_PER_HOUR = 20
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,10 @@ def _clean_url(value: object, what: str) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > 500:
         raise CommunityError(f"The {what} must be a URL of at most 500 characters.", 422)
-    value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+    cleaned = clean_url(value)
+    if cleaned is None:
         raise CommunityError(f"The {what} must be an http(s) URL.", 422)
-    return value
+    return cleaned
 
 
 def set_links(

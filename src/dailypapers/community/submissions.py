@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dailypapers.community.auth import CurrentUser
@@ -105,31 +106,67 @@ def _insert_entry(
     return session.execute(stmt).first() is not None
 
 
-def submit_paper(
-    session: Session, settings: Settings, user: CurrentUser, raw: object
-) -> Submission:
-    """Put the paper named by ``raw`` into today's feed, submitted by ``user``.
+@dataclass(frozen=True)
+class Lookup:
+    """A submission checked and, for a paper new here, its metadata fetched from arXiv."""
 
-    After committing, the caller queues a fetched paper for indexing (``queue_indexing``).
+    arxiv_id: str
+    record: PaperRecord | None  # None: the paper was already stored
+
+
+def look_up(session: Session, settings: Settings, user: CurrentUser, raw: object) -> Lookup:
+    """Step one of a submission, before any write: parse, check quota and feed, fetch from arXiv.
+
+    It only reads, so the caller runs it outside its write transaction (a slow arXiv answer
+    must not hold the SQLite write lock) and ends the read before ``submit_paper``.
     """
     arxiv_id = parse_submission(raw)
     _check_quota(session, settings, user)
-    paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
-    if paper is not None:
-        _already_in_feed(session, paper.id)
-    fetched = paper is None
-    if fetched:
-        record = _fetch(settings, arxiv_id)
-        record.feed_date, record.submitter_name, record.source = None, None, "submission"
-        upsert_records(session, [record])
-        paper = session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id))
+    paper_id = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id))
+    if paper_id is not None:
+        _already_in_feed(session, paper_id)
+        return Lookup(arxiv_id, None)
+    record = _fetch(settings, arxiv_id)
+    record.feed_date, record.submitter_name, record.source = None, None, "submission"
+    return Lookup(arxiv_id, record)
+
+
+def _store(session: Session, lookup: Lookup) -> tuple[Paper | None, bool]:
+    """The stored paper, inserted from the fetched record when missing; (paper, added here).
+
+    Concurrent submissions of one new paper all fetch it; the first insert wins and the
+    others, finding the row taken, carry on with it (a savepoint keeps their transaction).
+    """
+    query = select(Paper).where(Paper.arxiv_id == lookup.arxiv_id)
+    paper = session.scalar(query)
+    if paper is not None or lookup.record is None:
+        return paper, False
+    try:
+        with session.begin_nested():
+            added = upsert_records(session, [lookup.record]).added > 0
+    except IntegrityError:
+        added = False
+    return session.scalar(query), added
+
+
+def submit_paper(
+    session: Session, settings: Settings, user: CurrentUser, lookup: Lookup
+) -> Submission:
+    """Step two, in the caller's write transaction: put the paper into today's feed.
+
+    Of concurrent submissions of one paper exactly one succeeds; the others get a 409.
+    After committing, the caller queues a fetched paper for indexing (``queue_indexing``).
+    """
+    _check_quota(session, settings, user)
+    paper, added = _store(session, lookup)
     if paper is None:
-        raise CommunityError(f"arXiv did not return {arxiv_id}; try again later.", 502)
+        raise CommunityError(f"arXiv did not return {lookup.arxiv_id}; try again later.", 502)
     day = utcnow().date()
     if not _insert_entry(session, settings, user, paper.id, day):
         _already_in_feed(session, paper.id)
+        raise CommunityError("This paper was just submitted by someone else.", 409)
     refresh_paper(session, settings, paper.id)
-    return Submission(paper.id, paper.title, day, fetched)
+    return Submission(paper.id, paper.title, day, added)
 
 
 def queue_indexing(settings: Settings, ids: list[str]) -> None:

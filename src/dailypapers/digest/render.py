@@ -24,6 +24,7 @@ from dailypapers.digest.compose import Digest, MailPaper
 from dailypapers.digest.tokens import make_manage_token
 from dailypapers.mail.mime import address_header, alternative
 from dailypapers.mail.smtp import envelope_sender
+from dailypapers.store.urls import clean_url
 
 TEMPLATES = Path(__file__).parent / "templates"
 ABSTRACT_CHARS = 320
@@ -87,10 +88,9 @@ def paper_links(settings: Settings, paper: MailPaper) -> dict[str, str]:
     if paper.arxiv_id:
         links["arXiv"] = f"https://arxiv.org/abs/{paper.arxiv_id}"
         links["PDF"] = f"https://arxiv.org/pdf/{paper.arxiv_id}"
-    if paper.github_repo:
-        links["code"] = paper.github_repo
-    if paper.project_page:
-        links["project"] = paper.project_page
+    for label, url in (("code", paper.github_repo), ("project", paper.project_page)):
+        if (safe := clean_url(url)) is not None:  # the URL policy, again on the way out
+            links[label] = safe
     return links
 
 

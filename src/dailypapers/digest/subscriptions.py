@@ -9,6 +9,7 @@ confirmation link rather than being written at once.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from email.message import EmailMessage
 
@@ -25,6 +26,10 @@ from dailypapers.errors import Invalid
 from dailypapers.store.models import Subscription, utcnow
 
 FREQUENCIES = ("daily", "weekly")
+RESUBSCRIBE = (
+    "This address unsubscribed: subscribe again on /subscribe and follow the new confirmation "
+    "link."
+)
 SUBSCRIBE_REPLY = (
     "Thanks! If this address can receive mail, a confirmation link is on its way. "
     "Nothing will be sent before you confirm."
@@ -43,7 +48,9 @@ __all__ = [
     "for_manage_token",
     "normalise_email",
     "request_subscription",
+    "suppression_key",
     "unsubscribe",
+    "unsubscribed_by",
     "update_preferences",
 ]
 
@@ -90,10 +97,29 @@ def request_subscription(
     )  # fmt: skip
 
 
+def suppression_key(email: str) -> str:
+    """What an unsubscribed row keeps instead of its address: ``sha256:`` and the hex digest.
+
+    Unsalted on purpose: it must match the same address again after a secret-key rotation.
+    No ``@`` in it, so it can never be mistaken for (or mailed as) an address.
+    """
+    return "sha256:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
 def _pending_row(session: Session, email: str, frequency: str, topics: list[str]) -> Subscription:
-    """The address's row, created as pending when new (a concurrent twin request may win)."""
+    """The address's row, created as pending when new (a concurrent twin request may win).
+
+    An address that unsubscribed is found by its suppression key and gets its address back,
+    as ``pending``: only the new confirmation link can make it receive digests again.
+    """
     sub = session.scalar(select(Subscription).where(Subscription.email == email))
     if sub is not None:
+        return sub
+    sub = session.scalar(
+        select(Subscription).where(Subscription.email == suppression_key(email))
+    )
+    if sub is not None:
+        sub.email, sub.status = email, "pending"
         return sub
     try:
         with session.begin_nested():
@@ -115,7 +141,10 @@ def confirm(session: Session, settings: Settings, token: str) -> Subscription:
     sub = session.get(Subscription, request.subscription_id)
     if sub is None or sub.email != request.email:
         raise InvalidToken("This confirmation link is no longer valid: subscribe again.")
-    if sub.unsubscribed_at is not None and issued_at < sub.unsubscribed_at:
+    # Link times have whole seconds: a link mailed by a re-subscription in the second of the
+    # unsubscription must still work.
+    unsubscribed_at = sub.unsubscribed_at and sub.unsubscribed_at.replace(microsecond=0)
+    if unsubscribed_at is not None and issued_at < unsubscribed_at:
         raise InvalidToken("This link predates your unsubscription: subscribe again.")
     sub.frequency, sub.topics = request.frequency, list(request.topics)
     if sub.status != "confirmed":
@@ -136,7 +165,10 @@ def for_manage_token(session: Session, settings: Settings, token: str) -> Subscr
 
 
 def update_preferences(sub: Subscription, frequency: str, topics: list[str]) -> Subscription:
-    """Change frequency and topics from the preferences page (re-activates a subscriber)."""
+    """Change frequency and topics from the preferences page (re-activates a bounced address;
+    an unsubscribed one must subscribe again and confirm)."""
+    if sub.status == "unsubscribed":
+        raise SubscriptionError(RESUBSCRIBE)
     sub.frequency, sub.topics = check_preferences(frequency, topics)
     if sub.status != "confirmed":
         sub.status = "confirmed"
@@ -147,8 +179,28 @@ def update_preferences(sub: Subscription, frequency: str, topics: list[str]) -> 
 
 
 def unsubscribe(sub: Subscription) -> Subscription:
-    """Stop all mail to ``sub`` at once (idempotent)."""
+    """Stop all mail to ``sub`` at once (idempotent).
+
+    The address is replaced by its suppression key (nothing else of it is kept), topics are
+    dropped, and ``token_version`` moves on, so every preferences link mailed so far is dead.
+    """
     if sub.status != "unsubscribed":
         sub.status = "unsubscribed"
         sub.unsubscribed_at = utcnow()
+        sub.email = suppression_key(sub.email)
+        sub.topics = []
+        sub.token_version += 1
+    return sub
+
+
+def unsubscribed_by(session: Session, settings: Settings, token: str) -> Subscription | None:
+    """The subscription a just-used unsubscribe link ended (its token is one version behind),
+    so a repeated one-click POST or a reload still answers "you are unsubscribed"."""
+    try:
+        sid, version = tokens.read_manage_token(settings, token)
+    except InvalidToken:
+        return None
+    sub = session.get(Subscription, sid)
+    if sub is None or sub.status != "unsubscribed" or sub.token_version != version + 1:
+        return None
     return sub

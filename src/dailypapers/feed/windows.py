@@ -7,6 +7,7 @@ A window is pure date arithmetic (no database): parse ``2025-03-18``, ``2025-W12
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ WINDOW_KINDS: tuple[str, ...] = ("day", "week", "month")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+# The dates a feed URL may name. Far wider than any feed (arXiv began in 1991), narrow enough
+# that the previous/next window of any accepted one is still a valid date (year 1..9999).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +108,26 @@ def sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
+def check_range(window: Window, text: str) -> Window:
+    """``window`` when it lies within ``FIRST_DAY``..``LAST_DAY``, else a readable ValueError."""
+    if window.start < FIRST_DAY or window.end > LAST_DAY:
+        raise ValueError(
+            f"{text!r} is out of range: the feed covers {FIRST_DAY.year} to {LAST_DAY.year}"
+        )
+    return window
+
+
 def parse_day(text: str) -> dt.date:
     """``2025-03-18`` → date; ``ValueError`` with a readable message otherwise."""
     match = _DAY.match(text.strip())
+    day = None
     if match:
-        try:
-            return dt.date(*(int(g) for g in match.groups()))
-        except ValueError:
-            pass
-    raise ValueError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2025-03-18")
+        with contextlib.suppress(ValueError):
+            day = dt.date(*(int(g) for g in match.groups()))
+    if day is None:
+        raise ValueError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2025-03-18")
+    check_range(Window("day", day, day), text)
+    return day
 
 
 def parse_week(text: str) -> Window:
@@ -120,9 +136,14 @@ def parse_week(text: str) -> Window:
     if match:
         try:
             monday = dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-            return Window.containing("week", monday)
         except ValueError:
             pass
+        else:
+            if FIRST_DAY <= monday <= LAST_DAY - dt.timedelta(days=6):
+                return Window.containing("week", monday)
+            raise ValueError(
+                f"{text!r} is out of range: the feed covers {FIRST_DAY.year} to {LAST_DAY.year}"
+            )
     raise ValueError(f"invalid week {text!r}: expected an ISO week YYYY-Www, e.g. 2025-W12")
 
 
@@ -130,7 +151,8 @@ def parse_month(text: str) -> Window:
     """``2025-03`` → the window of March 2025."""
     match = _MONTH.match(text.strip())
     if match and 1 <= int(match.group(2)) <= 12 and int(match.group(1)) >= 1:
-        return Window.containing("month", dt.date(int(match.group(1)), int(match.group(2)), 1))
+        first = dt.date(int(match.group(1)), int(match.group(2)), 1)
+        return check_range(Window.containing("month", first), text)
     raise ValueError(f"invalid month {text!r}: expected YYYY-MM, e.g. 2025-03")
 
 

@@ -108,6 +108,22 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class SignupRequest(Base):
+    """A sign-up waiting for its address to be confirmed by the signed link mailed to it.
+
+    The account is created only when the link is followed, so an unconfirmed address neither
+    reserves a user name nor reveals, by any later answer, whether it was already registered.
+    """
+
+    __tablename__ = "signup_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
 

@@ -15,10 +15,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Table, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dailypapers.store.models import FeedEntry, Paper, PaperAuthor, table_of, utcnow
 from dailypapers.store.records import PaperRecord, fold_spaces, normalise_name, normalise_title
+from dailypapers.store.urls import clean_url
 
 # Fields a record may set; ``None`` in a record leaves the stored value alone.
 _MERGED = (
@@ -60,10 +62,10 @@ def _record_fields(rec: PaperRecord) -> dict:
         "organization": rec.organization,
         "upvotes_external": rec.upvotes,
         "num_comments": rec.num_comments,
-        "github_repo": rec.github_repo,
+        "github_repo": clean_url(rec.github_repo),  # the URL policy: http(s) only
         "github_stars": rec.github_stars,
-        "project_page": rec.project_page,
-        "pdf_url": rec.pdf_url,
+        "project_page": clean_url(rec.project_page),
+        "pdf_url": clean_url(rec.pdf_url),
         "comment": rec.comment,
     }
     return {k: v for k, v in values.items() if v is not None and v != ""}
@@ -167,6 +169,7 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
+    from psycopg import IntegrityError as DriverIntegrityError
     from psycopg.types.json import Json
 
     columns = list(rows[0])
@@ -174,9 +177,13 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     names = ", ".join(f'"{name}"' for name in columns)
     raw = connection.connection.driver_connection
     assert raw is not None  # a live connection of the psycopg driver
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([Json(row[name]) if json else row[name] for name, json in pairs])
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([Json(row[name]) if json else row[name] for name, json in pairs])
+    except DriverIntegrityError as exc:  # the error SQLAlchemy raises for its own inserts
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def _write_papers(session: Session, inserts: dict[str, dict], updates: dict[str, dict]) -> None:

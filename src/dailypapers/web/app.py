@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
@@ -24,6 +25,8 @@ from dailypapers.web.api import search as api_search
 from dailypapers.web.api import subscriptions as api_subscriptions
 from dailypapers.web.deps import RequestSessionMiddleware, current_user
 from dailypapers.web.errors import install_error_handlers
+from dailypapers.web.headers import SecurityHeadersMiddleware
+from dailypapers.web.limits import InputLimitsMiddleware
 from dailypapers.web.pages import (
     accounts,
     admin,
@@ -91,6 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=30 * 24 * 3600,
     )
     app.add_middleware(RequestSessionMiddleware)
+    app.add_middleware(InputLimitsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == "production")
+    if settings.forwarded_allow_ips:  # outermost: everything inside sees the real client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     static_dir = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     for router in ROUTERS:

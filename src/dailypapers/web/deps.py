@@ -13,7 +13,7 @@ from collections.abc import Callable, MutableMapping
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -194,6 +194,11 @@ def safe_next(target: str | None) -> str:
         return "/"
     return target
 
+
+# Row ids are 32-bit integers on PostgreSQL (``INTEGER``); SQLite's reach 2**63 - 1. A path id
+# outside 1..2**31 - 1 names no row on either database, so it is a 422 before any query runs.
+MAX_DB_ID = 2**31 - 1
+DbId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="A row id (1 to 2147483647).")]
 
 # Annotated shorthands for route signatures: ``session: SessionDep, settings: SettingsDep``.
 SessionDep = Annotated[Session, Depends(get_db)]

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dailypapers.errors import DomainError, RateLimited
+from dailypapers.web.headers import headers_for
 from dailypapers.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -71,4 +72,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        return error_response(request, 500, _UNEXPECTED)
+        response = error_response(request, 500, _UNEXPECTED)
+        # Starlette answers this one outside every middleware: add the security headers here.
+        hsts = request.app.state.settings.env == "production"
+        for name, value in headers_for(request.url.path, hsts=hsts):
+            response.headers.setdefault(name, value)
+        return response

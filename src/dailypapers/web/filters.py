@@ -15,6 +15,7 @@ from jinja2 import Environment
 
 from dailypapers.feed.windows import Window
 from dailypapers.store.queries.papers import PaperView
+from dailypapers.store.urls import clean_url
 
 # Page sort names (short, for URLs) and the feed query sort each one means.
 PAGE_SORTS: dict[str, str] = {"top": "upvotes", "new": "publishedAt", "trending": "trending"}
@@ -50,10 +51,8 @@ def author_line(paper: PaperView, shown: int = 4) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """``url`` when it is http(s); None otherwise (no ``javascript:`` links from imported data)."""
-    if url and url.strip().lower().startswith(("https://", "http://")):
-        return url.strip()
-    return None
+    """``url`` when it passes the URL policy (``store.urls``: http(s) only); None otherwise."""
+    return clean_url(url)
 
 
 def paragraphs(text: str | None) -> list[str]:

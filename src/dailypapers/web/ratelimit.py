@@ -4,7 +4,7 @@
                  dependencies=[Depends(rate_limit("upvote", per_minute=30))])
 
 A request counts against ``NAME`` for its user (when logged in) or else its client address
-(behind a reverse proxy, run uvicorn with ``--forwarded-allow-ips`` so that address is the
+(behind a reverse proxy, set ``DAILYPAPERS_FORWARDED_ALLOW_IPS`` so that address is the
 real client). Counters live in Redis when ``settings.redis_url`` is set (``INCR`` + ``EXPIRE``),
 otherwise in the ``rate_limits`` table, so every web worker shares them. Over the limit the
 request gets 429 with ``Retry-After`` (seconds until the window ends).

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from dailypapers.store.queries.papers import FeedItem, PaperView, org_slug
+from dailypapers.store.urls import clean_url
 
 
 def iso_datetime(day: dt.date | None) -> str | None:
@@ -69,9 +70,9 @@ def paper_to_hf(item: FeedItem) -> dict[str, Any]:
         "submittedOnDailyAt": iso_datetime(item.feed_date),
         "submittedOnDailyBy": _user(item.submitter) if item.submitter else None,
         "organization": _organization(paper.organization) if paper.organization else None,
-        "githubRepo": paper.github_repo,
+        "githubRepo": clean_url(paper.github_repo),  # the URL policy, again on the way out
         "githubStars": paper.github_stars,
-        "projectPage": paper.project_page,
+        "projectPage": clean_url(paper.project_page),
     }
     out.update({k: v for k, v in optional.items() if v is not None})
     return out
@@ -134,4 +135,6 @@ def paper_markdown(item: FeedItem, base_url: str) -> str:
 def _links(p: PaperView) -> list[tuple[str, str]]:
     found = [("arXiv", p.abs_url), ("PDF", p.pdf_link), ("Code", p.github_repo),
              ("Project page", p.project_page)]  # fmt: skip
-    return [(label, url.replace(">", "%3E")) for label, url in found if url]
+    # The URL policy again on the way out; ``<``/``>`` would end the Markdown link target.
+    safe = [(label, clean_url(url)) for label, url in found]
+    return [(label, url.replace("<", "%3C").replace(">", "%3E")) for label, url in safe if url]

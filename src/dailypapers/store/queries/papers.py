@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dailypapers.errors import NotFound
 from dailypapers.store.models import FeedEntry, Paper, table_of
 from dailypapers.store.records import normalise_name, parse_arxiv_id
+from dailypapers.store.urls import clean_url
 
 _TITLE_ID = re.compile(r"^t-[0-9a-f]{12}$")
 _P, _F = table_of(Paper).c, table_of(FeedEntry).c
@@ -25,6 +26,9 @@ _PAPER_COLUMNS = (
     _P.published_on, _P.organization, _P.upvotes, _P.num_comments, _P.github_repo,
     _P.github_stars, _P.project_page, _P.pdf_url, _P.comment, _P.trending_score, _P.updated_at,
 )  # fmt: skip
+_LINK_COLUMNS = tuple(
+    i for i, c in enumerate(_PAPER_COLUMNS) if c.name in ("github_repo", "project_page", "pdf_url")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,8 @@ def normalise_paper_id(raw: str) -> str | None:
 # --- rows → view models ------------------------------------------------------------------------
 def item_from_row(row: Sequence) -> FeedItem:
     values = list(row)
+    for column in _LINK_COLUMNS:  # the URL policy again on the way out (rows predating it)
+        values[column] = clean_url(values[column])
     paper = PaperView(*values[: len(_PAPER_COLUMNS)])
     return FeedItem(paper, values[-2], values[-1])
 

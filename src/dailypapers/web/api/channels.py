@@ -16,7 +16,7 @@ from dailypapers import channels
 from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.store.db import writing
-from dailypapers.web.deps import get_db, get_settings_dep, require_user
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 
@@ -62,7 +62,7 @@ def add_channel(
 
 @router.delete("/api/me/channels/{channel_id}", summary="Delete a channel")
 def delete_channel(
-    channel_id: int, user: CurrentUser = Depends(_writer), session: Session = Depends(get_db),
+    channel_id: DbId, user: CurrentUser = Depends(_writer), session: Session = Depends(get_db),
     settings: Settings = Depends(get_settings_dep),
 ) -> dict:  # fmt: skip
     with writing(session, settings):
@@ -75,7 +75,7 @@ def delete_channel(
     dependencies=[Depends(rate_limit("channel-test", per_minute=5))],
 )  # fmt: skip
 def test_channel(
-    channel_id: int, user: CurrentUser = Depends(_writer), session: Session = Depends(get_db),
+    channel_id: DbId, user: CurrentUser = Depends(_writer), session: Session = Depends(get_db),
     settings: Settings = Depends(get_settings_dep),
 ) -> dict:  # fmt: skip
     """One attempt, no retry: ``status`` is ``sent``, ``temporary`` or ``permanent``."""

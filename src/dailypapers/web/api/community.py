@@ -23,7 +23,7 @@ from dailypapers.config import Settings
 from dailypapers.store.db import writing
 from dailypapers.store.models import Paper
 from dailypapers.store.queries.papers import require_paper_id
-from dailypapers.web.deps import get_db, get_settings_dep, require_user
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 
@@ -72,8 +72,10 @@ def submit(
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     """Add a paper by arXiv id or URL; metadata from the local database or the arXiv API."""
+    lookup = submissions.look_up(session, settings, user, body.id)
+    session.rollback()  # end the read before the write lock (SQLite: no stale snapshot)
     with writing(session, settings):
-        done = submissions.submit_paper(session, settings, user, body.id)
+        done = submissions.submit_paper(session, settings, user, lookup)
     if done.fetched:
         submissions.queue_indexing(settings, [done.paper_id])
     return done.as_json()
@@ -137,7 +139,7 @@ def add_comment(
     dependencies=[Depends(rate_limit("comment", per_minute=10))],
 )
 def edit_comment(
-    comment_id: int, body: CommentIn, user: CurrentUser = Depends(writer),
+    comment_id: DbId, body: CommentIn, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     with writing(session, settings):
@@ -146,7 +148,7 @@ def edit_comment(
 
 @router.delete("/api/comments/{comment_id}", summary="Delete your comment (admins: any)")
 def delete_comment(
-    comment_id: int, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
+    comment_id: DbId, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     with writing(session, settings):
@@ -154,7 +156,11 @@ def delete_comment(
     return {"deleted": comment_id}
 
 
-@router.post("/api/papers/{paper_id:paper_id}/claim", summary="Claim authorship of a paper")
+@router.post(
+    "/api/papers/{paper_id:paper_id}/claim",
+    summary="Claim authorship of a paper",
+    dependencies=[Depends(rate_limit("claim", per_hour=claims.CLAIMS_PER_HOUR))],
+)
 def claim(
     paper_id: str, user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
     settings: Settings = _SETTINGS,
@@ -202,7 +208,7 @@ def new_token(
 
 @router.delete("/api/tokens/{token_id}", summary="Revoke an API token")
 def revoke_token(
-    token_id: int, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
+    token_id: DbId, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
 ) -> dict:
     if not revoke_api_token(session, user.id, token_id):
         raise HTTPException(404, f"You have no live token with id {token_id}.")

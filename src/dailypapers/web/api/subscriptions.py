@@ -44,14 +44,15 @@ class SubscriptionAccepted(BaseModel):
 
 
 class SubscriptionPublic(BaseModel):
-    email: str
+    email: str | None = Field(description="None once unsubscribed: only a hash is kept.")
     frequency: str
     topics: list[str]
     status: str
 
 
 def _public(sub: Subscription) -> SubscriptionPublic:
-    return SubscriptionPublic(email=sub.email, frequency=sub.frequency,
+    email = None if sub.email.startswith("sha256:") else sub.email
+    return SubscriptionPublic(email=email, frequency=sub.frequency,
                               topics=list(sub.topics or []), status=sub.status)  # fmt: skip
 
 
@@ -89,7 +90,7 @@ def update_subscription(
     session: Session = Depends(get_db),
     settings: Settings = Depends(get_settings_dep),
 ) -> SubscriptionPublic:
-    """Change frequency and topics (re-activates an unsubscribed address)."""
+    """Change frequency and topics (an unsubscribed address must subscribe again: 400)."""
     sub = subs.for_manage_token(session, settings, token)
     subs.update_preferences(sub, body.frequency, body.topics)
     session.commit()
@@ -100,7 +101,9 @@ def update_subscription(
 def delete_subscription(
     token: str, session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep)
 ) -> SubscriptionPublic:
-    """Unsubscribe at once."""
-    sub = subs.unsubscribe(subs.for_manage_token(session, settings, token))
-    session.commit()
+    """Unsubscribe at once; the address is forgotten (a hash stays) and the token is revoked."""
+    sub = subs.unsubscribed_by(session, settings, token)
+    if sub is None:
+        sub = subs.unsubscribe(subs.for_manage_token(session, settings, token))
+        session.commit()
     return _public(sub)

@@ -22,7 +22,7 @@ from dailypapers.community.errors import CommunityError
 from dailypapers.config import Settings
 from dailypapers.store.models import User
 from dailypapers.web import community_ui
-from dailypapers.web.deps import get_db, require_user, safe_next
+from dailypapers.web.deps import DbId, get_db, require_user, safe_next
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 from dailypapers.web.templating import render, templates
@@ -49,20 +49,40 @@ def signup_page(request: Request, next: str = "/") -> HTMLResponse:
     dependencies=[_CSRF, Depends(rate_limit("signup", per_hour=20))],
 )
 def signup(
-    request: Request, username: str = Form(""), email: str = Form(""), password: str = Form(""),
-    next: str = Form("/"), session: Session = Depends(get_db),
+    request: Request, background: BackgroundTasks, username: str = Form(""),
+    email: str = Form(""), password: str = Form(""), next: str = Form("/"),
+    session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
-    """Create the account and log it in."""
+    """Mail a confirmation link (or, to a known address, a reminder): the same answer for both."""
+    settings: Settings = request.app.state.settings
     try:
-        user = users.create_user(session, username, email, password)
+        outcome = users.request_signup(session, username, email, password)
         session.commit()
     except CommunityError as exc:
         form = {"username": username, "email": email}
         return render(request, "account/signup.html", exc.status, form=form, next=next,
                       error=exc.message)  # fmt: skip
+    background.add_task(_send_mail, settings, users.signup_mail(settings, outcome))
+    return render(request, "account/signup_sent.html", message=users.SIGNUP_REPLY)
+
+
+@router.get("/signup/confirm/{token}", response_class=HTMLResponse)
+def confirm_signup_page(request: Request, token: str) -> HTMLResponse:
+    """A button, not an action: mail scanners that follow links must not create the account."""
+    return render(request, "account/signup_confirm.html", token=token)
+
+
+@router.post("/signup/confirm/{token}", dependencies=[_CSRF])
+def confirm_signup(request: Request, token: str, session: Session = Depends(get_db)) -> Response:
+    """Create the account from its confirmed sign-up and log it in."""
+    try:
+        user = users.confirm_signup(session, request.app.state.settings, token)
+        session.commit()
+    except CommunityError as exc:
+        return render(request, "error.html", exc.status, status=exc.status, message=exc.message)
     start_session(request.session, user)
     community_ui.flash(request, f"Welcome, {user.username}!")
-    return _redirect(safe_next(next))
+    return _redirect("/")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -106,9 +126,16 @@ def forgot_page(request: Request) -> HTMLResponse:
     return render(request, "account/forgot.html", sent=False)
 
 
-def _send_reset(settings: Settings, address: str, link: str) -> None:
+def _send_mail(settings: Settings, message: EmailMessage) -> None:
     from dailypapers.mail import MailError, send_message
 
+    try:
+        send_message(settings, message)
+    except (MailError, OSError):
+        log.warning("could not send the %r mail", message["Subject"], exc_info=True)
+
+
+def _send_reset(settings: Settings, address: str, link: str) -> None:
     message = EmailMessage()
     message["To"] = address
     message["From"] = settings.mail_from
@@ -118,10 +145,7 @@ def _send_reset(settings: Settings, address: str, link: str) -> None:
         f"account.\n\nChoose a new password here (the link works for one hour):\n{link}\n\n"
         "If you did not ask for this, ignore this mail; nothing changes.\n"
     )
-    try:
-        send_message(settings, message)
-    except (MailError, OSError):
-        log.warning("could not send the password-reset mail", exc_info=True)
+    _send_mail(settings, message)
 
 
 @router.post(
@@ -202,7 +226,7 @@ def create_token(
 
 @router.post("/settings/tokens/{token_id}/revoke", dependencies=[_CSRF])
 def revoke_token(
-    request: Request, token_id: int, user: CurrentUser = Depends(require_user),
+    request: Request, token_id: DbId, user: CurrentUser = Depends(require_user),
     session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     if revoke_api_token(session, user.id, token_id):

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings
 from dailypapers.store.queries.feed import list_feed
 from dailypapers.store.queries.papers import FeedItem
+from dailypapers.store.urls import clean_url
 from dailypapers.web.deps import get_db, get_settings_dep
 
 router = APIRouter(tags=["feeds"])
@@ -64,7 +65,7 @@ def _summary_html(item: FeedItem, url: str) -> str:
     links = [f'<a href="{html.escape(url)}">paper page</a>']
     for label, href in (("arXiv", p.abs_url), ("PDF", p.pdf_link), ("code", p.github_repo),
                         ("project", p.project_page)):  # fmt: skip
-        if href:
+        if href := clean_url(href):  # the URL policy, again on the way out
             links.append(f'<a href="{html.escape(href)}">{label}</a>')
     return (f"<p>{html.escape(facts)}</p><p>{html.escape(p.abstract or '')}</p>"
             f"<p>{' · '.join(links)}</p>")  # fmt: skip

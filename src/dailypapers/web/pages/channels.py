@@ -12,7 +12,7 @@ from dailypapers.config import Settings
 from dailypapers.errors import DomainError
 from dailypapers.store.db import writing
 from dailypapers.web import community_ui
-from dailypapers.web.deps import get_db, get_settings_dep, require_user
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 from dailypapers.web.templating import render
@@ -59,7 +59,7 @@ def add(
 @router.post(PAGE + "/{channel_id}/test",
              dependencies=[_CSRF, Depends(rate_limit("channel-test", per_minute=5))])  # fmt: skip
 def test(
-    request: Request, channel_id: int, user: CurrentUser = Depends(require_user),
+    request: Request, channel_id: DbId, user: CurrentUser = Depends(require_user),
     session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep),
 ) -> Response:  # fmt: skip
     outcome = channels.send_test(session, settings,
@@ -72,7 +72,7 @@ def test(
 
 @router.post(PAGE + "/{channel_id}/delete", dependencies=[_CSRF])
 def delete(
-    request: Request, channel_id: int, user: CurrentUser = Depends(require_user),
+    request: Request, channel_id: DbId, user: CurrentUser = Depends(require_user),
     session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep),
 ) -> Response:  # fmt: skip
     with writing(session, settings):

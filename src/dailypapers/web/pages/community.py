@@ -26,6 +26,7 @@ from dailypapers.store.queries.papers import require_paper_id
 from dailypapers.store.queries.people import PaperListing
 from dailypapers.web import community_ui
 from dailypapers.web.deps import (
+    DbId,
     come_back,
     current_user,
     get_db,
@@ -64,8 +65,10 @@ def submit(
 ) -> Response:  # fmt: skip
     settings = request.app.state.settings
     try:
+        lookup = submissions.look_up(session, settings, user, id)
+        session.rollback()  # end the read before the write lock (SQLite: no stale snapshot)
         with writing(session, settings):
-            done = submissions.submit_paper(session, settings, user, id)
+            done = submissions.submit_paper(session, settings, user, lookup)
     except CommunityError as exc:
         return render(request, "community/submit.html", exc.status, form={"id": id},
                       error=exc.message)  # fmt: skip
@@ -131,7 +134,7 @@ def add_comment(
 @router.post("/comments/{comment_id}/edit",
              dependencies=[_CSRF, Depends(rate_limit("comment", per_minute=10))])  # fmt: skip
 def edit_comment(
-    request: Request, comment_id: int, text: str = Form(""),
+    request: Request, comment_id: DbId, text: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     try:
@@ -146,7 +149,7 @@ def edit_comment(
 
 @router.post("/comments/{comment_id}/delete", dependencies=[_CSRF])
 def delete_comment(
-    request: Request, comment_id: int, next: str = Form(""),
+    request: Request, comment_id: DbId, next: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     settings = request.app.state.settings
@@ -156,7 +159,10 @@ def delete_comment(
 
 
 # --- authorship ----------------------------------------------------------------------------------
-@router.post("/papers/{paper_id:paper_id}/claim", dependencies=[_CSRF])
+_CLAIM_LIMIT = Depends(rate_limit("claim", per_hour=claims.CLAIMS_PER_HOUR))
+
+
+@router.post("/papers/{paper_id:paper_id}/claim", dependencies=[_CSRF, _CLAIM_LIMIT])
 def claim(
     request: Request, paper_id: str, user: CurrentUser = Depends(require_user),
     session: Session = Depends(get_db),
@@ -195,7 +201,7 @@ def admin_page(
 
 @router.post("/admin/claims/{claim_id}", dependencies=[_CSRF])
 def decide(
-    request: Request, claim_id: int, decision: str = Form(""),
+    request: Request, claim_id: DbId, decision: str = Form(""),
     user: CurrentUser = Depends(require_admin), session: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     if decision not in ("approve", "reject"):

@@ -129,6 +129,9 @@ def unsubscribe_page(
     settings: Settings = Depends(get_settings_dep),
 ) -> HTMLResponse:
     """A confirmation page with one button; a GET never unsubscribes."""
+    done = subs.unsubscribed_by(session, settings, token)
+    if done is not None:  # the link was used already: its token has been rotated
+        return render(request, "subscribe/unsubscribe.html", sub=done, token=token, done=True)
     sub = subs.for_manage_token(session, settings, token)
     return render(request, "subscribe/unsubscribe.html", sub=sub, token=token, done=False)
 
@@ -140,8 +143,9 @@ def unsubscribe_submit(
     session: Session = Depends(get_db),
     settings: Settings = Depends(get_settings_dep),
 ) -> HTMLResponse:
-    """RFC 8058 one-click unsubscribe: immediate, 200, no redirect."""
-    sub = subs.for_manage_token(session, settings, token)
-    subs.unsubscribe(sub)
-    session.commit()
+    """RFC 8058 one-click unsubscribe: immediate, 200, no redirect (also when repeated)."""
+    sub = subs.unsubscribed_by(session, settings, token)
+    if sub is None:
+        sub = subs.unsubscribe(subs.for_manage_token(session, settings, token))
+        session.commit()
     return render(request, "subscribe/unsubscribe.html", sub=sub, token=token, done=True)
