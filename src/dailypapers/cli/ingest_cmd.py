@@ -8,13 +8,12 @@ from enum import StrEnum
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import SpinnerColumn, TextColumn
 from rich.table import Table
 
+from dailypapers.cli.common import data_settings, progress_display
 from dailypapers.cli.errors import CliError
-from dailypapers.config import get_settings
 from dailypapers.ingest import cursors, live
-from dailypapers.store import db
 from dailypapers.store.papers import UpsertStats
 
 console = Console(stderr=True, soft_wrap=True)
@@ -67,10 +66,9 @@ def run_cmd(
         raise CliError("give either --date or --since, not both")
     if one_day and source == Source.arxiv:
         raise CliError("--date applies to --source hf; use --since for arXiv")
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     sources = live.SOURCES if source == Source.all else (source.value,)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
+    with progress_display(SpinnerColumn(), TextColumn("{task.description}"), console=console,
                   transient=True) as bar:  # fmt: skip
         task = bar.add_task("starting")
         totals: dict[str, int] = {"pages": 0, "added": 0, "updated": 0}
@@ -108,8 +106,7 @@ def status_cmd() -> None:
 
     Example: dailypapers ingest status
     """
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     rows = cursors.status(settings)
     if not rows:
         out.print("No ingestion has run yet: try `dailypapers ingest run`.")
