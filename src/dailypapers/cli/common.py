@@ -26,6 +26,7 @@ EXIT_UNAVAILABLE = 3  # the database or an upstream service cannot be reached
 EXIT_INTERRUPTED = 130
 
 _announced: set[str] = set()
+_data_dir_option: list[Path] = []  # the global --data-dir of this process, if given
 err_console = Console(stderr=True)
 
 
@@ -33,10 +34,16 @@ def override_settings(data_dir: Path | None, database_url: str | None) -> None:
     """Apply the global ``--data-dir``/``--database-url`` options for this process and its
     children (``serve --workers`` starts processes that read the same environment)."""
     if data_dir is not None:
+        _data_dir_option[:] = [data_dir]
         os.environ["DAILYPAPERS_DATA_DIR"] = str(data_dir.expanduser().resolve())
     if database_url is not None:
         os.environ["DAILYPAPERS_DATABASE_URL"] = database_url
     get_settings.cache_clear()
+
+
+def overridden_data_dir() -> Path | None:
+    """The global ``--data-dir`` given on this command line, if any."""
+    return _data_dir_option[0] if _data_dir_option else None
 
 
 def safe_url(url: str) -> str:
