@@ -20,6 +20,7 @@ from dailypapers.web.api import search as api_search
 from dailypapers.web.api import subscriptions as api_subscriptions
 from dailypapers.web.deps import RequestSessionMiddleware, current_user
 from dailypapers.web.errors import install_error_handlers
+from dailypapers.web.openapi import install_openapi
 from dailypapers.web.pages import accounts, admin, atom, community, feed, papers, search, subscribe
 
 # Pages and API areas, one line each; order matters only for overlapping paths.
@@ -52,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Self-hosted daily papers: feed, search, similar papers and digests. "
         "The `/api/daily_papers` and `/api/papers/*` endpoints speak the Hugging Face papers API.",
         dependencies=[Depends(current_user)],  # sets request.state.user for every route
+        docs_url=None,  # served by install_openapi from local assets
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.sessionmaker = db.session_factory(settings)
@@ -69,4 +73,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    install_openapi(app, serve_docs=settings.api_docs)
     return app
