@@ -11,6 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
 from dailypapers.store import db
+from dailypapers.web import metrics
 from dailypapers.web.api import admin as api_admin
 from dailypapers.web.api import community as api_community
 from dailypapers.web.api import daily_papers as api_daily_papers
@@ -20,12 +21,16 @@ from dailypapers.web.api import search as api_search
 from dailypapers.web.api import subscriptions as api_subscriptions
 from dailypapers.web.deps import RequestSessionMiddleware, current_user
 from dailypapers.web.errors import install_error_handlers
+from dailypapers.web.head import HeadAsGetMiddleware
+from dailypapers.web.logs import configure_logging
+from dailypapers.web.metrics import RequestMetricsMiddleware, serve_metrics_port
 from dailypapers.web.openapi import install_openapi
 from dailypapers.web.pages import accounts, admin, atom, community, feed, papers, search, subscribe
 
 # Pages and API areas, one line each; order matters only for overlapping paths.
 ROUTERS: list[APIRouter] = [
     api_health.router,
+    metrics.router,
     api_daily_papers.router,
     api_search.router,
     api_papers.router,
@@ -68,10 +73,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=30 * 24 * 3600,
     )
     app.add_middleware(RequestSessionMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(RequestMetricsMiddleware, access_log=settings.log_format == "json")
     static_dir = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
     install_openapi(app, serve_docs=settings.api_docs)
+    configure_logging(settings)
+    serve_metrics_port(settings)
     return app

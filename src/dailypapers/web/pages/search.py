@@ -19,6 +19,7 @@ from dailypapers.search.service import SearchRequest, SearchResult, search
 from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 from dailypapers.web import highlight
 from dailypapers.web.deps import get_db
+from dailypapers.web.metrics import search_timer
 from dailypapers.web.templating import render, templates
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ def search_page(
         return render(request, "search.html", result=None, error=None, **ctx)
     try:
         req = SearchRequest(q=q, sort=sort, mode=mode, page=page, limit=PAGE_SIZE)
-        result = search(request.app.state.settings, session, req)
+        with search_timer(req.mode):
+            result = search(request.app.state.settings, session, req)
     except QueryError as exc:
         return render(request, "search.html", status_code=400, result=None, error=str(exc), **ctx)
     pages = max(1, math.ceil(result.total / PAGE_SIZE))
