@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"config", "errors", "feed"},
     {"store"},
     {"search", "mail", "jobs"},
-    {"ingest", "community", "digest"},
+    {"ingest", "community", "digest", "ops"},
     {"web", "cli"},
 ]
 HTTP_PACKAGES = {"fastapi", "starlette"}

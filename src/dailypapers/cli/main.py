@@ -19,6 +19,7 @@ from dailypapers.cli import (
     db_cmd,
     demo_cmd,
     digest_cmd,
+    doctor_cmd,
     eval_cmd,
     import_cmd,
     index_cmd,
@@ -44,7 +45,7 @@ from dailypapers.errors import DomainError
 # Every command module exposes ``register(app)``; one line each.
 COMMAND_MODULES = [
     db_cmd, serve_cmd, import_cmd, demo_cmd, stats_cmd, index_cmd, users_cmd, ingest_cmd,
-    worker_cmd, digest_cmd, eval_cmd, similar_cmd,
+    worker_cmd, digest_cmd, eval_cmd, similar_cmd, doctor_cmd,
 ]  # fmt: skip
 
 err_console = Console(stderr=True)
