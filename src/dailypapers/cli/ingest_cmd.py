@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import SpinnerColumn, TextColumn
 from rich.table import Table
 
-from dailypapers.cli.common import data_settings, progress_display
+from dailypapers.cli.common import EXIT_UNAVAILABLE, data_settings, progress_display
 from dailypapers.cli.errors import CliError
 from dailypapers.ingest import cursors, live
 from dailypapers.store.papers import UpsertStats
@@ -57,7 +57,8 @@ def run_cmd(
 ) -> None:
     """Fetch new and updated papers; resumes where the last run stopped, and a rerun adds nothing.
 
-    Exits with status 1 when a source failed (the others still ran; see `ingest status`).
+    Exits with status 1 when a source failed (the others still ran; see `ingest status`), 3
+    when the failures were all unreachable hosts (no network or DNS; not retried).
 
     Example: dailypapers ingest run --source arxiv --category cs.LG --since 2026-11-01
     """
@@ -85,8 +86,9 @@ def run_cmd(
     _print_results(results)
     if dry_run:
         out.print("dry run: nothing was stored")
-    if any(r.error for r in results):
-        raise typer.Exit(1)
+    failed = [r for r in results if r.error]
+    if failed:  # 3: nothing could be reached (network, DNS); 1: another failure
+        raise typer.Exit(EXIT_UNAVAILABLE if all(r.unreachable for r in failed) else 1)
 
 
 def _print_results(results: list[live.SourceResult]) -> None:

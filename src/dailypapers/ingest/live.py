@@ -32,7 +32,7 @@ import httpx
 
 from dailypapers.config import Settings
 from dailypapers.ingest import arxiv_api, cursors, hf_api, http, oai
-from dailypapers.ingest.http import UpstreamError
+from dailypapers.ingest.http import UpstreamError, UpstreamUnreachable
 from dailypapers.store.models import utcnow
 from dailypapers.store.papers import UpsertStats
 from dailypapers.store.records import PaperRecord
@@ -59,6 +59,7 @@ class SourceResult:
     skipped: int = 0
     pages: int = 0
     error: str | None = None
+    unreachable: bool = False  # the error was a failure to connect at all
     note: str = ""
     changed_ids: list[str] = field(default_factory=list)
 
@@ -146,6 +147,7 @@ def _guarded(
         body(result)
     except UpstreamError as exc:
         result.error = str(exc)
+        result.unreachable = isinstance(exc, UpstreamUnreachable)
         log.info("%s %s failed: %s", source, key, exc)  # callers report result.error
     except Exception as exc:  # a bug or a database hiccup in one source must not stop the rest
         result.error = f"{type(exc).__name__}: {exc}"
