@@ -94,3 +94,34 @@ def test_head_answers_every_get_page(client, settings):
         assert head.content == b"", url
         assert head.headers["content-type"] == got.headers["content-type"], url
     assert client.head("/no/such/page").status_code == 404
+
+
+def test_unknown_paper_page_offers_ways_back(client):
+    page = client.get("/papers/2606.99999", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert 'href="https://arxiv.org/abs/2606.99999"' in page.text
+    assert 'href="/search?q=2606.99999"' in page.text and 'href="/"' in page.text
+    other = client.get("/no/such/thing")
+    assert other.status_code == 404 and 'href="/search"' in other.text
+
+
+def test_a_pages_only_paper_links_to_an_arxiv_title_search(client, settings):
+    stats = add_papers(settings, make_records(1, arxiv_id=None, title="Tuning via Moment Probing"))
+    page = client.get(f"/papers/{stats.changed_ids[0]}")
+    assert page.status_code == 200
+    assert "https://arxiv.org/search/?query=Tuning+via+Moment+Probing&amp;searchtype=title" in (
+        page.text
+    )
+
+
+def test_500_page_gives_a_reference(settings):
+    app = create_app(settings)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        page = client.get("/boom", headers={"X-Request-ID": "ref-500"})
+    assert page.status_code == 500 and "ref-500" in page.text and "kaput" not in page.text
+    assert 'href="/"' in page.text

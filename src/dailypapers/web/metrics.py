@@ -94,6 +94,7 @@ class RequestMetricsMiddleware:
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         rid = given if _SANE_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
+        scope.setdefault("state", {})["request_id"] = rid  # for the 500 handler, outside us
         method = scope["method"]  # before HEAD is served as GET
         status = 500
         start = time.perf_counter()
