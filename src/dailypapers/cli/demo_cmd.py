@@ -57,6 +57,7 @@ def demo(
 
 def _fill(settings: Settings) -> None:
     from dailypapers.community.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_activity
+    from dailypapers.digest.demo import seed_demo_subscriber
     from dailypapers.ingest.sample import demo_newest_day, is_loaded, load_sample
 
     if is_loaded(settings):
@@ -75,12 +76,17 @@ def _fill(settings: Settings) -> None:
         console.print(f"note: {escape(warning)}", highlight=False)
     with db.session_scope(settings) as session:
         activity = seed_demo_activity(session, settings)
+        subscriber = seed_demo_subscriber(session)
     if activity.users:
         console.print(
             f"demo community: {activity.users} accounts ({', '.join(DEMO_USERS)}; password "
             f"{DEMO_PASSWORD}), {activity.upvotes} upvotes, {activity.comments} comments",
             highlight=False,
         )
+    if subscriber:
+        command = f"dailypapers --data-dir {settings.data_dir} digest send --dry-run"
+        console.print(f"demo digest subscriber {subscriber}: see its mail with `{command}`",
+                      highlight=False)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
