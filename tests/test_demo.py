@@ -260,3 +260,18 @@ def test_front_page_in_chromium_has_real_authors_and_links(demo, page) -> None:
     finally:
         server.should_exit = True
 
+
+
+def test_a_later_run_moves_the_demo_forward(demo, demo_client) -> None:
+    """Last in the module: it moves the shared demo's dates."""
+    from dailypapers.ingest.sample import bundled_arxiv_ids, redate_sample
+
+    later = TODAY + dt.timedelta(days=3)
+    assert redate_sample(demo, today=later) == len(bundled_arxiv_ids())
+    assert redate_sample(demo, today=later) == 0
+    assert demo_newest_day(demo) == later
+    day = demo_client.get("/api/daily_papers", params={"date": later.isoformat()}).json()
+    assert len(day) == 50 and day[0]["paper"]["publishedAt"].startswith(later.isoformat())
+    found = demo_client.get("/api/papers/search", params={
+        "q": f"video since:{later.isoformat()}", "mode": "keyword"}).json()  # fmt: skip
+    assert found and all(r["paper"]["publishedAt"][:10] == later.isoformat() for r in found)

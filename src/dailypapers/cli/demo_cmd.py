@@ -58,13 +58,15 @@ def demo(
 def _fill(settings: Settings) -> None:
     from dailypapers.community.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_activity
     from dailypapers.digest.demo import seed_demo_subscriber
-    from dailypapers.ingest.sample import demo_newest_day, is_loaded, load_sample
+    from dailypapers.ingest.sample import demo_newest_day, is_loaded, load_sample, redate_sample
 
     if is_loaded(settings):
-        newest = demo_newest_day(settings)
-        console.print(f"demo data already in {settings.data_dir}"
-                      + (f" (newest day {newest}; delete the folder for today's dates)"
-                         if newest else ""))  # fmt: skip
+        before = demo_newest_day(settings)
+        moved = redate_sample(settings)
+        console.print(f"demo data already in {settings.data_dir}", highlight=False)
+        if moved:
+            console.print(f"moved {moved} demo papers forward from {before}: the newest day "
+                          "is today", highlight=False)  # fmt: skip
         return
     status = console.status("importing the sample corpus and its vectors…")
     with status if interactive() else nullcontext():

@@ -9,10 +9,11 @@ Dates are moved to the day of the load, so that the demo looks like a live site:
 arXiv listing date moves by the same number of days, chosen so that the newest listing day
 of the sample becomes today (UTC). Feed days, publication dates, search filters
 (``since:``) and digests all see the moved dates; arXiv ids and links stay the real ones.
-The sample pages' entries keep their own dates. Entries of a page that shows no date at all
-would land on the import day, forming a fake "today" of papers without authors or links;
-the demo keeps them as papers (search finds them, their pages link to an arXiv title
-search) but out of the daily feed.
+A demo folder opened again on a later day is moved forward the same way
+(:func:`redate_sample`). The sample pages' entries keep their own dates. Entries of a page
+that shows no date at all would land on the import day, forming a fake "today" of papers
+without authors or links; the demo keeps them as papers (search finds them, their pages link
+to an arXiv title search) but out of the daily feed.
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ import logging
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.ingest.runner import ImportReport, ProgressFn, import_paths
 from dailypapers.ingest.vectors import load_vector_file
+from dailypapers.search.indexer import index_papers
 from dailypapers.store import db
-from dailypapers.store.models import FeedEntry, Meta, Paper
+from dailypapers.store.models import FeedEntry, Meta, Paper, utcnow
+from dailypapers.store.trending import refresh_scores
+from dailypapers.store.version import bump_data_version
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +123,58 @@ def load_sample(
         session.merge(Meta(key=META_KEY, value=sample_version()))
         session.merge(Meta(key=NEWEST_DAY_KEY, value=today.isoformat()))
     return report
+
+
+def bundled_arxiv_ids() -> list[str]:
+    """The arXiv ids of the bundled listing file."""
+    with gzip.open(ARXIV_FILE, "rt", encoding="utf-8") as lines:
+        return [json.loads(line)["id"] for line in lines]
+
+
+def redate_sample(settings: Settings, today: dt.date | None = None) -> int:
+    """Move a loaded demo's arXiv papers forward so that its newest day is ``today`` again.
+
+    Feed days, publication and update dates move by the same number of days; the papers are
+    marked changed so that caches and the search index (``since:``) follow. Returns how many
+    papers moved (0 when the demo is current, or not loaded).
+    """
+    today = today or dt.datetime.now(dt.UTC).date()
+    newest = demo_newest_day(settings)
+    if newest is None or newest >= today:
+        return 0
+    delta = today - newest
+    ids = bundled_arxiv_ids()
+    with db.session_scope(settings) as session:
+        moved = _move_dates(session, settings, ids, delta)
+        session.merge(Meta(key=NEWEST_DAY_KEY, value=today.isoformat()))
+    index_papers(settings, moved)
+    return len(moved)
+
+
+def _move_dates(
+    session: Session, settings: Settings, ids: list[str], delta: dt.timedelta
+) -> list[str]:
+    rows = session.execute(
+        select(Paper.id, Paper.published_on, Paper.updated_on, FeedEntry.feed_date)
+        .join(FeedEntry, FeedEntry.paper_id == Paper.id)
+        .where(Paper.id.in_(ids))
+    ).all()
+    now = utcnow()
+
+    def later(day: dt.date | None) -> dt.date | None:
+        return day + delta if day else None
+
+    session.execute(update(Paper), [
+        {"id": pid, "published_on": later(pub), "updated_on": later(upd), "updated_at": now}
+        for pid, pub, upd, _ in rows
+    ])  # fmt: skip
+    session.execute(update(FeedEntry), [
+        {"paper_id": pid, "feed_date": later(day)} for pid, _, _, day in rows
+    ])  # fmt: skip
+    moved = [pid for pid, *_ in rows]
+    refresh_scores(session, settings, moved)
+    bump_data_version(session)
+    return moved
 
 
 def load_vectors(settings: Settings) -> int:
