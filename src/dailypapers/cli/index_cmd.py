@@ -33,7 +33,7 @@ def rebuild_cmd(
 
     Example: dailypapers index rebuild
     """
-    from dailypapers.search.indexer import all_paper_ids, rebuild
+    from dailypapers.search import all_paper_ids, rebuild
 
     settings = data_settings()
     total = len(all_paper_ids(settings))
@@ -57,7 +57,7 @@ def status_cmd() -> None:
 
     Example: dailypapers index status
     """
-    from dailypapers.search.engine import status
+    from dailypapers.search import index_status as status
 
     settings = data_settings()
     s = status(settings)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from dailypapers.search.query import QueryError, parse_query
+from dailypapers.search import QueryError, parse_query
 from dailypapers.store.records import fold_spaces, normalise_name
 
 MAX_TOPICS = 10

@@ -335,7 +335,7 @@ def _index(settings: Settings, changed_ids: list[str], report: ImportReport) -> 
     if not settings.embed_on_import or not changed_ids:
         return
     try:
-        from dailypapers.search.indexer import index_papers
+        from dailypapers.search import index_papers
     except ImportError:
         _warn_once(report, "semantic index not updated: the search indexer is not installed")
         return

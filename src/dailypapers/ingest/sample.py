@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings
 from dailypapers.ingest.runner import ImportReport, ProgressFn, import_paths
 from dailypapers.ingest.vectors import load_vector_file
-from dailypapers.search.indexer import index_papers
+from dailypapers.search import index_papers
 from dailypapers.store import db
 from dailypapers.store.models import FeedEntry, Meta, Paper, utcnow
 from dailypapers.store.trending import refresh_scores

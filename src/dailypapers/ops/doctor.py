@@ -18,8 +18,7 @@ from sqlalchemy import text
 
 from dailypapers.config import Settings
 from dailypapers.mail.dkim_sign import check_dkim
-from dailypapers.search.contract import resolve_model_path
-from dailypapers.search.engine import status as index_status
+from dailypapers.search import index_status, resolve_model_path
 from dailypapers.store import db
 
 Level = Literal["ok", "warn", "fail"]

@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dailypapers import jobs
 from dailypapers.config import Settings
-from dailypapers.search.engine import status as index_status
+from dailypapers.search import index_status
 from dailypapers.store import db
 from dailypapers.store.queries.stats import digest_send_counts
 
