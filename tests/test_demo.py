@@ -134,7 +134,7 @@ def _expand(text: str) -> str:
 def _curl_urls() -> list[tuple[str, str]]:
     urls = []
     for name, line in _code_lines():
-        if line.startswith("curl") and " -X " not in line:
+        if line.startswith("curl") and " -X " not in line and "127.0.0.1:8000/" in line:
             site = r"http://127\.0\.0\.1:8000/"
             match = re.search(f'"({site}[^"]*)"|\'({site}[^\']*)\'|({site}\\S+)', line)
             assert match is not None, line
