@@ -125,9 +125,14 @@ def run(
         ctx = _Run(settings, client, progress, dry_run)
         for source in sources:
             if source == "arxiv":
+                down: SourceResult | None = None  # an unreachable host is not asked again
                 for category in categories or settings.arxiv_categories:
+                    if down is not None:
+                        results.append(_same_failure(ctx, down, category))
+                        continue
                     body = functools.partial(_arxiv, ctx, category, since)
                     results.append(_guarded(ctx, "arxiv", category, body))
+                    down = results[-1] if results[-1].unreachable else None
             elif source == "oai":
                 wanted = set(categories or settings.arxiv_categories)
                 body = functools.partial(_oai, ctx, settings.arxiv_oai_set, since, wanted)
@@ -136,6 +141,14 @@ def run(
                 body = functools.partial(_hf, ctx, _hf_days(settings, since, day))
                 results.append(_guarded(ctx, "hf", HF_KEY, body))
     return results
+
+
+def _same_failure(ctx: _Run, down: SourceResult, key: str) -> SourceResult:
+    """The result of a key not tried because its host was just found unreachable."""
+    result = SourceResult(down.source, key, error=down.error, unreachable=True)
+    if not ctx.dry_run:
+        cursors.record_error(ctx.settings, down.source, key, result.error or "")
+    return result
 
 
 def _guarded(
