@@ -147,7 +147,10 @@ CURLS = _curl_urls()
 
 
 @pytest.mark.parametrize(("doc", "url"), CURLS, ids=[u for _, u in CURLS])
-def test_curl_examples(demo_client, doc: str, url: str) -> None:
+def test_curl_examples(demo, demo_client, doc: str, url: str) -> None:
+    from dailypapers.ingest.sample import redate_sample
+
+    redate_sample(demo)  # the examples use today's date: follow the clock past midnight
     path = _expand(url).removeprefix("http://127.0.0.1:8000")
     answer = demo_client.get(path)
     assert answer.status_code == 200, f"{doc}: {path} → {answer.status_code} {answer.text[:200]}"
