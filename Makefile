@@ -3,6 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1/postgres
+PORT ?= 8000
 
 .PHONY: setup demo serve test test-sqlite test-postgres lint bench clean
 
@@ -14,11 +15,11 @@ $(BIN)/dailypapers: pyproject.toml
 
 setup: $(BIN)/dailypapers  ## create .venv with the app and test tools
 
-demo: setup  ## fill ./demo-data with the bundled sample corpus and serve it on :8000
-	$(BIN)/dailypapers demo
+demo: setup  ## fill ./demo-data with the bundled sample corpus and serve it on :$(PORT)
+	$(BIN)/dailypapers demo --port $(PORT)
 
 serve: setup
-	$(BIN)/dailypapers serve
+	$(BIN)/dailypapers serve --port $(PORT)
 
 test: setup  ## lint, type-check, then the whole suite on SQLite and again on PostgreSQL
 	$(BIN)/ruff check src tests bench

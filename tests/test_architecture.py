@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"config", "errors", "feed"},
     {"store"},
     {"search", "mail", "jobs"},
-    {"ingest", "community", "digest", "agents", "channels", "library", "foryou"},
+    {"ingest", "community", "digest", "agents", "channels", "library", "foryou", "ops"},
     {"web", "cli"},
 ]
 HTTP_PACKAGES = {"fastapi", "starlette"}

@@ -100,8 +100,11 @@ def test_cli_dry_run_list_and_clear_errors(settings, smtp_server, tmp_path):
     assert "1 due, 1 sent" in sent.stdout and len(smtp_server.messages) == 1
     listing = _cli(settings, "digest", "list")
     assert "cli@example.org" in listing.stdout and "2 confirmed" in listing.stdout
-    bad = _cli(settings, "digest", "send", "--dry-run")
-    assert bad.returncode == 1 and "--dry-run --to-dir DIR" in bad.stderr
+    temp = _cli(settings, "digest", "send", "--dry-run", "--date", day.isoformat())
+    assert temp.returncode == 0 and "dailypapers-digests-" in temp.stdout  # a temporary folder
+    assert temp.stderr.startswith("database: ")
+    bad = _cli(settings, "digest", "list", "--status", "foo")
+    assert bad.returncode == 1 and "unknown --status 'foo'" in bad.stderr
     assert "Traceback" not in bad.stderr
     bad_date = _cli(settings, "digest", "send", "--date", "yesterday")
     assert bad_date.returncode == 1 and "YYYY-MM-DD" in bad_date.stderr

@@ -64,6 +64,28 @@ class Settings(BaseSettings):
         description="Redis URL (`redis://127.0.0.1:6379/0`); when set, the job queue and rate "
         "limits use Redis so that several web workers and hosts share them.",
     )
+    api_docs: bool = Field(
+        True,
+        description="Serve the API documentation (`/docs`, `/redoc`, `/openapi.json`); "
+        "`false` hides them, e.g. on a public production site.",
+    )
+    metrics_token: str | None = Field(
+        None,
+        description="Serve Prometheus metrics at `/metrics` to requests with "
+        "`Authorization: Bearer` this token. Unset: `/metrics` answers 404 (see METRICS_PORT).",
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Also serve the metrics, without a token, on this port of 127.0.0.1 (a "
+        "separate listener for a local Prometheus; one per worker process: use with 1 worker).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`json`: one JSON object per log line, and one line per HTTP request with "
+        "its request id, method, route, status and duration.",
+    )
     page_size: int = Field(50, ge=1, le=500, description="Papers per page in the web feed.")
     api_cache_seconds: float = Field(
         1.0,

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import typer
 
+from dailypapers.cli.common import data_settings
 from dailypapers.cli.errors import CliError
-from dailypapers.config import get_settings
-from dailypapers.store import db
 
 channels_app = typer.Typer(help="Digests and alerts to Slack, Discord, Matrix, ntfy, webhooks.")
 
@@ -41,8 +40,7 @@ def send(
         today = dt.date.fromisoformat(day) if day else dt.datetime.now(dt.UTC).date()
     except ValueError:
         raise CliError(f"--date {day!r} is not YYYY-MM-DD") from None
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     opts = Options(dry_run=dry_run, out_dir=to_dir, printer=typer.echo)
     if only in ("all", "alerts"):
         typer.echo(f"alerts: {send_alerts(settings, opts).line()}", err=True)

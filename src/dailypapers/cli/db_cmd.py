@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from dailypapers.config import get_settings
+from dailypapers.cli.common import data_settings, safe_url
 from dailypapers.store import db
 
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -18,16 +18,9 @@ def upgrade_cmd() -> None:
 
     Example: DAILYPAPERS_DATABASE_URL=postgresql+psycopg://user@host/db dailypapers db upgrade
     """
-    settings = get_settings()
+    settings = data_settings(migrate=False)
     db.upgrade(settings)
-    console.print(f"database at newest schema: {_safe_url(settings.sqlalchemy_url)}")
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for printing."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    console.print(f"database at newest schema: {safe_url(settings.sqlalchemy_url)}")
 
 
 def register(app: typer.Typer) -> None:

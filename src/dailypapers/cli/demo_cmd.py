@@ -3,58 +3,92 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from dailypapers.cli.common import announce, interactive, overridden_data_dir
 from dailypapers.config import Settings, get_settings
 from dailypapers.store import db
 
 console = Console(stderr=True)
+DEFAULT_DIR = Path("./demo-data")
 
 
 def demo(
-    data_dir: Path = typer.Option(Path("./demo-data"), help="Folder for the demo's database."),
+    data_dir: Path | None = typer.Option(
+        None,
+        help="Folder for the demo's database (default: ./demo-data, or the global --data-dir).",
+    ),
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-    port: int = typer.Option(8000, help="TCP port."),
+    port: int = typer.Option(8000, help="TCP port; links in pages, feeds and mails use it too."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Only fill the folder, do not serve."),
 ) -> None:
     """Fill a data folder with ~2,700 sample papers (once) and serve them.
 
-    The sample holds the four Daily Papers sample pages and the last two weeks of a
-    74k-paper arXiv corpus with precomputed vectors, so semantic search works at once.
+    The sample holds the four Daily Papers sample pages and two weeks of arXiv listings with
+    precomputed vectors, so semantic search works at once. The listing dates are moved so that
+    the newest day is the day the folder is filled; a few accounts named demo-… (password
+    demo-password; demo-ada is an administrator) upvote and comment, marked as demo data.
 
-    Example: dailypapers demo --data-dir ./demo-data --port 8000
+    Example: dailypapers demo --port 8100
     """
+    folder = data_dir or overridden_data_dir() or DEFAULT_DIR
     # The demo is self-contained: its own SQLite file in its own folder, also for the server.
-    os.environ["DAILYPAPERS_DATA_DIR"] = str(data_dir.resolve())
+    os.environ["DAILYPAPERS_DATA_DIR"] = str(folder.resolve())
     os.environ["DAILYPAPERS_DATABASE_URL"] = ""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a display name)
+    os.environ["DAILYPAPERS_BASE_URL"] = f"http://{shown}:{port}"
     get_settings.cache_clear()
     settings = get_settings()
+    announce(settings)
     db.ensure_schema(settings)
     _fill(settings)
     if no_serve:
         return
     import uvicorn
 
-    console.print(f"serving the demo on [bold]http://{host}:{port}[/bold] (Ctrl-C stops)")
+    console.print(f"serving the demo on [bold]http://{shown}:{port}[/bold] (Ctrl-C stops)")
     uvicorn.run("dailypapers.web.asgi:app", host=host, port=port, log_level="warning")
 
 
 def _fill(settings: Settings) -> None:
-    from dailypapers.ingest.sample import is_loaded, load_sample
+    from dailypapers.community.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_activity
+    from dailypapers.digest.demo import seed_demo_subscriber
+    from dailypapers.ingest.sample import demo_newest_day, is_loaded, load_sample, redate_sample
 
     if is_loaded(settings):
-        console.print(f"demo data already in {settings.data_dir}")
+        before = demo_newest_day(settings)
+        moved = redate_sample(settings)
+        console.print(f"demo data already in {settings.data_dir}", highlight=False)
+        if moved:
+            console.print(f"moved {moved} demo papers forward from {before}: the newest day "
+                          "is today", highlight=False)  # fmt: skip
         return
-    with console.status("importing the sample corpus and its vectors…"):
+    status = console.status("importing the sample corpus and its vectors…")
+    with status if interactive() else nullcontext():
         report = load_sample(settings)
-    if report is not None:
-        console.print(f"demo data in {settings.data_dir}: {report.summary()}")
-        for warning in report.warnings:
-            console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    if report is None:
+        return
+    console.print(f"demo data in {settings.data_dir}: {report.summary()}")
+    for warning in report.warnings:
+        console.print(f"note: {escape(warning)}", highlight=False)
+    with db.session_scope(settings) as session:
+        activity = seed_demo_activity(session, settings)
+        subscriber = seed_demo_subscriber(session)
+    if activity.users:
+        console.print(
+            f"demo community: {activity.users} accounts ({', '.join(DEMO_USERS)}; password "
+            f"{DEMO_PASSWORD}), {activity.upvotes} upvotes, {activity.comments} comments",
+            highlight=False,
+        )
+    if subscriber:
+        command = f"dailypapers --data-dir {settings.data_dir} digest send --dry-run"
+        console.print(f"demo digest subscriber {subscriber}: see its mail with `{command}`",
+                      highlight=False)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from dailypapers.cli.common import data_settings, progress_display
 from dailypapers.cli.errors import CliError
-from dailypapers.config import get_settings
 from dailypapers.store import db
 from dailypapers.store.queries.stats import list_subscriptions, subscription_counts
 
 console = Console(stderr=True)
+STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
 digest_app = typer.Typer(help="E-mail digests: send them, preview them, list subscribers.",
                          no_args_is_help=True)  # fmt: skip
 
@@ -34,9 +36,14 @@ def send(
     frequency: str | None = typer.Option(
         None, help="Only `daily` or only `weekly` subscribers (default: both)."
     ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Render the mails; send nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Render the mails to .eml files (see --to-dir); send nothing."
+    ),
     to_dir: Path | None = typer.Option(
-        None, "--to-dir", help="With --dry-run: write each mail as a .eml file here."
+        None,
+        "--to-dir",
+        help="With --dry-run: write each mail as a .eml file here (default: a new temporary "
+        "folder, printed at the end). Implies --dry-run.",
     ),
     only: str | None = typer.Option(None, "--only", help="Just this subscriber's address."),
     date: str | None = typer.Option(
@@ -52,17 +59,17 @@ def send(
 
     if frequency not in (None, "daily", "weekly"):
         raise CliError("--frequency must be daily or weekly")
-    if dry_run != (to_dir is not None):
-        raise CliError("--dry-run and --to-dir go together: --dry-run --to-dir DIR")
-    settings = get_settings()
-    db.ensure_schema(settings)
+    dry_run = dry_run or to_dir is not None
+    if dry_run and to_dir is None:
+        to_dir = Path(tempfile.mkdtemp(prefix="dailypapers-digests-"))
+    settings = data_settings()
     if not dry_run and not settings.base_url.startswith("https://"):
         console.print(f"[yellow]warning:[/yellow] DAILYPAPERS_BASE_URL is {settings.base_url}; "
                       "mailbox providers only honour one-click unsubscribe over https")  # fmt: skip
     frequencies = (frequency,) if frequency else ("daily", "weekly")
     columns = (TextColumn("[bold]digests"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())  # fmt: skip
-    with Progress(*columns, console=console, transient=True) as bar:
+    with progress_display(*columns, console=console, transient=True) as bar:
         task = bar.add_task("digests", total=None)
         try:
             summary = send_digests(
@@ -86,8 +93,9 @@ def list_subscribers(
 
     Example: dailypapers digest list --status bounced
     """
-    settings = get_settings()
-    db.ensure_schema(settings)
+    if status is not None and status not in STATUSES:
+        raise CliError(f"unknown --status {status!r}: use one of {', '.join(STATUSES)}")
+    settings = data_settings()
     with db.session_scope(settings) as session:
         counts = subscription_counts(session)
         rows = list_subscriptions(session, status, limit)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
+from dailypapers.cli.common import progress_display
 from dailypapers.config import get_settings
 
 eval_app = typer.Typer(help="Measure search quality on labelled collections.", no_args_is_help=True)
@@ -79,7 +80,7 @@ def _vectors(cube, cache, model: str):  # type: ignore[no-untyped-def]
 
         return get_embedder(model).embed(texts, batch_size=64)
 
-    with Progress(
+    with progress_display(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeRemainingColumn(), console=err_console, transient=True,
     ) as bar:  # fmt: skip
@@ -136,7 +137,7 @@ def foryou_cmd(
         loaded = load_corpus(corpus, vectors)
     except (OSError, ValueError, KeyError) as exc:
         raise CliError(f"cannot read the corpus: {exc}") from None
-    with Progress(
+    with progress_display(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeRemainingColumn(), console=err_console, transient=True,
     ) as bar:  # fmt: skip

@@ -8,11 +8,12 @@ import psycopg
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import OperationalError
 
+from dailypapers.cli.common import data_settings, progress_display
 from dailypapers.cli.errors import CliError
-from dailypapers.config import Settings, get_settings
+from dailypapers.config import Settings
 from dailypapers.ingest.runner import (
     FORMATS,
     ImportFailed,
@@ -54,7 +55,7 @@ def import_cmd(
         files = expand_paths(paths)
     except ImportFailed as exc:
         raise CliError(f"{exc} (check the path)") from None
-    settings = get_settings()
+    settings = data_settings(migrate=False)
     if embed is not None or vectors is not None:  # precomputed vectors replace embedding
         wanted = settings.embed_on_import if embed is None else embed
         settings = settings.model_copy(update={"embed_on_import": wanted and vectors is None})
@@ -80,7 +81,7 @@ def _run(
         TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
         TimeRemainingColumn(),
     )  # fmt: skip
-    with Progress(*columns, console=console, transient=True) as bar:
+    with progress_display(*columns, console=console, transient=True) as bar:
         task = bar.add_task("importing", total=sum(f.stat().st_size for f in files))
         sizes: dict[Path, int] = {}
 

@@ -6,15 +6,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from dailypapers.config import get_settings
-from dailypapers.store import db
+from dailypapers.cli.common import data_settings, progress_display
 
 index_app = typer.Typer(help="Search index commands.", no_args_is_help=True)
 console = Console()
 
 
 def _progress() -> Progress:
-    return Progress(
+    return progress_display(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=console,
     )  # fmt: skip
@@ -36,8 +35,7 @@ def rebuild_cmd(
     """
     from dailypapers.search import all_paper_ids, rebuild
 
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     total = len(all_paper_ids(settings))
     with _progress() as bar:
         embed_task = bar.add_task("embedding", total=0 if no_embed else total)
@@ -61,8 +59,7 @@ def status_cmd() -> None:
     """
     from dailypapers.search import index_status as status
 
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     s = status(settings)
     console.print(f"papers in database:     {s['papers']}")
     console.print(f"papers with vectors:    {s['vectors']} (missing: {s['papers'] - s['vectors']})")

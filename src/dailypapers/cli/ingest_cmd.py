@@ -8,13 +8,12 @@ from enum import StrEnum
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import SpinnerColumn, TextColumn
 from rich.table import Table
 
+from dailypapers.cli.common import EXIT_UNAVAILABLE, data_settings, progress_display
 from dailypapers.cli.errors import CliError
-from dailypapers.config import get_settings
 from dailypapers.ingest import cursors, live
-from dailypapers.store import db
 from dailypapers.store.papers import UpsertStats
 
 console = Console(stderr=True, soft_wrap=True)
@@ -58,7 +57,8 @@ def run_cmd(
 ) -> None:
     """Fetch new and updated papers; resumes where the last run stopped, and a rerun adds nothing.
 
-    Exits with status 1 when a source failed (the others still ran; see `ingest status`).
+    Exits with status 1 when a source failed (the others still ran; see `ingest status`), 3
+    when the failures were all unreachable hosts (no network or DNS; not retried).
 
     Example: dailypapers ingest run --source arxiv --category cs.LG --since 2026-11-01
     """
@@ -67,10 +67,9 @@ def run_cmd(
         raise CliError("give either --date or --since, not both")
     if one_day and source == Source.arxiv:
         raise CliError("--date applies to --source hf; use --since for arXiv")
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     sources = live.SOURCES if source == Source.all else (source.value,)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
+    with progress_display(SpinnerColumn(), TextColumn("{task.description}"), console=console,
                   transient=True) as bar:  # fmt: skip
         task = bar.add_task("starting")
         totals: dict[str, int] = {"pages": 0, "added": 0, "updated": 0}
@@ -87,8 +86,9 @@ def run_cmd(
     _print_results(results)
     if dry_run:
         out.print("dry run: nothing was stored")
-    if any(r.error for r in results):
-        raise typer.Exit(1)
+    failed = [r for r in results if r.error]
+    if failed:  # 3: nothing could be reached (network, DNS); 1: another failure
+        raise typer.Exit(EXIT_UNAVAILABLE if all(r.unreachable for r in failed) else 1)
 
 
 def _print_results(results: list[live.SourceResult]) -> None:
@@ -108,8 +108,7 @@ def status_cmd() -> None:
 
     Example: dailypapers ingest status
     """
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     rows = cursors.status(settings)
     if not rows:
         out.print("No ingestion has run yet: try `dailypapers ingest run`.")

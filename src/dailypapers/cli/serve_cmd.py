@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 
 import typer
+from rich.console import Console
 
+from dailypapers.cli.common import data_settings
 from dailypapers.config import get_settings
-from dailypapers.store import db
+
+console = Console(stderr=True)
 
 
 def serve(
@@ -22,6 +25,9 @@ def serve(
 ) -> None:
     """Serve the site and the API, upgrading a fresh database first.
 
+    Prints one line when it starts listening; requests are not logged unless
+    DAILYPAPERS_LOG_FORMAT=json (one JSON line per request, with its request id).
+
     Example: dailypapers serve --host 0.0.0.0 --port 8000 --workers 4
     """
     import uvicorn
@@ -29,8 +35,13 @@ def serve(
     if forwarded_allow_ips is not None:  # the environment reaches every worker process
         os.environ["DAILYPAPERS_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
         get_settings.cache_clear()
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a display name)
+    console.print(
+        f"serving http://{shown}:{port} ({workers} worker{'s' if workers > 1 else ''}; "
+        f"links use {settings.base_url}); Ctrl-C stops",
+        highlight=False,
+    )
     uvicorn.run(
         "dailypapers.web.asgi:app",
         host=host,

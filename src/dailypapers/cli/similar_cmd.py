@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from dailypapers.config import get_settings
+from dailypapers.cli.common import data_settings, progress_display
 from dailypapers.store import db
 from dailypapers.store.queries.stats import all_paper_ids, paper_titles
 
@@ -31,8 +31,7 @@ def show_cmd(
     from dailypapers.search import related
     from dailypapers.store.models import Paper
 
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     with db.session_scope(settings) as session:
         if session.get(Paper, paper_id) is None:
             raise CliError(f"no paper with id {paper_id!r}; `dailypapers stats` shows what is here")
@@ -62,11 +61,10 @@ def build_cmd() -> None:
     """
     from dailypapers.search import index_parts
 
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     with db.session_scope(settings) as session:
         ids = all_paper_ids(session)
-    with Progress(
+    with progress_display(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeRemainingColumn(), console=console,
     ) as bar:  # fmt: skip

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dailypapers.config import get_settings
+from dailypapers.cli.common import data_settings
 from dailypapers.store import db
 from dailypapers.store.queries.stats import database_counts
 
@@ -15,8 +15,7 @@ console = Console()
 
 def stats() -> None:
     """Count papers, feed days, users, subscribers and vectors."""
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     with db.session_scope(settings) as session:
         rows = database_counts(session)
     table = Table(title="dailypapers", show_header=False)

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dailypapers.config import get_settings
+from dailypapers.cli.common import data_settings
 from dailypapers.store import db
 from dailypapers.store.queries import stats as queries
 
@@ -37,8 +37,7 @@ def create(
     from dailypapers.community.errors import CommunityError
     from dailypapers.community.users import create_user
 
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     with db.session_scope(settings) as session:
         try:
             user = create_user(session, name, email, password, is_admin=admin)
@@ -59,8 +58,7 @@ def token(
     from dailypapers.community.auth import create_api_token
     from dailypapers.community.users import find_user
 
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     with db.session_scope(settings) as session:
         user = find_user(session, name)
         if user is None:
@@ -81,8 +79,7 @@ def admin(
     """
     from dailypapers.community.users import find_user
 
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     with db.session_scope(settings) as session:
         user = find_user(session, name)
         if user is None:
@@ -97,8 +94,7 @@ def list_users() -> None:
 
     Example: dailypapers users list
     """
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     table = Table("id", "name", "email", "admin", "created")
     with db.session_scope(settings) as session:
         for user in queries.list_users(session):
@@ -117,8 +113,7 @@ def refresh() -> None:
     """
     from dailypapers.store.trending import refresh_scores
 
-    settings = get_settings()
-    db.ensure_schema(settings)
+    settings = data_settings()
     with db.session_scope(settings) as session:
         count = refresh_scores(session, settings)
     console.print(f"trending scores updated for {count} papers")

@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from dailypapers import jobs
+from dailypapers.cli.common import data_settings
 from dailypapers.cli.errors import CliError
-from dailypapers.config import Settings, get_settings
-from dailypapers.store import db
+from dailypapers.config import Settings
 
 console = Console(stderr=True, soft_wrap=True)
 SCHEDULE_SETTINGS = ("ingest_arxiv_cron", "ingest_hf_cron")
@@ -36,9 +36,8 @@ def worker(
 
     Example: DAILYPAPERS_INGEST_HF_CRON="0 */6 * * *" dailypapers worker --threads 2
     """
-    settings = get_settings()
+    settings = data_settings()
     _check_schedules(settings)
-    db.ensure_schema(settings)
     jobs.configure(settings)
     loaded = jobs.load_task_modules()
     if show_schedule:

@@ -13,12 +13,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.digest.topics import Topic, parse_topic, query_terms, words
+from dailypapers.digest.topics import Topic, parse_topic, words
 from dailypapers.feed.windows import Window
 from dailypapers.store.models import DigestPaper, FeedEntry, Paper, Subscription
 from dailypapers.store.records import normalise_name
@@ -83,6 +84,8 @@ class Section:
     label: str
     papers: list[MailPaper]
     topic: str | None = None
+    more: int = 0  # further matches of the topic in the window, not in this mail
+    more_url: str | None = None  # the topic's search on the site
 
 
 @dataclass
@@ -120,19 +123,17 @@ class WindowPapers:
         return cached
 
     def _match(self, topic: Topic) -> list[str]:
-        if topic.kind == "category":
-            key = topic.value.lower()
-            return [p.id for p in self.papers if key in (c.lower() for c in p.categories)]
-        if topic.kind == "org":
-            key = normalise_name(topic.value)
-            return [p.id for p in self.papers if key in normalise_name(p.organization or "")]
-        if topic.kind == "author":
-            key = normalise_name(topic.value)
-            return [p.id for p in self.papers if key in p.author_keys]
-        return self._match_query(topic.value)
+        """Text first (ranked), then every filter of the topic must hold."""
+        if topic.terms or topic.phrases or topic.excluded:
+            ids = self._match_query(topic.terms, topic.phrases, topic.excluded)
+        else:
+            ids = [p.id for p in self.papers]  # trending order
+        return [pid for pid in ids if _passes(self.by_id[pid], topic)]
 
-    def _match_query(self, query: str) -> list[str]:
-        required, phrases, excluded = query_terms(query)
+    def _match_query(
+        self, required: Iterable[str], phrases: Iterable[str], excluded: Iterable[str]
+    ) -> list[str]:
+        phrases = list(phrases)
         need = {_stem(w) for w in required}
         postings = self._postings()
         # Phrase words narrow the candidates too; the phrase itself is checked on those only.
@@ -160,6 +161,22 @@ class WindowPapers:
                 for word in paper.words:
                     self._index.setdefault(word, set()).add(row)
         return self._index
+
+
+def _passes(paper: MailPaper, topic: Topic) -> bool:
+    """Whether the paper meets every filter of ``topic`` (categories, people, orgs, code)."""
+    cats = {c.lower() for c in paper.categories}
+    org = normalise_name(paper.organization or "")
+    checks = (
+        all(c.lower() in cats for c in topic.categories),
+        not any(c.lower() in cats for c in topic.not_categories),
+        all(normalise_name(a) in paper.author_keys for a in topic.authors),
+        not any(normalise_name(a) in paper.author_keys for a in topic.not_authors),
+        all(normalise_name(o) in org for o in topic.orgs),
+        not any(normalise_name(o) in org for o in topic.not_orgs),
+        topic.has_code is None or bool(paper.github_repo) == topic.has_code,
+    )
+    return all(checks)
 
 
 def load_window(session: Session, window: Window) -> WindowPapers:
@@ -248,8 +265,14 @@ class Composer:
             chosen = self._take((papers.by_id[i] for i in ids), used,
                                 self.settings.digest_papers_per_topic)  # fmt: skip
             if chosen:
-                digest.sections.append(Section(topic.label, chosen, topic.raw))
+                more = sum(1 for i in ids if i not in used)
+                digest.sections.append(Section(topic.label, chosen, topic.raw, more,
+                                               self._search_url(topic, window)))  # fmt: skip
         return digest if digest.sections else None
+
+    def _search_url(self, topic: Topic, window: Window) -> str:
+        query = f"{topic.search_query} since:{window.start.isoformat()}"
+        return f"{self.settings.base_url.rstrip('/')}/search?{urlencode({'q': query})}"
 
     @staticmethod
     def _take(candidates: Iterable[MailPaper], used: set[str], limit: int) -> list[MailPaper]:

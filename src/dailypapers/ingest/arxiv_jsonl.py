@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from dailypapers.ingest.entries import Entry, parse_iso_date
+from dailypapers.ingest.links import code_link
 from dailypapers.store.records import PaperRecord, fold_spaces, parse_arxiv_id
 
 _AND = re.compile(r",\s*and\s+|\s+and\s+|,\s*")
@@ -73,16 +74,19 @@ def arxiv_record(obj: dict) -> PaperRecord:
     versions = _versions(obj.get("versions"))
     first_version = versions[0][1] if versions else None
     listed = parse_iso_date(obj.get("first_listing_date"))
+    abstract = _text(obj, "abstract").strip()
+    comment = _text(obj, "comment") or _text(obj, "comments") or None
     return PaperRecord(
         arxiv_id=arxiv_id,
         title=fold_spaces(title),
-        abstract=_text(obj, "abstract").strip(),
+        abstract=abstract,
         authors=_authors(obj),
         categories=_categories(obj.get("categories")),
         published_on=first_version or listed or parse_iso_date(obj.get("published")),
         updated_on=parse_iso_date(obj.get("update_date")) or (versions and versions[-1][1]) or None,
         version=versions[-1][0] if versions else id_version,
-        comment=_text(obj, "comment") or _text(obj, "comments") or None,
+        comment=comment,
+        github_repo=code_link(comment, abstract),
         source="arxiv",
         # the last resort keeps a paper without dates visible in the feed
         feed_date=listed or first_version or parse_iso_date(obj.get("update_date")),

@@ -2,7 +2,11 @@
 
 Transient faults (timeouts, dropped connections, 5xx, 429) are retried with exponential
 backoff and jitter up to ``settings.http_max_retries`` times; a ``Retry-After`` header is
-honoured. Anything else raises :class:`UpstreamError`, whose message names the URL.
+honoured. A failure to connect at all — the host name does not resolve, the connection is
+refused, the network is unreachable — is not retried: it fails at once with one readable
+line (``export.arxiv.org: the host name does not resolve (no network or DNS?)``), since
+seconds of backoff do not bring a network back and the worker tries again on its schedule.
+Anything else raises :class:`UpstreamError`, whose message names the URL.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import datetime as dt
 import email.utils
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,6 +41,44 @@ class UpstreamError(Exception):
 
 class UpstreamFormatError(UpstreamError):
     """The upstream answered, but with a document we cannot read (malformed XML or JSON)."""
+
+
+class UpstreamUnreachable(UpstreamError):
+    """The host could not be reached at all (name resolution or connection failed)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason)
+        self.args = (f"{httpx.URL(url).host}: {reason}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def unreachable_reason(exc: httpx.HTTPError) -> str | None:
+    """Why a connection could not be made, in words, or None for other failures."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    causes = _chain(exc)
+    text = " ".join(str(c) for c in causes).lower()
+    if any(isinstance(c, socket.gaierror) for c in causes) or "name or service" in text or (
+        "name resolution" in text or "nodename nor servname" in text or "errno -2" in text
+        or "errno -3" in text or "errno -5" in text
+    ):  # fmt: skip
+        return "the host name does not resolve (no network or DNS?)"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text:
+        return "the connection was refused (is the service down, or the URL wrong?)"
+    if "unreachable" in text:
+        return "the network is unreachable (no network?)"
+    return f"cannot connect ({(str(exc) or type(exc).__name__).splitlines()[0]})"
 
 
 def make_client(settings: Settings) -> httpx.Client:
@@ -90,6 +133,9 @@ def get(
         try:
             response = client.get(url, params=params)
         except httpx.HTTPError as exc:  # timeouts, resets, refused connections, protocol errors
+            unreachable = unreachable_reason(exc)
+            if unreachable is not None:  # not retried: see the module docstring
+                raise UpstreamUnreachable(full_url, unreachable) from None
             problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         else:
             if response.status_code < 400:

@@ -32,7 +32,7 @@ import httpx
 
 from dailypapers.config import Settings
 from dailypapers.ingest import arxiv_api, cursors, hf_api, http, oai
-from dailypapers.ingest.http import UpstreamError
+from dailypapers.ingest.http import UpstreamError, UpstreamUnreachable
 from dailypapers.store.models import utcnow
 from dailypapers.store.papers import UpsertStats
 from dailypapers.store.records import PaperRecord
@@ -59,6 +59,7 @@ class SourceResult:
     skipped: int = 0
     pages: int = 0
     error: str | None = None
+    unreachable: bool = False  # the error was a failure to connect at all
     note: str = ""
     changed_ids: list[str] = field(default_factory=list)
 
@@ -124,9 +125,14 @@ def run(
         ctx = _Run(settings, client, progress, dry_run)
         for source in sources:
             if source == "arxiv":
+                down: SourceResult | None = None  # an unreachable host is not asked again
                 for category in categories or settings.arxiv_categories:
+                    if down is not None:
+                        results.append(_same_failure(ctx, down, category))
+                        continue
                     body = functools.partial(_arxiv, ctx, category, since)
                     results.append(_guarded(ctx, "arxiv", category, body))
+                    down = results[-1] if results[-1].unreachable else None
             elif source == "oai":
                 wanted = set(categories or settings.arxiv_categories)
                 body = functools.partial(_oai, ctx, settings.arxiv_oai_set, since, wanted)
@@ -135,6 +141,14 @@ def run(
                 body = functools.partial(_hf, ctx, _hf_days(settings, since, day))
                 results.append(_guarded(ctx, "hf", HF_KEY, body))
     return results
+
+
+def _same_failure(ctx: _Run, down: SourceResult, key: str) -> SourceResult:
+    """The result of a key not tried because its host was just found unreachable."""
+    result = SourceResult(down.source, key, error=down.error, unreachable=True)
+    if not ctx.dry_run:
+        cursors.record_error(ctx.settings, down.source, key, result.error or "")
+    return result
 
 
 def _guarded(
@@ -146,6 +160,7 @@ def _guarded(
         body(result)
     except UpstreamError as exc:
         result.error = str(exc)
+        result.unreachable = isinstance(exc, UpstreamUnreachable)
         log.info("%s %s failed: %s", source, key, exc)  # callers report result.error
     except Exception as exc:  # a bug or a database hiccup in one source must not stop the rest
         result.error = f"{type(exc).__name__}: {exc}"

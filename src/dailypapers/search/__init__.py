@@ -13,7 +13,7 @@ Inside the package imports flow one way (no cycles)::
     neighbours -> similar (ranking, related) ; service (search)
 """
 
-from dailypapers.search.contract import Contract, contract_for, paper_text
+from dailypapers.search.contract import Contract, contract_for, paper_text, resolve_model_path
 from dailypapers.search.embed import Embedder, get_embedder
 from dailypapers.search.engine import LocalIndex, forget_indexes, get_index
 from dailypapers.search.engine import status as index_status
@@ -70,6 +70,7 @@ __all__ = [
     "parse_query",
     "rebuild",
     "related",
+    "resolve_model_path",
     "search",
     "similar_papers",
     "store_vectors",

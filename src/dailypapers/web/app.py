@@ -12,6 +12,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
 from dailypapers.store import db
+from dailypapers.web import metrics
 from dailypapers.web.api import admin as api_admin
 from dailypapers.web.api import channels as api_channels
 from dailypapers.web.api import community as api_community
@@ -25,8 +26,12 @@ from dailypapers.web.api import search as api_search
 from dailypapers.web.api import subscriptions as api_subscriptions
 from dailypapers.web.deps import RequestSessionMiddleware, current_user
 from dailypapers.web.errors import install_error_handlers
+from dailypapers.web.head import HeadAsGetMiddleware
 from dailypapers.web.headers import SecurityHeadersMiddleware
 from dailypapers.web.limits import InputLimitsMiddleware
+from dailypapers.web.logs import configure_logging
+from dailypapers.web.metrics import RequestMetricsMiddleware, serve_metrics_port
+from dailypapers.web.openapi import install_openapi
 from dailypapers.web.pages import (
     accounts,
     admin,
@@ -46,6 +51,7 @@ from dailypapers.web.pages import library as library_pages
 # Pages and API areas, one line each; order matters only for overlapping paths.
 ROUTERS: list[APIRouter] = [
     api_health.router,
+    metrics.router,
     api_daily_papers.router,
     api_search.router,
     api_papers.router,
@@ -82,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Self-hosted daily papers: feed, search, similar papers and digests. "
         "The `/api/daily_papers` and `/api/papers/*` endpoints speak the Hugging Face papers API.",
         dependencies=[Depends(current_user)],  # sets request.state.user for every route
+        docs_url=None,  # served by install_openapi from local assets
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.sessionmaker = db.session_factory(settings)
@@ -94,8 +103,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=30 * 24 * 3600,
     )
     app.add_middleware(RequestSessionMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(InputLimitsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == "production")
+    app.add_middleware(RequestMetricsMiddleware, access_log=settings.log_format == "json")
     if settings.forwarded_allow_ips:  # outermost: everything inside sees the real client
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     static_dir = Path(__file__).parent / "static"
@@ -103,4 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    install_openapi(app, serve_docs=settings.api_docs)
+    configure_logging(settings)
+    serve_metrics_port(settings)
     return app

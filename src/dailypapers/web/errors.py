@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from urllib.parse import unquote, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dailypapers.errors import DomainError, RateLimited
+from dailypapers.store.records import parse_arxiv_id
 from dailypapers.web.headers import headers_for
+from dailypapers.web.metrics import request_id
 from dailypapers.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -39,10 +42,33 @@ def error_response(
         response = JSONResponse({"error": message}, status, headers=headers)
     else:
         response = render(request, "error.html", status_code=status, message=message,
-                          status=status)  # fmt: skip
+                          status=status, ways=ways_back(request, status),
+                          request_id=_request_id(request))  # fmt: skip
         if headers:
             response.headers.update(headers)
     return response
+
+
+def _request_id(request: Request) -> str:
+    return getattr(request.state, "request_id", None) or request_id.get()
+
+
+def ways_back(request: Request, status: int) -> list[tuple[str, str]]:
+    """Links that help after an error: the paper on arXiv or in search, today's papers."""
+    ways: list[tuple[str, str]] = []
+    path = request.url.path
+    if status == 404 and path.startswith("/papers/"):
+        wanted = unquote(path.removeprefix("/papers/").removesuffix(".md")).strip("/")
+        parsed = parse_arxiv_id(wanted) if wanted else None
+        if parsed:
+            ways.append((f"{parsed[0]} on arXiv", f"https://arxiv.org/abs/{parsed[0]}"))
+            ways.append(("Add it to the feed", "/submit"))
+        if wanted:
+            ways.append((f"Search for {wanted[:40]}", f"/search?{urlencode({'q': wanted})}"))
+    elif status == 404:
+        ways.append(("Search the papers", "/search"))
+    ways.append(("Back to today's papers", "/"))
+    return ways
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -72,7 +98,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        response = error_response(request, 500, _UNEXPECTED)
+        response = error_response(
+            request, 500, _UNEXPECTED, {"X-Request-ID": _request_id(request)}
+        )
         # Starlette answers this one outside every middleware: add the security headers here.
         hsts = request.app.state.settings.env == "production"
         for name, value in headers_for(request.url.path, hsts=hsts):

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -62,6 +63,12 @@ class PaperView:
     def abs_url(self) -> str | None:
         """The arXiv abstract page, when the paper has an arXiv id."""
         return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+    @property
+    def arxiv_search_url(self) -> str:
+        """arXiv's title search for this paper (papers known only from a Daily Papers page)."""
+        query = urlencode({"query": self.title, "searchtype": "title"})
+        return f"https://arxiv.org/search/?{query}"
 
     @property
     def pdf_link(self) -> str | None:

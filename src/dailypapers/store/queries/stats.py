@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dailypapers.store.models import FeedEntry, Paper, PaperVector, Subscription, User
+from dailypapers.store.models import DigestSend, FeedEntry, Paper, PaperVector, Subscription, User
 
 
 def database_counts(session: Session) -> list[tuple[str, str]]:
@@ -66,3 +66,9 @@ def all_paper_ids(session: Session) -> list[str]:
 def database_answers(session: Session) -> None:
     """Raise unless the database answers a trivial query."""
     session.execute(text("SELECT 1"))
+
+
+def digest_send_counts(session: Session) -> dict[str, int]:
+    """Digest mails by send-log status (sent, failed, empty, pending), all time."""
+    rows = session.execute(select(DigestSend.status, func.count()).group_by(DigestSend.status))
+    return {status: int(n) for status, n in rows}

@@ -10,12 +10,18 @@ from fastapi.concurrency import run_in_threadpool
 from dailypapers import jobs
 from dailypapers.community.auth import CurrentUser
 from dailypapers.ingest.cursors import ingest_status_rows
+from dailypapers.web.api.schemas import IngestStatus, errors
 from dailypapers.web.deps import require_admin
 
 router = APIRouter(tags=["admin"])
 
 
-@router.get("/api/admin/ingest")
+@router.get(
+    "/api/admin/ingest",
+    summary="Ingestion status",
+    response_model=IngestStatus,
+    responses=errors(401, 403),
+)
 async def ingest_status(
     request: Request, user: CurrentUser = Depends(require_admin)
 ) -> dict[str, Any]:

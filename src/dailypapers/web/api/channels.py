@@ -16,6 +16,7 @@ from dailypapers import channels
 from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.store.db import writing
+from dailypapers.web.api.schemas import errors
 from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
@@ -41,6 +42,7 @@ class ChannelIn(BaseModel):
 def list_channels(
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db)
 ) -> list[dict]:
+    """Your Slack, Discord, Matrix, ntfy or webhook channels, their URLs masked."""
     return [channels.public_view(c) for c in channels.list_channels(session, user.id)]
 
 
@@ -60,11 +62,13 @@ def add_channel(
     return view | ({"secret": made.secret} if made.secret else {})
 
 
-@router.delete("/api/me/channels/{channel_id}", summary="Delete a channel")
+@router.delete("/api/me/channels/{channel_id}", summary="Delete a channel",
+               responses=errors(401, 403, 404, 422))  # fmt: skip
 def delete_channel(
     channel_id: DbId, user: CurrentUser = Depends(_writer), session: Session = Depends(get_db),
     settings: Settings = Depends(get_settings_dep),
 ) -> dict:  # fmt: skip
+    """Delete one of your channels; nothing more is sent to it."""
     with writing(session, settings):
         channels.delete_channel(session, user.id, channel_id)
     return {"deleted": channel_id}
@@ -72,6 +76,7 @@ def delete_channel(
 
 @router.post(
     "/api/me/channels/{channel_id}/test", summary="Send a test message now",
+    responses=errors(401, 403, 404, 422, 429),
     dependencies=[Depends(rate_limit("channel-test", per_minute=5))],
 )  # fmt: skip
 def test_channel(

@@ -23,6 +23,19 @@ from dailypapers.config import Settings
 from dailypapers.store.db import writing
 from dailypapers.store.models import Paper
 from dailypapers.store.queries.papers import require_paper_id
+from dailypapers.web.api.schemas import (
+    ClaimOut,
+    CommentDeleted,
+    CommentOut,
+    LinksOut,
+    SubmissionOut,
+    TokenCreated,
+    TokenInfo,
+    TokenRevoked,
+    UserPublic,
+    VoteOut,
+    errors,
+)
 from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
@@ -56,8 +69,10 @@ class LinksIn(BaseModel):
 _SETTINGS = Depends(get_settings_dep)
 
 
-@router.get("/api/me", summary="The authenticated user")
+@router.get("/api/me", summary="The authenticated user", response_model=UserPublic,
+            responses=errors(401))  # fmt: skip
 def me(user: CurrentUser = Depends(require_user)) -> dict:
+    """Who the token or session belongs to."""
     return {"name": user.username, "email": user.email, "isAdmin": user.is_admin}
 
 
@@ -65,6 +80,8 @@ def me(user: CurrentUser = Depends(require_user)) -> dict:
     "/api/papers/submit",
     status_code=201,
     summary="Submit a paper to today's feed",
+    response_model=SubmissionOut,
+    responses=errors(401, 403, 404, 409, 422, 429),
     dependencies=[Depends(rate_limit("submit", per_minute=10))],
 )
 def submit(
@@ -84,12 +101,15 @@ def submit(
 @router.post(
     "/api/papers/{paper_id:paper_id}/upvote",
     summary="Upvote a paper (idempotent)",
+    response_model=VoteOut,
+    responses=errors(401, 403, 404, 422, 429),
     dependencies=[Depends(rate_limit("upvote", per_minute=60))],
 )
 def upvote(
     paper_id: str, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
+    """Add your upvote; a second call changes nothing."""
     with writing(session, settings):
         result = votes.upvote(session, settings, user.id, require_paper_id(paper_id))
     return {"id": result.paper_id, "upvotes": result.upvotes, "upvoted": result.upvoted}
@@ -98,19 +118,24 @@ def upvote(
 @router.delete(
     "/api/papers/{paper_id:paper_id}/upvote",
     summary="Withdraw an upvote (idempotent)",
+    response_model=VoteOut,
+    responses=errors(401, 403, 404, 422, 429),
     dependencies=[Depends(rate_limit("upvote", per_minute=60))],
 )
 def remove_upvote(
     paper_id: str, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
+    """Remove your upvote; a second call changes nothing."""
     with writing(session, settings):
         result = votes.remove_upvote(session, settings, user.id, require_paper_id(paper_id))
     return {"id": result.paper_id, "upvotes": result.upvotes, "upvoted": result.upvoted}
 
 
-@router.get("/api/papers/{paper_id:paper_id}/comments", summary="Comments on a paper")
+@router.get("/api/papers/{paper_id:paper_id}/comments", summary="Comments on a paper",
+            response_model=list[CommentOut], responses=errors(404, 422))  # fmt: skip
 def list_comments(paper_id: str, session: Session = Depends(get_db)) -> list[dict]:
+    """The paper's live comments, oldest first."""
     pid = require_paper_id(paper_id)
     found = comments.list_comments(session, pid)
     if not found and session.get(Paper, pid) is None:
@@ -122,12 +147,15 @@ def list_comments(paper_id: str, session: Session = Depends(get_db)) -> list[dic
     "/api/papers/{paper_id:paper_id}/comments",
     status_code=201,
     summary="Comment on a paper",
+    response_model=CommentOut,
+    responses=errors(401, 403, 404, 422, 429),
     dependencies=[Depends(rate_limit("comment", per_minute=10))],
 )
 def add_comment(
     paper_id: str, body: CommentIn, settings: Settings = _SETTINGS,
     user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
+    """Post a plain-text comment (links become links)."""
     with writing(session, settings):
         view = comments.add_comment(session, settings, user, require_paper_id(paper_id), body.text)
     return view.as_json()
@@ -136,21 +164,26 @@ def add_comment(
 @router.patch(
     "/api/comments/{comment_id}",
     summary="Edit your comment",
+    response_model=CommentOut,
+    responses=errors(401, 403, 404, 422, 429),
     dependencies=[Depends(rate_limit("comment", per_minute=10))],
 )
 def edit_comment(
     comment_id: DbId, body: CommentIn, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
+    """Replace the text of one of your comments."""
     with writing(session, settings):
         return comments.edit_comment(session, user, comment_id, body.text).as_json()
 
 
-@router.delete("/api/comments/{comment_id}", summary="Delete your comment (admins: any)")
+@router.delete("/api/comments/{comment_id}", summary="Delete your comment (admins: any)",
+               response_model=CommentDeleted, responses=errors(401, 403, 404, 422))  # fmt: skip
 def delete_comment(
     comment_id: DbId, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
+    """Delete one of your comments; administrators may delete any."""
     with writing(session, settings):
         comments.delete_comment(session, settings, user, comment_id)
     return {"deleted": comment_id}
@@ -159,18 +192,22 @@ def delete_comment(
 @router.post(
     "/api/papers/{paper_id:paper_id}/claim",
     summary="Claim authorship of a paper",
+    response_model=ClaimOut,
+    responses=errors(401, 403, 404, 422, 429),
     dependencies=[Depends(rate_limit("claim", per_hour=claims.CLAIMS_PER_HOUR))],
 )
 def claim(
     paper_id: str, user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
     settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
+    """Ask to be recognised as an author; an administrator approves the claim."""
     with writing(session, settings):
         status = claims.claim_paper(session, user, require_paper_id(paper_id))
     return {"id": paper_id, "claim": status}
 
 
-@router.put("/api/papers/{paper_id:paper_id}/links", summary="Set code and project links")
+@router.put("/api/papers/{paper_id:paper_id}/links", summary="Set code and project links",
+            response_model=LinksOut, responses=errors(401, 403, 404, 422))  # fmt: skip
 def set_links(
     paper_id: str, body: LinksIn, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
@@ -183,8 +220,10 @@ def set_links(
     return {"id": paper.id, "githubRepo": paper.github_repo, "projectPage": paper.project_page}
 
 
-@router.get("/api/tokens", summary="Your API tokens (without their secret)")
+@router.get("/api/tokens", summary="Your API tokens (without their secret)",
+            response_model=list[TokenInfo], responses=errors(401))  # fmt: skip
 def tokens(user: CurrentUser = Depends(require_user), session: Session = Depends(get_db)) -> list:
+    """Your live tokens, with when each was made and last used."""
     return [
         {"id": t.id, "name": t.name, "createdAt": t.created_at.isoformat() + "Z",
          "lastUsedAt": t.last_used_at.isoformat() + "Z" if t.last_used_at else None}
@@ -196,20 +235,25 @@ def tokens(user: CurrentUser = Depends(require_user), session: Session = Depends
     "/api/tokens",
     status_code=201,
     summary="Create an API token (shown once)",
+    response_model=TokenCreated,
+    responses=errors(401, 403, 422, 429),
     dependencies=[Depends(rate_limit("token", per_hour=30))],
 )
 def new_token(
     body: TokenIn, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
 ) -> dict:
+    """A new token for `Authorization: Bearer`; store it, it is not shown again."""
     token = create_api_token(session, user.id, body.name)
     session.commit()
     return {"token": token, "name": body.name}
 
 
-@router.delete("/api/tokens/{token_id}", summary="Revoke an API token")
+@router.delete("/api/tokens/{token_id}", summary="Revoke an API token",
+               response_model=TokenRevoked, responses=errors(401, 403, 404, 422))  # fmt: skip
 def revoke_token(
     token_id: DbId, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
 ) -> dict:
+    """Revoke one of your tokens; requests with it fail from now on."""
     if not revoke_api_token(session, user.id, token_id):
         raise HTTPException(404, f"You have no live token with id {token_id}.")
     session.commit()

@@ -7,12 +7,18 @@ from fastapi.responses import JSONResponse
 
 from dailypapers.store import db
 from dailypapers.store.queries.stats import database_answers
+from dailypapers.web.api.schemas import Health, errors
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    summary="Health check",
+    responses={200: {"model": Health, "description": "The database answers."}, **errors(503)},
+)
 def healthz(request: Request) -> JSONResponse:
+    """200 when the database answers, 503 otherwise (for load balancers and monitors)."""
     settings = request.app.state.settings
     try:
         with db.session_scope(settings) as session:

@@ -10,6 +10,8 @@ categories) and ``numAuthors`` (known even when the names are not).
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from dailypapers.store.queries.hf import (  # re-exported: the API's serializers live there
@@ -93,3 +95,96 @@ class HfDailyPaper(_Shape):
 
 class ApiError(_Shape):
     error: str = Field(description="What was wrong, in words.")
+
+
+# --- community, tokens, health and admin -------------------------------------------------------
+class UserPublic(_Shape):
+    """The authenticated user."""
+
+    name: str
+    email: str
+    isAdmin: bool
+
+
+class SubmissionOut(_Shape):
+    """A submitted paper and the feed day it entered."""
+
+    id: str = Field(description="arXiv id.")
+    title: str
+    feedDate: str = Field(description="The feed day (YYYY-MM-DD).")
+    fetched: bool = Field(description="Whether the metadata had to be fetched from arXiv.")
+
+
+class VoteOut(_Shape):
+    id: str = Field(description="Paper id.")
+    upvotes: int = Field(description="The paper's upvotes after the call.")
+    upvoted: bool = Field(description="Whether your vote exists after the call.")
+
+
+class CommentOut(_Shape):
+    id: int
+    paperId: str
+    author: str = Field(description="User name of the author.")
+    text: str
+    createdAt: str = Field(description="ISO 8601, UTC.")
+    editedAt: str | None = None
+
+
+class CommentDeleted(_Shape):
+    deleted: int = Field(description="Id of the deleted comment.")
+
+
+class ClaimOut(_Shape):
+    id: str = Field(description="Paper id.")
+    claim: str = Field(description="`pending` or `approved`.")
+
+
+class LinksOut(_Shape):
+    id: str
+    githubRepo: str | None = None
+    projectPage: str | None = None
+
+
+class TokenInfo(_Shape):
+    id: int
+    name: str
+    createdAt: str
+    lastUsedAt: str | None = None
+
+
+class TokenCreated(_Shape):
+    token: str = Field(description="The secret; shown only in this response.")
+    name: str
+
+
+class TokenRevoked(_Shape):
+    revoked: int = Field(description="Id of the revoked token.")
+
+
+class Health(_Shape):
+    status: str = Field(description="`ok`, or `error` with a 503.")
+    detail: str | None = Field(None, description="The kind of failure, on error.")
+
+
+class IngestStatus(_Shape):
+    sources: list[dict[str, Any]] = Field(description="Per source and key: last run, cursor, "
+                                          "counts and last error.")  # fmt: skip
+    queue: dict[str, Any] = Field(description="The job queue: backend and pending tasks.")
+
+
+ERROR_MEANINGS = {
+    400: "A malformed parameter (e.g. a date).",
+    401: "No or bad credentials: send `Authorization: Bearer TOKEN`.",
+    403: "Not allowed (administrators only, or not your item; or a missing CSRF token).",
+    404: "No such item.",
+    409: "Conflicts with the current state (e.g. already exists).",
+    413: "The request is too large.",
+    422: "A parameter or body field is missing or invalid.",
+    429: "Too many requests; retry after the `Retry-After` seconds.",
+    503: "A dependency (the database) does not answer.",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, each with the :class:`ApiError` body."""
+    return {code: {"model": ApiError, "description": ERROR_MEANINGS[code]} for code in codes}

@@ -16,6 +16,7 @@ from dailypapers.search import MAX_LIMIT, QueryError, SearchRequest, parse_date,
 from dailypapers.store.queries.papers import get_paper, papers_by_ids
 from dailypapers.web.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
 from dailypapers.web.deps import get_db
+from dailypapers.web.metrics import search_timer
 
 router = APIRouter(tags=["search"])
 
@@ -75,7 +76,8 @@ def search_papers(
         page=page if page is not None else (p or 0) + 1,
     )  # fmt: skip
     try:
-        result = search(request.app.state.settings, session, req)
+        with search_timer(req.mode):
+            result = search(request.app.state.settings, session, req)
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
     body = orjson.dumps([daily_item_to_hf(item) for item in result.items])

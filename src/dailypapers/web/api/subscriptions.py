@@ -18,6 +18,7 @@ from dailypapers.digest import subscriptions as subs
 from dailypapers.digest.tasks import send_now_or_queue
 from dailypapers.digest.topics import MAX_TOPICS
 from dailypapers.store.models import Subscription
+from dailypapers.web.api.schemas import errors
 from dailypapers.web.deps import get_db, get_settings_dep
 from dailypapers.web.ratelimit import rate_limit
 
@@ -60,6 +61,7 @@ def _public(sub: Subscription) -> SubscriptionPublic:
     "",
     status_code=202,
     response_model=SubscriptionAccepted,
+    responses=errors(422, 429),
     dependencies=[Depends(rate_limit("subscribe", per_hour=20))],
 )
 def create_subscription(
@@ -75,7 +77,7 @@ def create_subscription(
     return SubscriptionAccepted(message=subs.SUBSCRIBE_REPLY)
 
 
-@router.get("/{token}", response_model=SubscriptionPublic)
+@router.get("/{token}", response_model=SubscriptionPublic, responses=errors(400, 404, 422))
 def get_subscription(
     token: str, session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep)
 ) -> SubscriptionPublic:
@@ -83,7 +85,7 @@ def get_subscription(
     return _public(subs.for_manage_token(session, settings, token))
 
 
-@router.put("/{token}", response_model=SubscriptionPublic)
+@router.put("/{token}", response_model=SubscriptionPublic, responses=errors(400, 404, 422))
 def update_subscription(
     token: str,
     body: SubscriptionUpdate,
@@ -97,7 +99,9 @@ def update_subscription(
     return _public(sub)
 
 
-@router.delete("/{token}", response_model=SubscriptionPublic)
+@router.delete(
+    "/{token}", response_model=SubscriptionPublic, responses=errors(400, 404, 422)
+)
 def delete_subscription(
     token: str, session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep)
 ) -> SubscriptionPublic:

@@ -22,8 +22,12 @@ from dailypapers.config import Settings
 from dailypapers.store.queries.feed import list_feed
 from dailypapers.store.queries.papers import FeedItem
 from dailypapers.store.urls import clean_url
+from dailypapers.web.api.schemas import errors
 from dailypapers.web.deps import get_db, get_settings_dep
 
+ATOM: dict[int | str, dict] = {
+    200: {"description": "An Atom 1.0 feed.", "content": {"application/atom+xml": {}}}
+}
 router = APIRouter(tags=["feeds"])
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -117,7 +121,8 @@ def _atom(content: bytes) -> Response:
                     headers={"Cache-Control": "public, max-age=300"})  # fmt: skip
 
 
-@router.get("/feed.xml", response_class=Response, summary="Atom feed of the daily papers")
+@router.get("/feed.xml", response_class=Response, summary="Atom feed of the daily papers",
+            responses=ATOM)  # fmt: skip
 def daily_feed(
     session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep)
 ) -> Response:
@@ -129,7 +134,8 @@ def daily_feed(
                                alternate=f"{base}/", items=items))  # fmt: skip
 
 
-@router.get("/trending.xml", response_class=Response, summary="Atom feed of trending papers")
+@router.get("/trending.xml", response_class=Response, summary="Atom feed of trending papers",
+            responses=ATOM)  # fmt: skip
 def trending_feed(
     session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep)
 ) -> Response:
@@ -141,7 +147,8 @@ def trending_feed(
                                items=items))  # fmt: skip
 
 
-@router.get("/search.xml", response_class=Response, summary="Atom feed of a saved search")
+@router.get("/search.xml", response_class=Response, summary="Atom feed of a saved search",
+            responses={**ATOM, **errors(400, 422)})  # fmt: skip
 def search_feed(
     request: Request,
     q: str = Query(..., min_length=1, max_length=500, description="A search, as on /search."),

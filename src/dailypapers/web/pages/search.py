@@ -17,6 +17,7 @@ from dailypapers.config import Settings
 from dailypapers.search import QueryError, SearchRequest, SearchResult, related, search
 from dailypapers.web import highlight
 from dailypapers.web.deps import get_db
+from dailypapers.web.metrics import search_timer
 from dailypapers.web.templating import render, templates
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,8 @@ def search_page(
         return render(request, "search.html", result=None, error=None, **ctx)
     try:
         req = SearchRequest(q=q, sort=sort, mode=mode, page=page, limit=PAGE_SIZE)
-        result = search(request.app.state.settings, session, req)
+        with search_timer(req.mode):
+            result = search(request.app.state.settings, session, req)
     except QueryError as exc:
         return render(request, "search.html", status_code=400, result=None, error=str(exc), **ctx)
     pages = max(1, math.ceil(result.total / PAGE_SIZE))

@@ -1,0 +1,1 @@
+"""Operating a site: the self-check behind ``dailypapers doctor``."""
