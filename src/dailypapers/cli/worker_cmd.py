@@ -15,7 +15,7 @@ from dailypapers.config import Settings, get_settings
 from dailypapers.store import db
 
 console = Console(stderr=True, soft_wrap=True)
-SCHEDULE_SETTINGS = ("ingest_arxiv_cron", "ingest_hf_cron")
+SCHEDULE_SETTINGS = ("ingest_arxiv_cron", "ingest_hf_cron", "index_backfill_cron")
 
 
 def worker(
