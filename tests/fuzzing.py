@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, Verbosity, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -121,6 +121,7 @@ def _run(
     @hypothesis_settings(
         max_examples=examples, deadline=None, database=None, derandomize=derandomize,
         suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
+        verbosity=Verbosity.quiet, print_blob=False,
     )  # fmt: skip
     @given(case=strategy)
     def one(case: Any) -> None:
