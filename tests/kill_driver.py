@@ -66,7 +66,9 @@ def main() -> None:
         raise SystemExit(f"unknown point {point}")
     from dailypapers.config import get_settings
     from dailypapers.ingest.runner import import_paths
+    from dailypapers.store import db
 
+    db.ensure_schema(get_settings())
     import_paths(get_settings(), paths, batch_size=BATCH)
     raise SystemExit("the import ended without reaching the stop point")
 
