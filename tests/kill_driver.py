@@ -1,8 +1,9 @@
 """Subprocess for ``test_import_kill.py``: an import with embedding that stops at a chosen
 point and waits there to be killed, or (point ``none``) the ``dailypapers import`` command.
 
-``python tests/kill_driver.py MARKER POINT FILE...``: at POINT it writes MARKER and sleeps
-until SIGKILL arrives, so the test never depends on how fast anything runs. Embedding uses
+``python tests/kill_driver.py MARKER POINT FILE...`` (with ``none``: any ``import`` arguments):
+at POINT it writes MARKER and sleeps until SIGKILL arrives, so the test never depends on how
+fast anything runs. Embedding uses
 ``backfill_fixtures.HashEmbedder`` (the subject is the bookkeeping, not the vectors).
 """
 

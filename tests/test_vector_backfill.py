@@ -152,3 +152,35 @@ def test_vector_rows_stay_unique(settings: Settings, fake) -> None:
     with db.session_scope(settings) as session:
         rows = session.scalar(select(func.count()).select_from(PaperVector))
     assert rows == 10  # one whole-abstract and one part-vector row per paper
+
+
+def test_papers_a_vector_file_does_not_cover_are_embedded(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """``import … --vectors`` run as a command: the 4 papers the file lacks get vectors."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from dailypapers.search.contract import paper_text
+
+    rows = corpus_rows(12)
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    matrix = tmp_path / "v.npy"  # made by the driver's stand-in model, so that they verify
+    texts = [paper_text(r["title"], r["abstract"]) for r in rows[:8]]
+    np.save(matrix, HashEmbedder().embed(texts).astype(np.float16))
+    (tmp_path / "v.npy.ids.txt").write_text("".join(r["id"] + "\n" for r in rows[:8]))
+    driver = Path(__file__).with_name("kill_driver.py")
+    result = subprocess.run(
+        [sys.executable, str(driver), "-", "none", str(corpus), "--vectors", str(matrix)],
+        env={**_env(settings), "DAILYPAPERS_EMBED_ON_IMPORT": "true"},
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "8 vectors stored" in result.stdout
+    assert "4 papers without a precomputed vector embedded" in result.stdout
+    gaps = missing(settings)
+    assert (gaps.vectors, gaps.stale_vectors) == (0, 0)
+    assert gaps.parts == 8  # left to the worker's backfill: the 4 embedded here have theirs
