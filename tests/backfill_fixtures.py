@@ -37,10 +37,15 @@ class HashEmbedder:
         return self.embed([text])[0]
 
 
+MODULES = ("embed", "indexer", "parts_store")  # those that call ``get_embedder`` to embed papers
+
+
 def install() -> HashEmbedder:
     """Make ``get_embedder`` return a ``HashEmbedder`` in this process (subprocess drivers)."""
-    import dailypapers.search.embed as embed
+    import importlib
 
     fake = HashEmbedder()
-    embed.get_embedder = lambda model: fake  # type: ignore[assignment]
+    for name in MODULES:
+        module = importlib.import_module(f"dailypapers.search.{name}")
+        module.get_embedder = lambda model: fake  # type: ignore[attr-defined]
     return fake

@@ -9,8 +9,12 @@ Two kinds of queries, because real users type both:
 
 from __future__ import annotations
 
+import json
+import math
 import random
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 TOPICS: list[tuple[str, set[str]]] = [
     ("robots learning to grasp and manipulate objects", {"cs.RO"}),
@@ -65,3 +69,145 @@ def mrr_at_10(ranked: list[str], answer: str) -> float:
 def precision_at_10(ranked_categories: list[list[str]], wanted: set[str]) -> float:
     top = ranked_categories[:10]
     return sum(bool(set(c) & wanted) for c in top) / 10 if top else 0.0
+
+
+# --- graded queries over the 74k corpus (pooled judgments) -----------------------------------
+# Written by hand to resemble real use (see docs/search.md, "Label sets"): keyword-style
+# queries, natural-language questions, half-remembered titles, author look-ups, and queries
+# about nothing in the corpus. Judgments: ``tests/fixtures/search_judgments_74k.json``.
+KEYWORD_QUERIES = [
+    "gaussian splatting dynamic scenes",
+    "speculative decoding",
+    "mixture of experts routing",
+    "LoRA fine-tuning",
+    "vision transformer token pruning",
+    "retrieval augmented generation hallucination",
+    "diffusion model video generation",
+    "reward model RLHF",
+    "knowledge distillation",
+    "graph neural networks molecules",
+    "federated learning privacy",
+    "3D point cloud segmentation",
+    "text-to-speech",
+    "medical image segmentation",
+    "KV cache compression",
+    "chain-of-thought reasoning",
+    "autonomous driving trajectory prediction",
+    "jailbreak attacks LLM",
+    "quantization large language models",
+    "time series forecasting",
+    "sign language recognition",
+    "protein structure prediction",
+    "continual learning catastrophic forgetting",
+    "remote sensing change detection",
+]
+QUESTION_QUERIES = [
+    "how can language models verify their own answers",
+    "why do large language models hallucinate",
+    "which methods make diffusion sampling faster",
+    "how to detect AI-generated images",
+    "can robots learn manipulation from human videos",
+    "how to evaluate the safety of language model agents",
+    "what makes in-context learning work",
+    "methods for long-context reasoning in transformers",
+    "how do multimodal models understand charts and tables",
+    "how to reduce the memory needed to train large models",
+    "improving code generation with execution feedback",
+    "estimating depth from a single image",
+    "detecting misinformation on social media",
+    "making neural networks robust to distribution shift",
+    "using LLMs as judges to evaluate text",
+    "how to compress neural networks for mobile phones",
+    "generating 3D objects from text descriptions",
+    "tracking multiple objects in video",
+    "teaching language models to use tools and APIs",
+    "fairness and bias in face recognition",
+]
+# (query, the paper the user remembers): partial or reworded titles
+TITLE_QUERIES = [
+    ("statistical preemption in LLMs", "2605.23039"),
+    ("TennisTV multimodal tennis rallies", "2509.15602"),
+    ("FeynmanBench diagrammatic physics", "2604.03893"),
+    ("when context flips safety breaks", "2605.27851"),
+    ("Afri-MCQA", "2601.05699"),
+    ("generative data augmentation for skeleton action recognition", "2604.14933"),
+    ("one-shot data selection medical image classification graph coverage", "2606.22002"),
+    ("language acquisition device in large language models", "2605.16758"),
+    ("manifold-aligned semantic clustering autoregressive image generation", "2510.04220"),
+    ("EgoTempo temporal understanding egocentric videos", "2503.13646"),
+    ("one model transfer to all jailbreak prompts", "2505.17598"),
+    ("multi-pathologist harmonization whole-slide images", "2606.15554"),
+]
+AUTHOR_QUERIES = ["Luc Van Gool", "Wanli Ouyang", "Tianlong Chen", "Vishal M. Patel", "Xueqi Cheng"]
+# Queries about nothing in the corpus: the answer is no results, or only weak matches.
+NO_MATCH_QUERIES = [
+    "xqzvbnmplk",
+    "sourdough bread fermentation recipes",
+    "medieval French troubadour poetry",
+    "knitting patterns for wool sweaters",
+    "tax deductions for small businesses in Ohio",
+    "baroque harpsichord tuning temperaments",
+    "grooming tips for long-haired dogs",
+    "eruption of Mount Vesuvius in 79 AD",
+    "football transfer rumours this summer",
+    "best pizza restaurants in Naples",
+]
+
+
+@dataclass(frozen=True)
+class GradedQuery:
+    """One labelled query: ``kind`` is keyword, question, title or author; ``split`` dev/test."""
+
+    qid: str
+    kind: str
+    text: str
+    split: str
+    target: str | None = None  # title look-ups: the paper meant
+
+
+def graded_queries() -> list[GradedQuery]:
+    """All graded queries; every other query of each kind is held out (``test``)."""
+    out: list[GradedQuery] = []
+    groups: list[tuple[str, list[tuple[str, str | None]]]] = [
+        ("keyword", [(q, None) for q in KEYWORD_QUERIES]),
+        ("question", [(q, None) for q in QUESTION_QUERIES]),
+        ("title", [(q, t) for q, t in TITLE_QUERIES]),
+        ("author", [(q, None) for q in AUTHOR_QUERIES]),
+    ]
+    for kind, items in groups:
+        for i, (text, target) in enumerate(items):
+            split = "dev" if i % 2 == 0 else "test"
+            out.append(GradedQuery(f"{kind}-{i:02d}", kind, text, split, target))
+    return out
+
+
+JUDGMENTS = Path(__file__).parent / "fixtures" / "search_judgments_74k.json"
+
+
+def load_judgments() -> dict[str, dict[str, int]]:
+    """qid -> {paper id: grade} for every judged (pooled) paper; unjudged papers count 0."""
+    if not JUDGMENTS.exists():
+        return {}
+    return {q: dict(g) for q, g in json.loads(JUDGMENTS.read_text()).items()}
+
+
+# --- metrics ----------------------------------------------------------------------------------
+def ndcg_at(ranked: list[str], grades: dict[str, int], k: int = 10) -> float:
+    """nDCG@k with linear gains (the grade) and the ideal ranking of all judged papers."""
+    dcg = sum(grades.get(p, 0) / math.log2(i + 2) for i, p in enumerate(ranked[:k]))
+    ideal = sorted((g for g in grades.values() if g > 0), reverse=True)[:k]
+    best = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / best if best else 0.0
+
+
+def recall_at(ranked: list[str], grades: dict[str, int], k: int = 100) -> float:
+    relevant = {p for p, g in grades.items() if g > 0}
+    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+def reciprocal_rank(ranked: list[str], grades: dict[str, int]) -> float:
+    """1 / rank of the first relevant paper (grade >= 1), 0 when none is ranked."""
+    for i, p in enumerate(ranked):
+        if grades.get(p, 0) > 0:
+            return 1.0 / (i + 1)
+    return 0.0

@@ -13,14 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from dailypapers.cli.main import app
-from dailypapers.search.csfcube import (
+from dailypapers.search.evaluation.csfcube import (
     average_precision,
     dcg,
     load_csfcube,
     ndcg_at,
     ndcg_pct20,
 )
-from dailypapers.search.evaluate import evaluate
+from dailypapers.search.evaluation.evaluate import evaluate
 
 TINY = Path(__file__).parent / "fixtures" / "csfcube-tiny"
 HEADLINE = re.compile(r"^overall NDCG%20=[01]\.\d{3} MAP=[01]\.\d{3}$")

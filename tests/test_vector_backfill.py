@@ -22,7 +22,7 @@ from dailypapers.search.parts_store import parts_key
 from dailypapers.store import db
 from dailypapers.store.models import PaperVector
 from dailypapers.store.papers import upsert_records
-from tests.backfill_fixtures import HashEmbedder
+from tests.backfill_fixtures import MODULES, HashEmbedder
 from tests.search_fixtures import corpus_rows, load_papers, record
 from tests.test_cli_import import _env
 
@@ -37,7 +37,8 @@ def _fresh_indexes():
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> HashEmbedder:
     embedder = HashEmbedder()
-    monkeypatch.setattr("dailypapers.search.embed.get_embedder", lambda model: embedder)
+    for name in MODULES:
+        monkeypatch.setattr(f"dailypapers.search.{name}.get_embedder", lambda model: embedder)
     return embedder
 
 

@@ -44,9 +44,9 @@ def csfcube_cmd(
     Example: dailypapers eval csfcube ../shared/eval/csfcube --method full --split test
     """
     from dailypapers.cli.errors import CliError
-    from dailypapers.search import evaluate as ev
-    from dailypapers.search.csfcube import load_csfcube
-    from dailypapers.search.embed_cache import EmbeddingCache, default_cache_dir
+    from dailypapers.search.evaluation import evaluate as ev
+    from dailypapers.search.evaluation.csfcube import load_csfcube
+    from dailypapers.search.evaluation.embed_cache import EmbeddingCache, default_cache_dir
 
     if method not in ev.METHODS:
         raise CliError(f"--method must be one of {', '.join(ev.METHODS)}")
@@ -72,10 +72,10 @@ def csfcube_cmd(
 
 
 def _vectors(cube, cache, model: str):  # type: ignore[no-untyped-def]
-    from dailypapers.search import evaluate as ev
+    from dailypapers.search.evaluation import evaluate as ev
 
     def embed(texts: list[str]):  # type: ignore[no-untyped-def]
-        from dailypapers.search.embed import get_embedder
+        from dailypapers.search import get_embedder
 
         return get_embedder(model).embed(texts, batch_size=64)
 

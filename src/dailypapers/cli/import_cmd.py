@@ -114,8 +114,7 @@ def _run(
 
 
 def _embed_missing(settings: Settings) -> None:
-    from dailypapers.search.backfill import backfill
-    from dailypapers.search.engine import get_index
+    from dailypapers.search import backfill, get_index
 
     with console.status("embedding papers the vector file does not cover…"):
         done = backfill(settings, parts=False)  # the worker adds the others' part vectors

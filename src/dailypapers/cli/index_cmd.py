@@ -34,7 +34,7 @@ def rebuild_cmd(
 
     Example: dailypapers index rebuild
     """
-    from dailypapers.search.indexer import all_paper_ids, rebuild
+    from dailypapers.search import all_paper_ids, rebuild
 
     settings = get_settings()
     db.ensure_schema(settings)
@@ -65,8 +65,7 @@ def backfill_cmd(
 
     Example: dailypapers index backfill --limit 5000
     """
-    from dailypapers.search.backfill import backfill, pending_ids
-    from dailypapers.search.engine import get_index
+    from dailypapers.search import backfill, get_index, pending_ids
 
     settings = get_settings()
     db.ensure_schema(settings)
@@ -84,13 +83,13 @@ def status_cmd() -> None:
 
     Example: dailypapers index status
     """
-    from dailypapers.search.backfill import missing
-    from dailypapers.search.engine import status
+    from dailypapers.search import index_status as status
+    from dailypapers.search import missing_vectors
 
     settings = get_settings()
     db.ensure_schema(settings)
     s = status(settings)
-    gaps = missing(settings)
+    gaps = missing_vectors(settings)
     console.print(f"papers in database:     {s['papers']}")
     console.print(f"papers with vectors:    {s['vectors']}")
     console.print(f"  missing vectors:      {gaps.vectors}")

@@ -28,7 +28,7 @@ def show_cmd(
     Example: dailypapers similar show 2401.12345 --by method
     """
     from dailypapers.cli.errors import CliError
-    from dailypapers.search.neighbours import related
+    from dailypapers.search import related
     from dailypapers.store.models import Paper
 
     settings = get_settings()
@@ -60,7 +60,7 @@ def build_cmd() -> None:
 
     Example: dailypapers similar build
     """
-    from dailypapers.search.parts_store import index_parts
+    from dailypapers.search import index_parts
 
     settings = get_settings()
     db.ensure_schema(settings)

@@ -325,9 +325,9 @@ def index_changed(settings: Settings, ids: list[str]) -> None:
     indexer catches up on papers it has not embedded yet.
     """
     try:
-        from dailypapers.search.indexer import index_papers
+        from dailypapers.search import index_papers
     except ModuleNotFoundError as exc:
-        if exc.name not in {"dailypapers.search", "dailypapers.search.indexer"}:
+        if exc.name != "dailypapers.search":
             raise
         log.debug("search indexer not available; skipping indexing")
         return

@@ -345,7 +345,7 @@ def _index(settings: Settings, ids: list[str], report: ImportReport) -> None:
     if not settings.embed_on_import or not ids:
         return
     try:
-        from dailypapers.search.indexer import index_papers
+        from dailypapers.search import index_papers
     except ImportError:
         _warn_once(report, "semantic index not updated: the search indexer is not installed")
         return

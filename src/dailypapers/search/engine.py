@@ -19,17 +19,21 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import tantivy
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
 from dailypapers.config import Settings
 from dailypapers.search.contract import Contract, contract_for
-from dailypapers.search.keyword import KeywordDoc, KeywordIndex
+from dailypapers.search.embed import get_embedder
+from dailypapers.search.keyword import SCHEMA_VERSION, KeywordDoc, KeywordIndex
 from dailypapers.search.vectors import VectorIndex, load_snapshot, write_snapshot
 from dailypapers.store import db
 from dailypapers.store.models import FeedEntry, Paper, PaperVector, utcnow
@@ -40,6 +44,8 @@ log = logging.getLogger(__name__)
 OVERLAP = dt.timedelta(minutes=2)
 EPOCH = dt.datetime(1970, 1, 1)
 BATCH = 2000
+Progress = Callable[[int], None]
+PaperRow = Any  # a row of ``_paper_chunks``'s columns (SQLAlchemy's Row typing varies by version)
 
 
 def index_dir(settings: Settings) -> Path:
@@ -60,6 +66,7 @@ class LocalIndex:
         # One BLAS thread: requests run concurrently, and a multi-threaded product of a small
         # matrix spends more time waking threads than multiplying (10 ms vs 0.06 ms at 3k).
         threadpool_limits(1, user_api="blas")
+        self._upgrade_keyword()
         self._load()
 
     # --- loading ---------------------------------------------------------------------------
@@ -71,6 +78,18 @@ class LocalIndex:
         self._read_rows()
         self.keyword = KeywordIndex(self.folder / "tantivy")
         self._load_vectors(state)
+
+    def _upgrade_keyword(self) -> None:
+        """Drop a keyword index of an older layout; the next sync re-adds every paper."""
+        if self._read_state().get("keyword_schema") == SCHEMA_VERSION:
+            return
+        with self._locked():
+            state = self._read_state()
+            if state.get("keyword_schema") != SCHEMA_VERSION:
+                log.warning("rebuilding the keyword index (new layout %s)", SCHEMA_VERSION)
+                shutil.rmtree(self.folder / "tantivy", ignore_errors=True)
+                state.update(papers_wm=None, recent={}, keyword_schema=SCHEMA_VERSION)
+                self._write_state(state)
 
     def _load_vectors(self, state: dict) -> None:
         snap = state.get("vectors", {}).get(self.contract.key, {})
@@ -85,7 +104,8 @@ class LocalIndex:
         path = self.folder / "state.json"
         if path.exists():
             return json.loads(path.read_text())
-        return {"generation": uuid.uuid4().hex, "papers_wm": None, "recent": {}, "vectors": {}}
+        return {"generation": uuid.uuid4().hex, "papers_wm": None, "recent": {}, "vectors": {},
+                "keyword_schema": SCHEMA_VERSION}  # fmt: skip
 
     def _write_state(self, state: dict) -> None:
         tmp = self.folder / "state.json.tmp"
@@ -113,7 +133,7 @@ class LocalIndex:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # --- syncing ---------------------------------------------------------------------------
-    def sync(self, progress=None, snapshot: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def sync(self, progress: Progress | None = None, snapshot: bool = False) -> None:
         """Bring the files (under the lock) and this process's memory up to the database."""
         with self._mutex:
             with self._locked():
@@ -130,7 +150,7 @@ class LocalIndex:
             self.keyword.reload()
             self.last_refresh = time.monotonic()
 
-    def _sync_keyword(self, state: dict, progress) -> None:  # type: ignore[no-untyped-def]
+    def _sync_keyword(self, state: dict, progress: Progress | None) -> None:
         since = _parse(state.get("papers_wm"))
         recent: dict[str, str] = state.get("recent", {})
         newest = since
@@ -163,7 +183,7 @@ class LocalIndex:
             self.row_of[pid] = len(self.ids)
             self.ids.append(pid)
 
-    def _doc(self, row) -> KeywordDoc:  # type: ignore[no-untyped-def]
+    def _doc(self, row: PaperRow) -> KeywordDoc:
         return KeywordDoc(
             row=self.row_of[row.id], id=row.id, title=row.title, abstract=row.abstract or "",
             authors=row.authors or [],
@@ -255,7 +275,7 @@ def _parse(value: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if value else EPOCH
 
 
-def _paper_chunks(session, since: dt.datetime):  # type: ignore[no-untyped-def]
+def _paper_chunks(session: Session, since: dt.datetime) -> Iterator[list[PaperRow]]:
     """Papers updated after ``since``, oldest change first, in chunks."""
     stmt = (
         select(
@@ -267,7 +287,7 @@ def _paper_chunks(session, since: dt.datetime):  # type: ignore[no-untyped-def]
         .where(Paper.updated_at > since)
         .order_by(Paper.updated_at, Paper.id)
     )  # fmt: skip
-    chunk = []
+    chunk: list[PaperRow] = []
     for row in session.execute(stmt).yield_per(BATCH):
         chunk.append(row)
         if len(chunk) >= BATCH:
@@ -314,8 +334,6 @@ def get_index(settings: Settings) -> LocalIndex:
 def _start_refresher(index: LocalIndex) -> None:
     def loop() -> None:
         if len(index.vectors):  # load the model now, not on the first semantic query
-            from dailypapers.search.embed import get_embedder
-
             try:
                 get_embedder(index.settings.embedding_model)
             except Exception:
@@ -345,9 +363,8 @@ def status(settings: Settings) -> dict:
             session.scalar(select(func.count()).select_from(Paper).where(Paper.updated_at > since))
             or 0
         )
-    keyword_docs = (
-        KeywordIndex(folder / "tantivy").num_docs() if (folder / "tantivy").exists() else 0
-    )
+    current = state.get("keyword_schema") == SCHEMA_VERSION and (folder / "tantivy").exists()
+    keyword_docs = tantivy.Index.open(str(folder / "tantivy")).searcher().num_docs if current else 0
     return {
         "papers": papers,
         "vectors": by_contract.get(contract.key, 0),

@@ -11,9 +11,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.search.contract import contract_for, paper_text, text_hash
+from dailypapers.search.embed import get_embedder
+from dailypapers.search.engine import LocalIndex, get_index, loaded_index
+from dailypapers.search.parts_store import index_parts
 from dailypapers.store import db
 from dailypapers.store.models import Paper, PaperVector, utcnow
 
@@ -31,7 +35,7 @@ def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _texts(session, ids: Sequence[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _texts(session: Session, ids: Sequence[str]) -> dict[str, str]:
     rows = session.execute(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(ids)))
     return {pid: paper_text(title, abstract) for pid, title, abstract in rows}
 
@@ -68,7 +72,7 @@ def store_vectors(settings: Settings, texts: dict[str, str], matrix: np.ndarray)
                 PaperVector.contract == key, PaperVector.paper_id.in_(list(texts))
             )
         )
-        session.execute(insert(PaperVector.__table__), rows)
+        session.execute(insert(PaperVector), rows)
     return len(rows)
 
 
@@ -82,8 +86,6 @@ def embed_papers(
 
     Commits every chunk, so an interrupted run keeps its work and the next one resumes.
     """
-    from dailypapers.search.embed import get_embedder
-
     done = 0
     for part in _chunks(list(ids), chunk):
         todo = stale_ids(settings, part)
@@ -91,8 +93,6 @@ def embed_papers(
             matrix = get_embedder(settings.embedding_model).embed(list(todo.values()), EMBED_BATCH)
             done += store_vectors(settings, todo, matrix)
         if settings.similar_parts:  # title + sentence vectors for similar-papers ranking
-            from dailypapers.search.parts_store import index_parts
-
             # the whole chunk, not only ``todo``: a run killed between the two kinds of
             # vectors left papers with a current vector but no part vectors
             index_parts(settings, list(part))
@@ -103,8 +103,6 @@ def embed_papers(
 
 def index_papers(settings: Settings, ids: list[str]) -> None:
     """Embed and index the given new or changed papers (called after every import/ingest)."""
-    from dailypapers.search.engine import get_index
-
     embed_papers(settings, ids)
     get_index(settings).sync()
 
@@ -143,8 +141,6 @@ def import_vectors(settings: Settings, ids: list[str], matrix: np.ndarray, verif
 
 
 def _verify(settings: Settings, texts: dict[str, str], rows: np.ndarray, count: int) -> None:
-    from dailypapers.search.embed import get_embedder
-
     sample = list(texts.values())[:count]
     ours = get_embedder(settings.embedding_model).embed(sample)
     agreement = (ours * rows[: len(sample)]).sum(axis=1)
@@ -173,8 +169,6 @@ def rebuild(
     chunk by chunk: an interrupted rebuild resumes where it stopped and never embeds twice),
     then rewrites the keyword index and the vector snapshot from stored vectors.
     """
-    from dailypapers.search.engine import LocalIndex, loaded_index
-
     ids = all_paper_ids(settings)
     embedded = embed_papers(settings, ids, on_embed) if embed else 0
     # Not get_index(): its first-use sync would build everything once before the reset.

@@ -8,6 +8,7 @@ query language, so a filtered keyword search runs entirely inside tantivy.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,44 @@ import tantivy
 from dailypapers.search.query import ParsedQuery
 from dailypapers.store.records import normalise_name
 
-TEXT_FIELDS = ["title", "abstract", "authors"]
-BOOSTS = {"title": 2.0, "abstract": 1.0, "authors": 1.0}
+# The layout of the tantivy index: a change here makes ``engine.LocalIndex`` rebuild it.
+SCHEMA_VERSION = 3
+ANALYZER = "dp_en"  # simple tokens, lower case, English stopwords, English (Porter) stemming
+EXACT_ANALYZER = "dp_en_exact"  # the same without stemming
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the BM25 parts add up; chosen on the dev queries of ``tests/search_labelled.py``
+    (``python -m bench search_quality``, see docs/search.md).
+
+    ``text`` is BM25 over title + abstract as one stemmed field (what plain BM25 does, plus
+    stemming), ``exact`` the same field unstemmed (exact word forms count more: it lifted the
+    known-item set from 0.60 to 0.71 nDCG@10), ``title`` an extra BM25 over the title alone,
+    ``author_phrase`` a match of the whole query as a phrase in the author names (look-ups like
+    ``Luc Van Gool``; a single word never hits a name, so ``long`` finds no Mr Long).
+    """
+
+    text: float = 0.5
+    exact: float = 1.0
+    title: float = 0.25
+    author_phrase: float = 3.0
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+def analyzer(stem: bool = True) -> tantivy.TextAnalyzer:
+    """The analyzer of the text fields: simple tokens, lower case, stopwords, stemming."""
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stopword("english"))
+    )
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
 
 
 @dataclass(frozen=True)
@@ -40,8 +77,9 @@ def _schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     b.add_integer_field("row", indexed=True, fast=True)
     b.add_text_field("id", tokenizer_name="raw")
-    b.add_text_field("title", tokenizer_name="en_stem")
-    b.add_text_field("abstract", tokenizer_name="en_stem")
+    b.add_text_field("text", tokenizer_name=ANALYZER)
+    b.add_text_field("exact", tokenizer_name=EXACT_ANALYZER)
+    b.add_text_field("title", tokenizer_name=ANALYZER)
     b.add_text_field("authors", tokenizer_name="default")
     b.add_text_field("org", tokenizer_name="default")
     b.add_text_field("category", tokenizer_name="raw")
@@ -53,10 +91,13 @@ def _schema() -> tantivy.Schema:
 class KeywordIndex:
     """A tantivy index: ``add`` / ``delete`` under the caller's lock, ``search`` from any thread."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, weights: Weights = DEFAULT_WEIGHTS, stem: bool = True) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.schema = _schema()
+        self.weights = weights
         self.index = tantivy.Index(self.schema, path=str(folder), reuse=True)
+        self.index.register_tokenizer(ANALYZER, analyzer(stem))
+        self.index.register_tokenizer(EXACT_ANALYZER, analyzer(stem=False))
 
     def write(self, docs: Iterable[KeywordDoc], delete_ids: Iterable[str] = ()) -> int:
         """Replace the given papers' documents (delete then add) and commit; returns adds."""
@@ -75,7 +116,8 @@ class KeywordIndex:
 
     def _document(self, doc: KeywordDoc) -> tantivy.Document:
         return tantivy.Document(
-            row=doc.row, id=doc.id, title=doc.title, abstract=doc.abstract,
+            row=doc.row, id=doc.id, title=doc.title, text=f"{doc.title}\n{doc.abstract}",
+            exact=f"{doc.title}\n{doc.abstract}",
             authors=[normalise_name(a) for a in doc.authors] or [""],
             org=normalise_name(doc.organization or ""),
             category=[c.lower() for c in doc.categories] or [""],
@@ -90,10 +132,12 @@ class KeywordIndex:
         return self.index.searcher().num_docs
 
     # --- queries ---------------------------------------------------------------------------
-    def _parse(self, text: str, fields: list[str], **kwargs) -> tantivy.Query | None:  # type: ignore[no-untyped-def]
+    def _parse(
+        self, text: str, fields: list[str], field_boosts: dict[str, float] | None = None
+    ) -> tantivy.Query | None:
         """tantivy's parse, or None when the text holds no searchable token (e.g. ``"("``)."""
         try:
-            return self.index.parse_query(text, fields, **kwargs)
+            return self.index.parse_query(text, fields, field_boosts=field_boosts or {})
         except ValueError:
             return None
 
@@ -106,11 +150,27 @@ class KeywordIndex:
         return tantivy.Query.term_query(self.schema, "row", -1)
 
     def _text(self, text: str) -> tantivy.Query | None:
-        return self._text_raw(f'"{text}"')
+        """A phrase (or word) anywhere in the title or abstract."""
+        return self._parse(f'"{text}"', ["text"])
 
-    def _text_raw(self, quoted: str) -> tantivy.Query | None:
-        """``quoted``: words already in double quotes (the parser removed any inside them)."""
-        return self._parse(quoted, TEXT_FIELDS, field_boosts=BOOSTS)
+    def _words(self, words: list[str]) -> tantivy.Query | None:
+        """Any of ``words`` (each already clean of quotes), BM25-scored: title + abstract as one
+        field, plus the title alone at ``weights.title``."""
+        quoted = " ".join(f'"{w}"' for w in words)
+        w = self.weights
+        boosts = {"text": w.text, "exact": w.exact, "title": w.title}
+        fields = [f for f, b in boosts.items() if b > 0]
+        return self._parse(quoted, fields, field_boosts=boosts)
+
+    def _author_phrase(self, words: list[str]) -> tantivy.Query | None:
+        """The whole query as a run of author-name words (``yann lecun``), two words or more."""
+        if not 2 <= len(words) <= 4 or self.weights.author_phrase <= 0:
+            return None
+        names = normalise_name(" ".join(words))
+        query = self._parse(f'"{names}"', ["authors"])
+        return (
+            None if query is None else tantivy.Query.boost_query(query, self.weights.author_phrase)
+        )
 
     def filter_query(self, q: ParsedQuery) -> tantivy.Query | None:
         """The filters of ``q`` as one non-scoring query (None when there are none)."""
@@ -143,12 +203,13 @@ class KeywordIndex:
     def text_clauses(self, q: ParsedQuery) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         """BM25 part: any free word (should), every phrase (must), no excluded word."""
         clauses: list[tuple[tantivy.Occur, tantivy.Query | None]] = []
-        if q.terms:  # one parsed disjunction: about 2x faster at 1M than a boolean of words
-            words = " ".join(f'"{t}"' for t in dict.fromkeys(q.terms))
-            clauses.append((tantivy.Occur.Should, self._text_raw(words)))
+        words = list(dict.fromkeys(q.terms))
+        if words:  # one parsed disjunction: about 2x faster at 1M than a boolean of words
+            clauses.append((tantivy.Occur.Should, self._words(words)))
+            clauses.append((tantivy.Occur.Should, self._author_phrase(words)))
         clauses += [(tantivy.Occur.Must, self._text(p)) for p in q.phrases]
         clauses += [(tantivy.Occur.MustNot, self._text(x)) for x in q.excluded]
-        # Words with no searchable token (punctuation only) constrain nothing.
+        # Words with no searchable token (punctuation only, stopwords) constrain nothing.
         return [(occur, query) for occur, query in clauses if query is not None]
 
     def search(
@@ -184,4 +245,45 @@ class KeywordIndex:
         addresses = [a for _, a in hits]
         found = searcher.fast_field_values("row", addresses) if addresses else []
         scores = [float(s) if scored else 0.0 for s, _ in hits]
-        return [int(r) for r in found], scores
+        return [int(r) for r in found if r is not None], scores
+
+    def coverage(self, q: ParsedQuery, rows: list[int]) -> float:
+        """How much of the query the best of ``rows`` matches: the largest share of the free
+        words' IDF weight found in one paper (1.0 when the query names one of its authors).
+
+        A query whose best keyword matches cover under half of its weight is about something
+        else than these papers (``sourdough bread recipes`` finds ``bread`` in one abstract).
+        """
+        words = list(dict.fromkeys(q.terms))
+        if not words or not rows:
+            return 0.0 if words else 1.0
+        searcher = self.index.searcher()
+        subset = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+        author = self._author_phrase(words)
+        if author is not None and self._matching(searcher, author, subset, len(rows)):
+            return 1.0
+        total, found = 0.0, dict.fromkeys(rows, 0.0)
+        for word in words:
+            query = self._words([word])
+            if query is None:  # a stopword or punctuation: no weight
+                continue
+            result = searcher.search(query, 1, count=True)
+            freq = int(result.count)  # type: ignore[attr-defined]  # missing from tantivy's stub
+            idf = math.log(1 + (searcher.num_docs - freq + 0.5) / (freq + 0.5))
+            total += idf
+            for row in self._matching(searcher, query, subset, len(rows)):
+                found[row] += idf
+        return max(found.values()) / total if total else 0.0
+
+    def _matching(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, subset: tantivy.Query, limit: int
+    ) -> list[int]:
+        both = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, subset)]
+        )
+        hits = searcher.search(both, limit, count=False).hits
+        return (
+            [int(r or 0) for r in searcher.fast_field_values("row", [a for _, a in hits])]
+            if hits
+            else []
+        )

@@ -2,8 +2,7 @@
 
 The candidate generator for similar papers: cosine neighbours of the paper's stored vector,
 or, when the paper has no vector yet, a keyword search with its title and key abstract words.
-``search/similar.py`` (the similar-papers ranking) reranks these; ``related`` is what the API
-and the paper page call.
+``search/similar.py`` (the similar-papers ranking) reranks these.
 """
 
 from __future__ import annotations
@@ -41,8 +40,8 @@ def nearest(settings: Settings, session: Session, paper_id: str, k: int) -> list
     row = index.row_of.get(paper_id)
     vector = index.vectors.get(row) if row is not None else None
     if vector is not None:
-        rows, scores = index.vectors.search(vector, k + 1)
-        pairs = [(index.ids[int(r)], float(s)) for r, s in zip(rows, scores, strict=True)]
+        found, similarity = index.vectors.search(vector, k + 1)
+        pairs = [(index.ids[int(r)], float(s)) for r, s in zip(found, similarity, strict=True)]
     else:
         paper = session.execute(
             select(Paper.title, Paper.abstract).where(Paper.id == paper_id)
@@ -53,18 +52,3 @@ def nearest(settings: Settings, session: Session, paper_id: str, k: int) -> list
         rows, scores = index.keyword.search(query, k + 1)
         pairs = [(index.ids[r], s) for r, s in zip(rows, scores, strict=True)]
     return [(pid, s) for pid, s in pairs if pid != paper_id][:k]
-
-
-def related(
-    settings: Settings, session: Session, paper_id: str, limit: int, by: str | None = None
-) -> list[tuple[str, float]]:
-    """Similar papers for pages and the API: the similar-papers ranking when it is installed
-    (``search.similar.similar_papers``), else plain nearest neighbours."""
-    try:
-        from dailypapers.search import similar
-    except ImportError:
-        similar = None  # type: ignore[assignment]
-    rank = getattr(similar, "similar_papers", None)
-    if rank is not None:
-        return rank(settings, session, paper_id, limit=limit, by=by)
-    return nearest(settings, session, paper_id, limit)

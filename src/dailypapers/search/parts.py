@@ -61,8 +61,7 @@ def parts_text(title: str, abstract: str) -> str:
 
 
 def _pieces(title: str, abstract: str) -> tuple[str | None, list[str]]:
-    title = " ".join(title.split()) or None
-    return title, split_sentences(abstract or "")[:MAX_SENTENCES]
+    return " ".join(title.split()) or None, split_sentences(abstract or "")[:MAX_SENTENCES]
 
 
 def compute_parts(encode: Encoder, papers: Sequence[tuple[str, str]]) -> list[PaperParts]:

@@ -1,4 +1,4 @@
-"""Storage side of similar papers: write part vectors at index time, gather a request's pool.
+"""Storage side of similar papers: write and read the part vectors stored at index time.
 
 Part vectors (title + sentences, see ``search/parts.py``) live in ``paper_vectors`` under
 ``parts_contract_key(<doc contract>)``; ``text_hash`` is the hash of ``parts_text`` so that
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.search.contract import contract_for, text_hash
+from dailypapers.search.embed import Embedder, get_embedder
 from dailypapers.search.parts import (
     PaperParts,
     compute_parts,
@@ -23,11 +24,10 @@ from dailypapers.search.parts import (
     parts_contract_key,
     parts_text,
 )
-from dailypapers.search.similar import PaperVectors
 from dailypapers.store import db
 from dailypapers.store.models import Paper, PaperVector, utcnow
 
-__all__ = ["KEYWORD_TERMS", "gather", "index_parts", "load_parts", "parts_key"]
+__all__ = ["KEYWORD_TERMS", "index_parts", "load_parts", "parts_key"]
 
 CHUNK = 256
 EMBED_BATCH = 64
@@ -49,7 +49,9 @@ def _stale(session: Session, key: str, ids: Sequence[str]) -> dict[str, tuple[st
     return {p: t for p, t in texts.items() if stored.get(p) != text_hash(parts_text(*t))}
 
 
-def _store(session: Session, key: str, texts: dict[str, tuple[str, str]], parts) -> None:  # type: ignore[no-untyped-def]
+def _store(
+    session: Session, key: str, texts: dict[str, tuple[str, str]], parts: list[PaperParts]
+) -> None:
     now = utcnow()
     rows = [
         {"paper_id": pid, "contract": key, "text_hash": text_hash(parts_text(*text)),
@@ -58,10 +60,10 @@ def _store(session: Session, key: str, texts: dict[str, tuple[str, str]], parts)
     ]  # fmt: skip
     stale = PaperVector.paper_id.in_(list(texts))
     session.execute(delete(PaperVector).where(PaperVector.contract == key, stale))
-    session.execute(insert(PaperVector.__table__), rows)
+    session.execute(insert(PaperVector), rows)
 
 
-def _batched(embedder) -> Callable[[list[str]], np.ndarray]:  # type: ignore[no-untyped-def]
+def _batched(embedder: Embedder) -> Callable[[list[str]], np.ndarray]:
     return lambda texts: embedder.embed(texts, EMBED_BATCH)
 
 
@@ -74,8 +76,6 @@ def index_parts(
     words, cut into shorter texts). Commits per chunk, so an interrupted run resumes.
     Returns how many papers were (re)computed.
     """
-    from dailypapers.search.embed import get_embedder
-
     key = parts_key(settings)
     done = 0
     embed = None
@@ -107,35 +107,3 @@ def load_parts(session: Session, key: str, ids: Sequence[str]) -> dict[str, Pape
         except ValueError:
             continue  # rewritten at the next index run; rank without it meanwhile
     return out
-
-
-def gather(
-    settings: Settings, session: Session, paper_id: str, pool: int
-) -> tuple[PaperVectors | None, list[PaperVectors], dict[str, float]]:
-    """The query paper, its candidate pool and the candidates' keyword scores.
-
-    Candidates come from ``neighbours.nearest``; whole-abstract vectors from the in-memory
-    index, part vectors from the database (one query), keyword scores from the keyword
-    index restricted to the pool. Unknown paper: ``(None, [], {})``.
-    """
-    from dailypapers.search.engine import get_index
-    from dailypapers.search.neighbours import keyword_terms, nearest
-    from dailypapers.search.query import ParsedQuery
-
-    paper = session.execute(select(Paper.title, Paper.abstract).where(Paper.id == paper_id)).first()
-    if paper is None:
-        return None, [], {}
-    ids = [pid for pid, _ in nearest(settings, session, paper_id, pool)]
-    index = get_index(settings)
-    parts = load_parts(session, parts_key(settings), [paper_id, *ids])
-
-    def vectors(pid: str) -> PaperVectors:
-        row = index.row_of.get(pid)
-        doc = index.vectors.get(row) if row is not None else None
-        return PaperVectors(pid, doc, parts.get(pid))
-
-    rows = [index.row_of[p] for p in ids if p in index.row_of]
-    terms = keyword_terms(paper.title, paper.abstract or "", KEYWORD_TERMS)
-    found, scores = index.keyword.search(ParsedQuery(terms=terms), len(rows), rows=rows)
-    keyword = {index.ids[r]: s for r, s in zip(found, scores, strict=True)} if rows else {}
-    return vectors(paper_id), [vectors(p) for p in ids], keyword

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.search import hybrid
+from dailypapers.search.embed import get_embedder
 from dailypapers.search.engine import LocalIndex, get_index
 from dailypapers.search.query import ParsedQuery, QueryError, parse_query
 from dailypapers.store.models import Paper
@@ -32,9 +35,17 @@ MAX_LIMIT = 100
 MAX_DEPTH = 1000  # results reachable by paging
 SORT_POOL = 300  # the most relevant matches that date/upvote/trending sorts reorder
 FILTER_SCAN = 20_000  # a filter matching fewer papers is searched exhaustively
+SEMANTIC_DEPTH = 200  # semantic neighbours listed per query (keyword matches: up to MAX_DEPTH)
+HYBRID_KEYWORD_DEPTH = 300  # keyword matches that hybrid fusion rescores
 # Semantic neighbours less similar than this are noise for MiniLM-like models (unrelated
-# abstracts score about 0 to 0.15): a query about nothing in the corpus finds nothing.
+# abstracts score about 0 to 0.15).
 MIN_SIMILARITY = 0.2
+# No-match rule (see ``_nothing_matches``): chosen on the labelled and no-match queries.
+COVERAGE_DEPTH = 20
+MIN_COVERAGE = 0.5
+NO_MATCH_SIMILARITY = 0.4
+WEAK_SIMILARITY = 0.55
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
 
 
 @dataclass
@@ -95,7 +106,7 @@ def build_query(req: SearchRequest) -> ParsedQuery:
     if not 1 <= req.limit <= MAX_LIMIT:
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
     if req.page < 1 or (req.page - 1) * req.limit >= MAX_DEPTH:
-        raise QueryError(f"page must be between 1 and {MAX_DEPTH // req.limit}")
+        raise QueryError(f"page must be between 1 and {-(-MAX_DEPTH // req.limit)}")
     q = parse_query(req.q)
     q.authors += [a for a in req.authors if a.strip()]
     q.orgs += [o for o in req.orgs if o.strip()]
@@ -109,26 +120,18 @@ def build_query(req: SearchRequest) -> ParsedQuery:
 
 
 def search(settings: Settings, session: Session, req: SearchRequest) -> SearchResult:
-    """Run ``req``; raises ``QueryError`` (a 400 for callers) on a malformed request."""
+    """Run ``req``; raises ``QueryError`` (a 400 for callers) on a malformed request.
+
+    The ranking does not depend on the page asked for: every page of one query is cut from
+    the same list (at most ``MAX_DEPTH`` long), so totals agree and no paper repeats.
+    """
     q = build_query(req)
     index = get_index(settings)
-    depth = min(MAX_DEPTH, max(100, 2 * req.page * req.limit))
-    if req.sort != "relevance":
-        depth = max(depth, SORT_POOL)
-    if not q.has_text:  # filters only: list every match (up to the paging limit)
-        depth = MAX_DEPTH
     notes: list[str] = []
-    kw_rows = index.keyword.search(q, depth)[0] if req.mode != "semantic" or not q.has_text else []
-    sem_rows = _semantic(settings, index, q, depth, notes) if req.mode != "keyword" else []
-    if req.mode == "semantic" and not sem_rows and q.has_text:
-        kw_rows = index.keyword.search(q, depth)[0]
-    fused = hybrid.fuse([kw_rows, sem_rows], [hybrid.KEYWORD_WEIGHT, hybrid.SEMANTIC_WEIGHT])
-    kw_rank = {r: i + 1 for i, r in enumerate(kw_rows)}
-    sem_rank = {r: i + 1 for i, r in enumerate(sem_rows)}
-    hits = [
-        SearchHit(index.ids[row], score, kw_rank.get(row), sem_rank.get(row))
-        for row, score in fused
-    ]
+    if q.has_text:
+        hits = _ranked(settings, index, q, req.mode, notes)
+    else:  # filters only: list every match (up to the paging limit), newest first
+        hits = [SearchHit(index.ids[r], 0.0) for r in index.keyword.search(q, MAX_DEPTH)[0]]
     pinned = _pinned(session, q) if req.sort == "relevance" else None
     if pinned and (q.has_filters or q.excluded) and not _passes(index, q, pinned):
         pinned = None
@@ -137,33 +140,110 @@ def search(settings: Settings, session: Session, req: SearchRequest) -> SearchRe
     return _page(session, q, req, hits, pinned, notes)
 
 
-def _semantic(
-    settings: Settings, index: LocalIndex, q: ParsedQuery, depth: int, notes: list[str]
-) -> list[int]:
-    """Nearest rows to the query's text that satisfy its filters, phrases and exclusions."""
-    if not q.has_text:
+def _ranked(
+    settings: Settings, index: LocalIndex, q: ParsedQuery, mode: str, notes: list[str]
+) -> list[SearchHit]:
+    """The query's ranking in ``mode``; the keyword search runs beside the embedding."""
+    keyword_job = _POOL.submit(index.keyword.search, q, MAX_DEPTH)
+    vector = _query_vector(settings, index, q, notes)
+    sem_rows, sem_scores = (
+        _semantic(index, q, vector, SEMANTIC_DEPTH) if vector is not None else ([], [])
+    )
+    kw_rows, kw_scores = keyword_job.result()
+    if vector is not None and _nothing_matches(index, q, vector, kw_rows, sem_scores, notes):
         return []
+    if mode == "keyword" or (mode == "semantic" and not sem_rows):
+        ranked = list(zip(kw_rows, kw_scores, strict=True))
+    elif mode == "semantic":
+        ranked = list(zip(sem_rows, sem_scores, strict=True))
+    else:
+        keyword = dict(zip(kw_rows[:HYBRID_KEYWORD_DEPTH], kw_scores, strict=False))
+        semantic = dict(zip(sem_rows, sem_scores, strict=True))
+        _complete(index, q, vector, keyword, semantic)
+        ranked = hybrid.combine(keyword, semantic)[:MAX_DEPTH]
+    kw_rank = {r: i + 1 for i, r in enumerate(kw_rows)}
+    sem_rank = {r: i + 1 for i, r in enumerate(sem_rows)}
+    return [
+        SearchHit(index.ids[row], score, kw_rank.get(row), sem_rank.get(row))
+        for row, score in ranked
+    ]
+
+
+def _query_vector(
+    settings: Settings, index: LocalIndex, q: ParsedQuery, notes: list[str]
+) -> np.ndarray | None:
     if len(index.vectors) == 0:
         notes.append("semantic search is unavailable until papers are embedded "
                      "(`dailypapers index rebuild`); showing keyword matches")  # fmt: skip
-        return []
-    from dailypapers.search.embed import get_embedder
+        return None
+    return get_embedder(settings.embedding_model).embed_query(q.text)
 
-    vector = get_embedder(settings.embedding_model).embed_query(q.text)
+
+def _complete(
+    index: LocalIndex, q: ParsedQuery, vector: np.ndarray | None,
+    keyword: dict[int, float], semantic: dict[int, float],
+) -> None:  # fmt: skip
+    """Score each candidate with the engine that did not find it (hybrid fusion needs both)."""
+    only_semantic = [r for r in semantic if r not in keyword]
+    if only_semantic:
+        rows, scores = index.keyword.search(q, len(only_semantic), rows=only_semantic)
+        keyword.update(zip(rows, scores, strict=True))
+    only_keyword = [r for r in keyword if r not in semantic]
+    if only_keyword and vector is not None:
+        found, cosines = index.vectors.search(vector, len(only_keyword), np.array(only_keyword))
+        semantic.update((int(r), float(c)) for r, c in zip(found, cosines, strict=True))
+
+
+def _nothing_matches(
+    index: LocalIndex, q: ParsedQuery, vector: np.ndarray, kw_rows: list[int],
+    sem_scores: list[float], notes: list[str],
+) -> bool:  # fmt: skip
+    """Whether the query is about nothing in the collection (then no results), or only about
+    something close to it (a note says the matches are weak).
+
+    Nothing matches when no paper holds half of the query's words (by IDF weight) *and* no
+    paper's abstract is similar to it (cosine under ``NO_MATCH_SIMILARITY``): both engines
+    agree that the query is elsewhere. Thresholds chosen on the labelled and no-match queries
+    of ``tests/search_labelled.py`` (docs/search.md).
+    """
+    if q.has_filters or q.phrases:  # the user narrowed it down: show what passes
+        return False
+    best = sem_scores[0] if sem_scores else float(index.vectors.search(vector, 1)[1][0])
+    if (
+        best >= WEAK_SIMILARITY
+        or index.keyword.coverage(q, kw_rows[:COVERAGE_DEPTH]) >= MIN_COVERAGE
+    ):
+        return False
+    if best < NO_MATCH_SIMILARITY:
+        notes.append("nothing in the collection matches this query")
+        return True
+    if best < WEAK_SIMILARITY:
+        notes.append("only weak matches: no paper is really about this query")
+    return False
+
+
+def _semantic(
+    index: LocalIndex, q: ParsedQuery, vector: np.ndarray, depth: int
+) -> tuple[list[int], list[float]]:
+    """Nearest rows to the query's text that satisfy its filters, phrases and exclusions."""
     constraint = dataclasses.replace(q, terms=[])
     if not (constraint.has_filters or constraint.phrases or constraint.excluded):
         rows, scores = index.vectors.search(vector, depth)
-        return [int(r) for r in rows[scores >= MIN_SIMILARITY]]
+        keep = scores >= MIN_SIMILARITY
+        return [int(r) for r in rows[keep]], [float(s) for s in scores[keep]]
     rows, scores = index.vectors.search(vector, depth * 5)
-    rows = rows[scores >= MIN_SIMILARITY]
+    keep = scores >= MIN_SIMILARITY
+    rows, scores = rows[keep], scores[keep]
     allowed = set(index.keyword.search(constraint, len(rows), rows=[int(r) for r in rows])[0])
-    kept = [int(r) for r in rows if int(r) in allowed][:depth]
+    kept = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True) if int(r) in allowed]
     if len(kept) < depth:  # a selective filter: score every paper that passes it
         passing = index.keyword.search(constraint, FILTER_SCAN)[0]
         if len(passing) < FILTER_SCAN:
             rows, scores = index.vectors.search(vector, depth, np.array(passing))
-            kept = [int(r) for r in rows[scores >= MIN_SIMILARITY]]
-    return kept
+            kept = [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)
+                    if s >= MIN_SIMILARITY]  # fmt: skip
+    kept = kept[:depth]
+    return [r for r, _ in kept], [s for _, s in kept]
 
 
 def _pinned(session: Session, q: ParsedQuery) -> str | None:
@@ -189,7 +269,7 @@ def _passes(index: LocalIndex, q: ParsedQuery, paper_id: str) -> bool:
     return row is not None and bool(index.keyword.search(constraint, 1, rows=[row])[0])
 
 
-def _sort_key(sort: str):  # type: ignore[no-untyped-def]
+def _sort_key(sort: str) -> Callable[[FeedItem], Any]:
     if sort == "date":
         return lambda it: it.paper.published_on or it.feed_date or dt.date.min
     if sort == "upvotes":

@@ -3,10 +3,10 @@
 Interface with the rest of search (``search/neighbours.py``):
 
 - ``similar_papers(settings, session, paper_id, limit=10, by=None) -> [(id, score)]`` is what
-  the API (``/api/papers/{id}/similar?by=``) and the paper page call through
-  ``neighbours.related``. It takes a candidate pool from ``neighbours.nearest`` (cosine
-  neighbours of the stored whole-abstract vector, or a keyword search when the paper has no
-  vector yet), reranks it with :func:`rank_similar` and returns the best ``limit``.
+  the API (``/api/papers/{id}/similar?by=``) and the paper page call (as ``related``). It
+  takes a candidate pool from ``neighbours.nearest`` (cosine neighbours of the stored
+  whole-abstract vector, or a keyword search when the paper has no vector yet), reranks it
+  with :func:`rank_similar` and returns the best ``limit``.
 - ``rank_similar(query, candidates, facet=None, keyword_scores=None) -> [(id, score)]`` is
   the pure ranking over :class:`PaperVectors`; ``dailypapers eval csfcube`` calls the same.
 - At index time ``search.parts_store.index_parts(settings, ids)`` stores the title and
@@ -39,11 +39,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from dailypapers.config import Settings
+from dailypapers.search.engine import get_index
 from dailypapers.search.facets import FACETS, facet_index
+from dailypapers.search.neighbours import keyword_terms, nearest
 from dailypapers.search.parts import PaperParts
+from dailypapers.search.parts_store import KEYWORD_TERMS, load_parts, parts_key
+from dailypapers.search.query import ParsedQuery
+from dailypapers.store.models import Paper
 
-__all__ = ["FACETS", "PaperVectors", "Weights", "rank_similar", "similar_papers"]
+__all__ = [
+    "FACETS",
+    "PaperVectors",
+    "Weights",
+    "gather",
+    "rank_similar",
+    "related",
+    "similar_papers",
+]
 
 POOL_SIZE = 100  # candidates reranked per request: enough for a page, cheap to load
 OFF_FACET_WEIGHT = 0.5  # a candidate sentence of another facet still counts half
@@ -101,15 +117,15 @@ def _alignments(
     have = [i for i, c in enumerate(pool) if c.parts is not None and len(c.parts.sentences)]
     if query is None or not len(query.sentences) or not have:
         return out
-    parts = [pool[i].parts for i in have]
-    sims = query.sentences @ np.concatenate([p.sentences for p in parts]).T  # type: ignore[union-attr]
+    parts = [p for p in (pool[i].parts for i in have) if p is not None]
+    sims = query.sentences @ np.concatenate([p.sentences for p in parts]).T
     weights = np.ones(len(query.sentences))
     if facet is not None:
-        on_facet = np.concatenate([p.facets[:, facet] for p in parts])  # type: ignore[union-attr]
+        on_facet = np.concatenate([p.facets[:, facet] for p in parts])
         sims *= (OFF_FACET_WEIGHT + (1.0 - OFF_FACET_WEIGHT) * on_facet)[None, :]
         if query.facets[:, facet].sum() > 0:
             weights = query.facets[:, facet]
-    starts = np.cumsum([0] + [len(p.sentences) for p in parts[:-1]])  # type: ignore[union-attr]
+    starts = np.cumsum(np.array([0] + [len(p.sentences) for p in parts[:-1]], dtype=np.int64))
     best = np.maximum.reduceat(sims, starts, axis=1)
     for i, score in zip(have, weights @ best / weights.sum(), strict=True):
         out[i] = float(score)
@@ -164,19 +180,52 @@ def rank_similar(
 
 
 def similar_papers(
-    settings, session, paper_id: str, limit: int = 10, by: str | None = None
-) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+    settings: Settings, session: Session, paper_id: str, limit: int = 10, by: str | None = None
+) -> list[tuple[str, float]]:
     """The ``limit`` papers most similar to ``paper_id`` (optionally by facet ``by``).
 
     Candidates: the ``POOL_SIZE`` nearest papers of the search index (keyword neighbours
     when the paper has no vector yet); reranked by :func:`rank_similar` from stored vectors
     and the keyword index. Unknown paper: an empty list.
     """
-    from dailypapers.search.parts_store import gather
-
     if by is not None:
         facet_index(by)  # a clear ValueError before any work
     query, candidates, keyword = gather(settings, session, paper_id, max(POOL_SIZE, 3 * limit))
     if query is None:
         return []
     return rank_similar(query, candidates, by, keyword)[:limit]
+
+
+def gather(
+    settings: Settings, session: Session, paper_id: str, pool: int
+) -> tuple[PaperVectors | None, list[PaperVectors], dict[str, float]]:
+    """The query paper, its candidate pool and the candidates' keyword scores.
+
+    Candidates come from ``neighbours.nearest``; whole-abstract vectors from the in-memory
+    index, part vectors from the database (one query), keyword scores from the keyword
+    index restricted to the pool. Unknown paper: ``(None, [], {})``.
+    """
+    paper = session.execute(select(Paper.title, Paper.abstract).where(Paper.id == paper_id)).first()
+    if paper is None:
+        return None, [], {}
+    ids = [pid for pid, _ in nearest(settings, session, paper_id, pool)]
+    index = get_index(settings)
+    parts = load_parts(session, parts_key(settings), [paper_id, *ids])
+
+    def vectors(pid: str) -> PaperVectors:
+        row = index.row_of.get(pid)
+        doc = index.vectors.get(row) if row is not None else None
+        return PaperVectors(pid, doc, parts.get(pid))
+
+    rows = [index.row_of[p] for p in ids if p in index.row_of]
+    terms = keyword_terms(paper.title, paper.abstract or "", KEYWORD_TERMS)
+    found, scores = index.keyword.search(ParsedQuery(terms=terms), len(rows), rows=rows)
+    keyword = {index.ids[r]: s for r, s in zip(found, scores, strict=True)} if rows else {}
+    return vectors(paper_id), [vectors(p) for p in ids], keyword
+
+
+def related(
+    settings: Settings, session: Session, paper_id: str, limit: int, by: str | None = None
+) -> list[tuple[str, float]]:
+    """Similar papers for pages, the API and the CLI: :func:`similar_papers`."""
+    return similar_papers(settings, session, paper_id, limit=limit, by=by)

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from usearch.index import Index
 
 # Below this many vectors an exact float32 matrix product beats an ANN graph on recall and is
 # fast enough (about 5 ms at 75k on two cores); see docs/search.md for the measurements.
@@ -29,7 +30,9 @@ def _top(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.n
 class VectorIndex:
     """Snapshot + delta of one contract's vectors, searchable exactly or through HNSW."""
 
-    def __init__(self, dim: int, rows: np.ndarray, base: np.ndarray, ann=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, dim: int, rows: np.ndarray, base: np.ndarray, ann: Index | None = None
+    ) -> None:
         self.dim = dim
         self.base_rows = rows.astype(np.int64)
         self.base = base
@@ -153,10 +156,8 @@ def write_snapshot(
     os.replace(str(rows_path) + tmp + ".npy", rows_path)
 
 
-def build_ann(mat: np.ndarray, rows: np.ndarray):  # type: ignore[no-untyped-def]
+def build_ann(mat: np.ndarray, rows: np.ndarray) -> Index:
     """An HNSW graph (usearch, int8-quantised cosine: a quarter of float32's memory)."""
-    from usearch.index import Index
-
     index = Index(ndim=mat.shape[1], metric="cos", dtype="i8", connectivity=16,
                   expansion_add=128, expansion_search=96)  # fmt: skip
     index.add(np.asarray(rows, np.int64), np.asarray(mat, np.float32))
@@ -172,8 +173,6 @@ def load_snapshot(folder: Path, key: str, dim: int, exact_max: int = EXACT_MAX) 
     mat = np.load(mat_path, mmap_mode="r")
     ann = None
     if len(rows) > exact_max and ann_path.exists():
-        from usearch.index import Index
-
         ann = Index.restore(str(ann_path), view=True)
     elif len(rows) > exact_max:
         ann = build_ann(mat, rows)

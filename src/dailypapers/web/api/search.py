@@ -12,9 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
-from dailypapers.search.neighbours import related
-from dailypapers.search.query import QueryError, parse_date
-from dailypapers.search.service import MAX_LIMIT, SearchRequest, search
+from dailypapers.search import MAX_LIMIT, QueryError, SearchRequest, parse_date, related, search
 from dailypapers.store.queries.papers import get_paper, papers_by_ids
 from dailypapers.web.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
 from dailypapers.web.deps import get_db

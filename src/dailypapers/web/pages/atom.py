@@ -148,8 +148,7 @@ def search_feed(
     settings: Settings = Depends(get_settings_dep),
 ) -> Response:
     """The newest papers matching ``q`` (the search language of the search box)."""
-    from dailypapers.search.query import QueryError
-    from dailypapers.search.service import SearchRequest, search
+    from dailypapers.search import QueryError, SearchRequest, search
 
     try:
         result = search(settings, session, SearchRequest(q=q, sort="date", limit=FEED_SIZE))

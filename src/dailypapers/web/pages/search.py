@@ -13,9 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from dailypapers.search.neighbours import related
-from dailypapers.search.query import QueryError
-from dailypapers.search.service import SearchRequest, SearchResult, search
+from dailypapers.search import QueryError, SearchRequest, SearchResult, related, search
 from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 from dailypapers.web import highlight
 from dailypapers.web.deps import get_db

@@ -1,7 +1,7 @@
 """Measure the similar-papers ranking on a CSFCube-format collection.
 
 Each query's candidate pool is ranked by one of four methods and scored with NDCG%20 and MAP
-(``search/csfcube.py``):
+(``search/evaluation/csfcube.py``):
 
 - ``keyword``: BM25 of the product's keyword index (tantivy, built in a temporary folder)
   for the query paper's salient words, as the product's keyword fallback;
@@ -26,9 +26,19 @@ import numpy as np
 
 from dailypapers.search import hybrid
 from dailypapers.search.contract import paper_text
-from dailypapers.search.csfcube import FACETS, CsfCube, CsfQuery, average_precision, ndcg_pct20
-from dailypapers.search.embed_cache import EmbeddingCache
+from dailypapers.search.evaluation.csfcube import (
+    FACETS,
+    CsfCube,
+    CsfQuery,
+    average_precision,
+    ndcg_pct20,
+)
+from dailypapers.search.evaluation.embed_cache import EmbeddingCache
+from dailypapers.search.keyword import KeywordDoc, KeywordIndex
+from dailypapers.search.neighbours import keyword_terms
 from dailypapers.search.parts import compute_parts, decode_parts, encode_parts
+from dailypapers.search.parts_store import KEYWORD_TERMS
+from dailypapers.search.query import ParsedQuery
 from dailypapers.search.similar import DEFAULT_WEIGHTS, PaperVectors, Weights, rank_similar
 
 __all__ = ["METHODS", "Evaluation", "QueryScore", "evaluate", "prepare_vectors"]
@@ -105,11 +115,6 @@ def prepare_vectors(
 
 def keyword_scores(cube: CsfCube, queries: list[CsfQuery]) -> dict[str, dict[str, float]]:
     """BM25 of each query's candidates with the product's keyword index and query terms."""
-    from dailypapers.search.keyword import KeywordDoc, KeywordIndex
-    from dailypapers.search.neighbours import keyword_terms
-    from dailypapers.search.parts_store import KEYWORD_TERMS
-    from dailypapers.search.query import ParsedQuery
-
     ids = list(cube.papers)
     row_of = {pid: row for row, pid in enumerate(ids)}
     out: dict[str, dict[str, float]] = {}
@@ -129,6 +134,12 @@ def keyword_scores(cube: CsfCube, queries: list[CsfQuery]) -> dict[str, dict[str
     return out
 
 
+def _doc(paper: PaperVectors) -> np.ndarray:
+    if paper.doc is None:  # prepare_vectors gives every paper one
+        raise ValueError(f"paper {paper.paper_id} has no vector")
+    return paper.doc
+
+
 def _ranking(
     method: str, q: CsfQuery, vectors: dict[str, PaperVectors], keyword: dict[str, float],
     ignore_facet: bool, weights: Weights,
@@ -137,7 +148,7 @@ def _ranking(
     if method == "keyword":
         return sorted(cands, key=lambda c: -keyword.get(c, 0.0))
     query = vectors[q.pid]
-    semantic = sorted(cands, key=lambda c: -float(np.dot(query.doc, vectors[c].doc)))
+    semantic = sorted(cands, key=lambda c: -float(np.dot(_doc(query), _doc(vectors[c]))))
     if method == "semantic":
         return semantic
     if method == "hybrid":

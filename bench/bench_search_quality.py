@@ -1,0 +1,270 @@
+"""Search quality: the product's keyword, semantic and hybrid modes beside reference rankers,
+on the label sets of ``tests/search_labelled.py``, in one run over the same papers.
+
+    python -m bench search_quality                  # 74,728 arXiv papers + the sample pages
+    python -m bench search_quality --split test     # held-out graded queries only
+    python -m bench search_quality --pool FILE      # write each query's top-20 pool (judging)
+
+References: ``bm25`` is plain BM25 (bm25s, English stopwords, no stemming, title + abstract),
+``minilm`` plain all-MiniLM-L6-v2 cosine over every paper (the same stored vectors), ``rrf`` a
+plain reciprocal-rank fusion (k=60) of their top 100. The first run imports the corpus and its
+shared vectors into ``--dir`` (a few minutes); later runs reuse it.
+
+Metrics: nDCG@10 (linear gains, ideal from all judged papers), recall@100 (relevant found in
+the top 100 over min(relevant, 100)) and MRR (first paper of grade >= 1), averaged over queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tests import search_labelled as labelled
+
+from bench.common import SHARED, save
+
+CORPUS = SHARED / "corpus" / "arxiv-cs-74k.jsonl.gz"
+VECTORS = SHARED / "corpus" / "arxiv-cs-74k.minilm.f16.npy"
+PAGES = SHARED / "corpus" / "pages"
+PRODUCT = ("keyword", "semantic", "hybrid")
+REFERENCES = ("bm25", "minilm", "rrf")
+DEPTH = 100
+POOL_DEPTH = 20
+Ranker = Callable[[str], list[str]]
+
+
+@dataclass
+class LabelSet:
+    """Queries with graded relevance: ``grades[i]`` maps paper ids to grades for query i."""
+
+    name: str
+    queries: list[str]
+    grades: list[dict[str, int]]
+
+
+def _args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench search_quality")
+    parser.add_argument("--dir", default="/tmp/dp-bench-quality", help="work folder (reused)")
+    parser.add_argument(
+        "--split",
+        choices=("all", "dev", "test"),
+        default="all",
+        help="graded queries to score: dev and test side by side (all), or one",
+    )
+    parser.add_argument("--pool", default=None, help="write the judging pools to this file")
+    return parser.parse_args(argv)
+
+
+def _fill(settings) -> None:  # type: ignore[no-untyped-def]
+    """Import the 74k corpus, the sample pages and the shared vectors; build the index."""
+    from dailypapers.ingest.runner import import_paths
+    from dailypapers.search import all_paper_ids, import_vectors, index_papers
+    from dailypapers.store import db
+
+    db.upgrade(settings)
+    import_paths(settings, [CORPUS, *sorted(Path(p) for p in glob.glob(str(PAGES / "*.txt")))])
+    ids = (Path(str(VECTORS) + ".ids.txt")).read_text().split()
+    import_vectors(settings, ids, np.load(VECTORS, mmap_mode="r"))
+    index_papers(settings, all_paper_ids(settings))  # embeds the sample pages' papers
+
+
+# --- rankers ---------------------------------------------------------------------------------
+def product_ranker(settings, session, mode: str) -> Ranker:  # type: ignore[no-untyped-def]
+    from dailypapers.search import SearchRequest, search
+
+    def rank(query: str) -> list[str]:
+        result = search(settings, session, SearchRequest(q=query, mode=mode, limit=DEPTH))
+        return [h.id for h in result.hits[:DEPTH]]
+
+    return rank
+
+
+class References:
+    """Plain BM25 (bm25s), plain MiniLM cosine and their plain RRF over the index's papers."""
+
+    def __init__(self, settings, session) -> None:  # type: ignore[no-untyped-def]
+        import bm25s
+        from sqlalchemy import select
+
+        from dailypapers.search import get_embedder, get_index
+        from dailypapers.store.models import Paper
+
+        self.bm25s = bm25s
+        index = get_index(settings)
+        rows, matrix = index.vectors.merged()
+        self.vec_ids = [index.ids[int(r)] for r in rows]
+        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        text = dict(session.execute(select(Paper.id, Paper.title + " " + Paper.abstract)).all())
+        self.ids = list(text)
+        self.retriever = bm25s.BM25()
+        tokens = bm25s.tokenize([text[p] or "" for p in self.ids], stopwords="en",
+                                show_progress=False)  # fmt: skip
+        self.retriever.index(tokens, show_progress=False)
+        self.embedder = get_embedder(settings.embedding_model)
+
+    def bm25(self, query: str) -> list[str]:
+        tokens = self.bm25s.tokenize([query], stopwords="en", show_progress=False)
+        if not tokens.vocab:
+            return []
+        docs, scores = self.retriever.retrieve(tokens, k=DEPTH, show_progress=False, n_threads=1)
+        return [self.ids[int(d)] for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def minilm(self, query: str) -> list[str]:
+        sims = self.matrix @ self.embedder.embed([query])[0]
+        top = np.argpartition(-sims, DEPTH)[:DEPTH]
+        return [self.vec_ids[int(i)] for i in top[np.argsort(-sims[top], kind="stable")]]
+
+    def rrf(self, query: str, k: float = 60.0) -> list[str]:
+        scores: dict[str, float] = {}
+        for ranking in (self.bm25(query), self.minilm(query)):
+            for rank, pid in enumerate(ranking):
+                scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank + 1)
+        return sorted(scores, key=lambda p: -scores[p])[:DEPTH]
+
+
+# --- label sets ------------------------------------------------------------------------------
+def graded_set(split: str, authors: dict[str, list[str]]) -> LabelSet:
+    """The hand-graded queries; author look-ups are graded from the author lists."""
+    judgments = labelled.load_judgments()
+    queries, grades = [], []
+    for q in labelled.graded_queries():
+        if split != "all" and q.split != split:
+            continue
+        if q.kind == "author":
+            wanted = q.text.lower()
+            grade = {p: 2 for p, names in authors.items() if wanted in (n.lower() for n in names)}
+        else:
+            grade = dict(judgments.get(q.qid, {}))
+            if q.target:
+                grade[q.target] = 2
+        queries.append(q.text)
+        grades.append(grade)
+    return LabelSet(f"graded-74k ({split})", queries, grades)
+
+
+def known_item_set(rows: list[dict], count: int = 60) -> LabelSet:
+    pairs = labelled.known_item_queries(rows, count, seed=7)
+    return LabelSet("known-item", [q for q, _ in pairs], [{pid: 2} for _, pid in pairs])
+
+
+def topic_set(categories: dict[str, list[str]]) -> LabelSet:
+    grades = [
+        {p: 1 for p, cats in categories.items() if set(cats) & wanted}
+        for _, wanted in labelled.TOPICS
+    ]
+    return LabelSet("topics", [q for q, _ in labelled.TOPICS], grades)
+
+
+def score(label_set: LabelSet, rank: Ranker) -> dict[str, float]:
+    ndcg, recall, mrr = [], [], []
+    for query, grades in zip(label_set.queries, label_set.grades, strict=True):
+        ranked = rank(query)
+        ndcg.append(labelled.ndcg_at(ranked, grades, 10))
+        recall.append(labelled.recall_at(ranked, grades, DEPTH))
+        mrr.append(labelled.reciprocal_rank(ranked, grades))
+    return {
+        "ndcg10": round(float(np.mean(ndcg)), 3),
+        "recall100": round(float(np.mean(recall)), 3),
+        "mrr": round(float(np.mean(mrr)), 3),
+    }
+
+
+def no_match(rankers: dict[str, Ranker]) -> dict[str, dict[str, float]]:
+    """Per method: how many no-match queries return nothing, and the mean result count."""
+    out = {}
+    for name, rank in rankers.items():
+        counts = [len(rank(q)) for q in labelled.NO_MATCH_QUERIES]
+        out[name] = {"empty": sum(c == 0 for c in counts), "mean_results": float(np.mean(counts))}
+    return out
+
+
+def write_pools(path: Path, rankers: dict[str, Ranker], texts: dict[str, tuple[str, str]]) -> None:
+    """Each graded query's pool: the union of every method's top 20, with what a judge reads."""
+    pools = {}
+    for q in labelled.graded_queries():
+        if q.kind == "author":
+            continue
+        seen: dict[str, list[str]] = {}
+        for name, rank in rankers.items():
+            for pid in rank(q.text)[:POOL_DEPTH]:
+                seen.setdefault(pid, []).append(name)
+        pools[q.qid] = {
+            "query": q.text,
+            "papers": [
+                {"id": p, "by": by, "title": texts[p][0], "abstract": texts[p][1][:400]}
+                for p, by in seen.items()
+            ],
+        }
+    path.write_text(json.dumps(pools, indent=1))
+
+
+def table(results: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    sets = list(next(iter(results.values())))
+    head = f"{'method':<10}" + "".join(f" | {s[:28]:^28}" for s in sets)
+    sub = f"{'':<10}" + " | nDCG@10  R@100    MRR   " * len(sets)
+    lines = [head, sub]
+    for method, by_set in results.items():
+        cells = "".join(
+            f" | {m['ndcg10']:>7.3f} {m['recall100']:>6.3f} {m['mrr']:>6.3f}   "
+            for m in by_set.values()
+        )
+        lines.append(f"{method:<10}{cells}")
+    return lines
+
+
+def main(argv: list[str]) -> None:
+    args = _args(argv)
+    folder = Path(args.dir)
+    os.environ.setdefault("DAILYPAPERS_DATA_DIR", str(folder / "data"))
+    os.environ.setdefault("DAILYPAPERS_EMBED_ON_IMPORT", "false")
+    os.environ.setdefault("DAILYPAPERS_SIMILAR_PARTS", "false")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sqlalchemy import select
+
+    from dailypapers.config import Settings
+    from dailypapers.store import db
+    from dailypapers.store.models import Paper
+
+    settings = Settings()
+    if not (Path(settings.data_dir) / "dailypapers.sqlite3").exists():
+        _fill(settings)
+    with db.session_scope(settings) as session:
+        started = time.perf_counter()
+        refs = References(settings, session)
+        rankers: dict[str, Ranker] = {m: product_ranker(settings, session, m) for m in PRODUCT}
+        rankers.update({"bm25": refs.bm25, "minilm": refs.minilm, "rrf": refs.rrf})
+        papers = session.execute(
+            select(Paper.id, Paper.title, Paper.abstract, Paper.authors, Paper.categories)
+        ).all()
+        if args.pool:
+            texts = {p.id: (p.title, p.abstract or "") for p in papers}
+            write_pools(Path(args.pool), rankers, texts)
+            print(f"pools written to {args.pool}")
+            return
+        rows = [{"id": p.id, "abstract": p.abstract or ""} for p in papers if "." in p.id]
+        rows.sort(key=lambda r: r["id"])
+        random.Random(0).shuffle(rows)
+        authors = {p.id: p.authors or [] for p in papers}
+        splits = ("dev", "test") if args.split == "all" else (args.split,)
+        sets = [
+            *(graded_set(split, authors) for split in splits),
+            known_item_set(rows),
+            topic_set({p.id: p.categories or [] for p in papers}),
+        ]
+        results = {name: {s.name: score(s, rank) for s in sets} for name, rank in rankers.items()}
+        empty = no_match(rankers)
+    print(f"{len(papers)} papers; {time.perf_counter() - started:.0f} s")
+    for line in table(results):
+        print(line)
+    print(f"no-match queries ({len(labelled.NO_MATCH_QUERIES)}): " + ", ".join(
+        f"{m} {e['empty']} empty / {e['mean_results']:.0f} results" for m, e in empty.items()
+    ))  # fmt: skip
+    save(f"search_quality-{args.split}", {"methods": results, "no_match": empty})
