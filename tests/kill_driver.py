@@ -48,7 +48,8 @@ def main() -> None:
     from tests.backfill_fixtures import install
 
     install()
-    from dailypapers.search import indexer, keyword, parts_store
+    import dailypapers.search as search
+    from dailypapers.search import indexer, keyword
 
     stop = Path(marker)
     if point == "none":
@@ -58,9 +59,9 @@ def main() -> None:
         cli()
         return
     if point == "before-embedding":  # batch 2 committed, not embedded yet
-        _stop_at(indexer, "index_papers", 2, stop)
+        _stop_at(search, "index_papers", 2, stop)  # what the importer calls
     elif point == "between-vectors-and-parts":  # batch 2's vectors stored, not its parts
-        _stop_at(parts_store, "index_parts", 2, stop)
+        _stop_at(indexer, "index_parts", 2, stop)
     elif point == "inside-index-sync":  # keyword docs committed, index state not yet written
         _stop_at(keyword.KeywordIndex, "write", 2, stop, after=True)
     else:
