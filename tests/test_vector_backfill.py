@@ -133,12 +133,12 @@ def test_the_worker_job_backfills_in_bounded_turns(settings: Settings, fake) -> 
     bounded = settings.model_copy(update={"index_backfill_batch": 4})
     jobs.configure(bounded, immediate=True)
     try:
-        from dailypapers.ingest.tasks import backfill_vectors
+        from dailypapers.ingest.tasks import backfill_index
 
-        assert backfill_vectors.call_local() == 4
+        assert backfill_index.call_local() == 4
         assert missing(settings).vectors == 3
-        assert backfill_vectors.call_local() == 3
-        assert backfill_vectors.call_local() == 0
+        assert backfill_index.call_local() == 3
+        assert backfill_index.call_local() == 0
     finally:
         jobs.configure(None, immediate=False)
     assert missing(settings).total == 0

@@ -114,10 +114,10 @@ def _run(
 
 
 def _embed_missing(settings: Settings) -> None:
-    from dailypapers.search import backfill, get_index
+    from dailypapers.search import backfill_vectors, get_index
 
     with console.status("embedding papers the vector file does not cover…"):
-        done = backfill(settings, parts=False)  # the worker adds the others' part vectors
+        done = backfill_vectors(settings, parts=False)  # the worker adds the others' part vectors
         get_index(settings).sync()
     if done:
         typer.echo(f"{done} papers without a precomputed vector embedded")

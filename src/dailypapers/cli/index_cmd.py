@@ -65,14 +65,14 @@ def backfill_cmd(
 
     Example: dailypapers index backfill --limit 5000
     """
-    from dailypapers.search import backfill, get_index, pending_ids
+    from dailypapers.search import backfill_vectors, get_index, pending_ids
 
     settings = get_settings()
     db.ensure_schema(settings)
     total = len(pending_ids(settings, limit))
     with _progress() as bar:
         task = bar.add_task("embedding", total=total)
-        done = backfill(settings, limit, lambda n: bar.advance(task, n))
+        done = backfill_vectors(settings, limit, lambda n: bar.advance(task, n))
     get_index(settings).sync()
     console.print(f"{done} papers embedded")
 

@@ -15,7 +15,7 @@ from huey.exceptions import TaskLockedException
 
 from dailypapers.ingest import live
 from dailypapers.jobs import cron, current_settings, huey
-from dailypapers.search import backfill
+from dailypapers.search import backfill_vectors
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def ingest_now(source: str) -> list[dict]:
 
 
 @huey.periodic_task(cron(lambda s: s.index_backfill_cron), name="index.backfill")
-def backfill_vectors() -> int:
+def backfill_index() -> int:
     """Embed up to ``index_backfill_batch`` papers still without a current vector.
 
     Web workers pick the new vectors up at their next index refresh. Returns how many papers
@@ -76,7 +76,7 @@ def backfill_vectors() -> int:
     settings = current_settings()
     try:
         with BACKFILL_LOCK:
-            done = backfill(settings, limit=settings.index_backfill_batch)
+            done = backfill_vectors(settings, limit=settings.index_backfill_batch)
     except TaskLockedException:
         log.info("index backfill is already running; this turn is skipped")
         return 0
