@@ -109,6 +109,15 @@ class Settings(BaseSettings):
         "(about 3 KB a paper), which make similar papers facet-aware (`?by=method`) and "
         "more accurate; embedding then takes about twice as long.",
     )
+    index_backfill_cron: str = Field(
+        "*/10 * * * *",
+        description="When the worker embeds papers still without a current vector (cron, UTC): "
+        "those of a killed import or ingestion, or imported beside a partial `--vectors` "
+        "file. Empty disables.",
+    )
+    index_backfill_batch: int = Field(
+        2000, ge=1, description="At most this many papers embedded per backfill run of the worker."
+    )
     index_refresh_seconds: int = Field(
         30, ge=1, description="How often a web worker checks the database for newly indexed papers."
     )

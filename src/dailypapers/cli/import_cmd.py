@@ -47,6 +47,16 @@ def import_cmd(
 ) -> None:
     """Import papers into the database and the daily feed; rerunning changes nothing.
 
+    Each file is sniffed first: binary content, or content that does not look like the
+    format (given or detected), is refused before anything is written. Lines that are not
+    valid UTF-8 are reported with their number and their entry skipped. A rerun also embeds
+    the papers of the files still without a vector (a killed import).
+
+    Exit codes: 0 every entry imported (or already there); 1 nothing could be done (missing
+    file, binary or wrong-format input, a file that yielded only bad entries, database
+    unavailable, --strict stopped at a bad entry); 3 imported, but some entries were bad and
+    skipped (listed on stderr); 2 is a configuration error, as for every command.
+
     Example: dailypapers import ../shared/corpus/pages/ arxiv-cs-74k.jsonl.gz --year 2026
 
     Example: dailypapers import arxiv-cs-74k.jsonl.gz --vectors arxiv-cs-74k.minilm.f16.npy
@@ -56,13 +66,17 @@ def import_cmd(
     except ImportFailed as exc:
         raise CliError(f"{exc} (check the path)") from None
     settings = data_settings(migrate=False)
+    wanted = settings.embed_on_import if embed is None else embed
     if embed is not None or vectors is not None:  # precomputed vectors replace embedding
-        wanted = settings.embed_on_import if embed is None else embed
         settings = settings.model_copy(update={"embed_on_import": wanted and vectors is None})
     try:
-        _run(settings, paths, files, fmt, year, strict)
+        code = _run(settings, paths, files, fmt, year, strict)
         if vectors is not None:
             _load_vectors(settings, vectors)
+            if wanted:  # papers the vector file does not cover are embedded here
+                _embed_missing(settings)
+        if code:
+            raise typer.Exit(code)
     except (OperationalError, psycopg.OperationalError) as exc:
         reason = str(exc).strip().splitlines()[0]
         raise CliError(f"database unavailable ({reason}); check DAILYPAPERS_DATABASE_URL") from None
@@ -75,7 +89,8 @@ def _run(
     fmt: str | None,
     year: int | None,
     strict: bool,
-) -> None:
+) -> int:
+    """Import, print the report; returns the exit code (see ``ImportReport.exit_code``)."""
     db.ensure_schema(settings)
     columns = (
         TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
@@ -96,6 +111,17 @@ def _run(
     _print_report(report)
     if report.stopped:
         raise typer.Exit(1)
+    return report.exit_code
+
+
+def _embed_missing(settings: Settings) -> None:
+    from dailypapers.search import backfill_vectors, get_index
+
+    with console.status("embedding papers the vector file does not cover…"):
+        done = backfill_vectors(settings, parts=False)  # the worker adds the others' part vectors
+        get_index(settings).sync()
+    if done:
+        typer.echo(f"{done} papers without a precomputed vector embedded")
 
 
 def _load_vectors(settings: Settings, path: Path) -> None:
@@ -118,6 +144,8 @@ def _print_report(report: ImportReport) -> None:
         console.print(f"… and {report.error_count - MAX_SHOWN_ERRORS} more bad entries")
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    for failed in report.failed:
+        console.print(f"[red]error:[/red] {escape(failed)}", highlight=False)
     if report.stopped:
         console.print("[red]stopped at the first bad entry (--strict)[/red]")
     typer.echo(f"{report.files} file(s), {report.read} papers read: {report.summary()}")

@@ -51,6 +51,29 @@ def rebuild_cmd(
     )
 
 
+@index_app.command("backfill")
+def backfill_cmd(
+    limit: int | None = typer.Option(None, min=1, help="Embed at most this many papers."),
+) -> None:
+    """Embed the papers still without a current vector or part vectors, then sync the index.
+
+    What the worker's periodic index.backfill job does (DAILYPAPERS_INDEX_BACKFILL_CRON), at
+    once: papers left by a killed import or ingestion, or imported beside a --vectors file
+    that does not cover them. Resumable; embeds nothing that is current.
+
+    Example: dailypapers index backfill --limit 5000
+    """
+    from dailypapers.search import backfill_vectors, get_index, pending_ids
+
+    settings = data_settings()
+    total = len(pending_ids(settings, limit))
+    with _progress() as bar:
+        task = bar.add_task("embedding", total=total)
+        done = backfill_vectors(settings, limit, lambda n: bar.advance(task, n))
+    get_index(settings).sync()
+    console.print(f"{done} papers embedded")
+
+
 @index_app.command("status")
 def status_cmd() -> None:
     """Show what the index holds: counts, embedding contract and staleness.
@@ -58,11 +81,18 @@ def status_cmd() -> None:
     Example: dailypapers index status
     """
     from dailypapers.search import index_status as status
+    from dailypapers.search import missing_vectors
 
     settings = data_settings()
     s = status(settings)
+    gaps = missing_vectors(settings)
     console.print(f"papers in database:     {s['papers']}")
-    console.print(f"papers with vectors:    {s['vectors']} (missing: {s['papers'] - s['vectors']})")
+    console.print(f"papers with vectors:    {s['vectors']}")
+    console.print(f"  missing vectors:      {gaps.vectors}")
+    console.print(f"  stale vectors:        {gaps.stale_vectors} (title or abstract changed since)")
+    if settings.similar_parts:
+        console.print(f"  missing part vectors: {gaps.parts}")
+        console.print(f"  stale part vectors:   {gaps.stale_parts}")
     console.print(f"papers in local index:  {s['keyword_docs']}")
     console.print(f"changed since sync:     {s['changed_since_sync']} (last sync {s['last_sync']})")
     console.print(f"embedding contract:     {s['contract']}\n    {s['contract_text']}")
@@ -70,9 +100,10 @@ def status_cmd() -> None:
         console.print("[yellow]the index files were built under another contract "
                       f"({s['index_contract']}): run `dailypapers index rebuild`"
                       "[/yellow]")  # fmt: skip
-    elif s["vectors"] < s["papers"]:
-        console.print("[yellow]some papers have no vector yet (semantic search skips them): "
-                      "run `dailypapers index rebuild`[/yellow]")  # fmt: skip
+    elif gaps.total:
+        console.print(f"[yellow]{gaps.total} vectors to compute (semantic search and similar "
+                      "papers miss those papers): the worker's index.backfill job embeds them, "
+                      "or run `dailypapers index rebuild`[/yellow]")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from dailypapers.cli.errors import CliError
 from dailypapers.config import Settings
 
 console = Console(stderr=True, soft_wrap=True)
-SCHEDULE_SETTINGS = ("ingest_arxiv_cron", "ingest_hf_cron")
+SCHEDULE_SETTINGS = ("ingest_arxiv_cron", "ingest_hf_cron", "index_backfill_cron")
 
 
 def worker(

@@ -9,16 +9,14 @@ are written one by one to find the culprit and keep the rest.
 
 from __future__ import annotations
 
-import gzip
 import io
 import logging
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, cast
+from typing import IO
 
-import orjson
 import psycopg
 from sqlalchemy.exc import OperationalError
 
@@ -26,7 +24,8 @@ from dailypapers.config import Settings
 from dailypapers.ingest.arxiv_jsonl import parse_arxiv_jsonl
 from dailypapers.ingest.entries import Entry
 from dailypapers.ingest.hf_daily import parse_hf_daily
-from dailypapers.ingest.pages import looks_like_pages, parse_pages
+from dailypapers.ingest.pages import parse_pages
+from dailypapers.ingest.sniff import FORMATS, ImportFailed, Utf8Lines, open_binary, sniff
 from dailypapers.store import db
 from dailypapers.store.papers import UpsertStats, upsert_records
 from dailypapers.store.records import PaperRecord
@@ -34,7 +33,8 @@ from dailypapers.store.trending import refresh_scores
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("pages", "arxiv-jsonl", "hf-daily")
+__all__ = ["FORMATS", "ImportFailed", "ImportReport", "detect_format", "import_paths"]
+
 BATCH_SIZE = 1000
 MAX_KEPT_ERRORS = 1000
 ProgressFn = Callable[[Path, int, int], None]  # (file, bytes done, file size in bytes)
@@ -44,10 +44,6 @@ ProgressFn = Callable[[Path, int, int], None]  # (file, bytes done, file size in
 _FATAL = (OperationalError, psycopg.OperationalError)
 _LIMITS = {"organization": 200, "github_repo": 500, "project_page": 500, "pdf_url": 500,
            "submitter_name": 100}  # fmt: skip
-
-
-class ImportFailed(Exception):
-    """An input cannot be imported at all (missing file, unknown format); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,16 @@ class ImportReport:
     errors: list[ImportIssue] = field(default_factory=list)  # the first MAX_KEPT_ERRORS
     error_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # files that yielded no paper, only errors
     stopped: bool = False  # strict mode stopped at the first error
+
+    @property
+    def exit_code(self) -> int:
+        """0: all entries read; 1: stopped (``strict``) or a file yielded only bad entries;
+        3: imported, but some entries were bad and skipped (2 is the CLI's configuration error)."""
+        if self.stopped or self.failed:
+            return 1
+        return 3 if self.error_count else 0
 
     def add_error(self, path: Path, line: int, message: str) -> None:
         """Count a bad entry; keep its details while there are few (a garbage file has many)."""
@@ -122,7 +127,7 @@ def _formats(paths: Iterable[Path | str], fmt: str | None, report: ImportReport)
     formats: dict[Path, str] = {}
     for path, named in _expand(paths):
         try:
-            formats[path] = fmt or detect_format(path)
+            formats[path] = sniff(path, fmt)
         except ImportFailed as exc:
             if named:
                 raise
@@ -150,54 +155,20 @@ def _expand(paths: Iterable[Path | str]) -> list[tuple[Path, bool]]:
 
 
 def open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
-    """The file as text (gzip undone when the content is gzip) and the raw file for progress."""
-    raw = path.open("rb")
-    compressed = raw.read(2) == b"\x1f\x8b"
-    raw.seek(0)
-    stream: IO[bytes] = cast(IO[bytes], gzip.GzipFile(fileobj=raw)) if compressed else raw
+    """The file as text (gzip undone when the content is gzip) and the raw file for progress.
+
+    For benchmarks and tools; imports read strict UTF-8 lines (``sniff.Utf8Lines``).
+    """
+    stream, raw = open_binary(path)
     return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace"), raw
 
 
 def detect_format(path: Path) -> str:
     """Tell the format from the start of the content: a JSON list, JSON lines, or page text."""
-    head = _head(path)
-    stripped = head.lstrip()
-    if stripped.startswith("["):
-        return "hf-daily"
-    if stripped.startswith("{"):
-        return "hf-daily" if _is_hf_object(stripped.split("\n", 1)[0]) else "arxiv-jsonl"
-    if looks_like_pages(head):
-        return "pages"
-    raise ImportFailed(f"{path}: cannot tell the format; pass --format {'|'.join(FORMATS)}")
+    return sniff(path)
 
 
-def _head(path: Path, limit: int = 65536) -> str:
-    """The first lines of a file (what a damaged gzip yields before the damage is kept)."""
-    text, raw = open_text(path)
-    lines: list[str] = []
-    size = 0
-    with raw:
-        try:
-            while size < limit and (line := text.readline()):
-                lines.append(line)
-                size += len(line)
-        except (EOFError, OSError, zlib.error) as exc:
-            if not lines:
-                raise ImportFailed(f"{path}: cannot read ({exc})") from None
-    return "".join(lines)
-
-
-def _is_hf_object(line: str) -> bool:
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return False
-    if not isinstance(obj, dict):
-        return False
-    return "paper" in obj or ("summary" in obj and "abstract" not in obj)
-
-
-def _entries(fmt: str, text: IO[str], year: int | None) -> Iterator[Entry]:
+def _entries(fmt: str, text: Utf8Lines, year: int | None) -> Iterator[Entry]:
     if fmt == "pages":
         return parse_pages(text, year=year)
     if fmt == "hf-daily":
@@ -216,16 +187,50 @@ def _import_file(
     report: ImportReport,
 ) -> None:
     size = path.stat().st_size
-    text, raw = open_text(path)
+    stream, raw = open_binary(path)
+    text = Utf8Lines(stream)
+    errors, read = report.error_count, report.read
     with raw:
-        for batch in _batches(_entries(fmt, text, year), path, strict, batch_size, report):
+        entries = _utf8_checked(_entries(fmt, text, year), text.bad)
+        for batch in _batches(entries, path, strict, batch_size, report):
             _flush(settings, path, batch, strict, report)
             if report.stopped:
                 return
             if progress:
                 progress(path, min(raw.tell(), size), size)
+    if report.read == read and report.error_count > errors:
+        report.failed.append(
+            f"{path}: no paper read, {report.error_count - errors} bad entries (is it {fmt}?)"
+        )
     if progress:
         progress(path, size, size)
+
+
+def _utf8_checked(entries: Iterator[Entry], bad: dict[int, str]) -> Iterator[Entry]:
+    """Entries with every line that was not valid UTF-8 reported: the entry whose lines hold
+    one (from its first line up to the next entry's) is rejected, with that line's number.
+
+    ``bad`` fills as the parser reads, so an entry is held until the next one arrives.
+    """
+    held: Entry | None = None
+    for entry in entries:
+        if held is None:  # lines before the first entry (a page header)
+            yield from (Entry.bad(n, bad[n]) for n in sorted(bad) if n < entry.line)
+        else:
+            yield _marked(held, bad, entry.line)
+        held = entry
+    if held is not None:
+        yield _marked(held, bad, None)
+    elif bad:
+        yield from (Entry.bad(n, why) for n, why in sorted(bad.items()))
+
+
+def _marked(entry: Entry, bad: dict[int, str], end: int | None) -> Entry:
+    inside = [n for n in bad if n >= entry.line and (end is None or n < end)]
+    if not inside:
+        return entry
+    first = min(inside)
+    return Entry.bad(first, bad[first])
 
 
 def _batches(
@@ -298,7 +303,7 @@ def _flush(
     report.added += stats.added
     report.updated += stats.updated
     report.skipped += stats.skipped
-    _index(settings, stats.changed_ids, report)
+    _index(settings, stats.ids, report)
 
 
 def _write(settings: Settings, records: list[PaperRecord]) -> UpsertStats:
@@ -330,9 +335,14 @@ def _write_one_by_one(
     return total
 
 
-def _index(settings: Settings, changed_ids: list[str], report: ImportReport) -> None:
-    """Embed and index the papers a batch changed, when the settings ask for it."""
-    if not settings.embed_on_import or not changed_ids:
+def _index(settings: Settings, ids: list[str], report: ImportReport) -> None:
+    """Embed and index the papers of a batch, when the settings ask for it.
+
+    All of them, not only those the batch changed: the rerun of an import killed before it
+    embedded a batch finds those papers unchanged, and embeds the ones still without a
+    current vector (checked by text hash, so the others cost one query per batch).
+    """
+    if not settings.embed_on_import or not ids:
         return
     try:
         from dailypapers.search import index_papers
@@ -340,7 +350,7 @@ def _index(settings: Settings, changed_ids: list[str], report: ImportReport) -> 
         _warn_once(report, "semantic index not updated: the search indexer is not installed")
         return
     try:
-        index_papers(settings, changed_ids)
+        index_papers(settings, ids)
     except Exception as exc:  # the papers are stored; indexing can be redone
         _warn_once(report, f"indexing failed ({exc}); run `dailypapers index rebuild`")
 

@@ -15,12 +15,14 @@ from huey.exceptions import TaskLockedException
 
 from dailypapers.ingest import live
 from dailypapers.jobs import cron, current_settings, huey
+from dailypapers.search import backfill_vectors
 
 log = logging.getLogger(__name__)
 
 # Declared at import so that the worker flushes them when it starts: a lock left behind by a
 # worker that was killed mid-run would otherwise skip that source forever.
 LOCKS = {source: huey.lock_task(f"ingest-{source}") for source in live.SOURCES}
+BACKFILL_LOCK = huey.lock_task("index-backfill")
 
 
 def run_source(source: str) -> list[dict]:
@@ -62,3 +64,22 @@ def ingest_now(source: str) -> list[dict]:
     if source not in live.SOURCES:
         raise ValueError(f"unknown source {source!r}")
     return run_source(source)
+
+
+@huey.periodic_task(cron(lambda s: s.index_backfill_cron), name="index.backfill")
+def backfill_index() -> int:
+    """Embed up to ``index_backfill_batch`` papers still without a current vector.
+
+    Web workers pick the new vectors up at their next index refresh. Returns how many papers
+    were embedded (0 when another run holds the lock).
+    """
+    settings = current_settings()
+    try:
+        with BACKFILL_LOCK:
+            done = backfill_vectors(settings, limit=settings.index_backfill_batch)
+    except TaskLockedException:
+        log.info("index backfill is already running; this turn is skipped")
+        return 0
+    if done:
+        log.info("index backfill: %d papers embedded", done)
+    return done

@@ -40,10 +40,11 @@ def read_vector_file(matrix_path: Path) -> tuple[list[str], np.ndarray]:
 
 def load_vector_file(settings: Settings, matrix_path: Path) -> int:
     """Store the vectors of the papers in the database and sync the search index."""
-    from dailypapers.search import import_vectors, index_papers
+    from dailypapers.search import get_index, import_vectors
 
     ids, matrix = read_vector_file(matrix_path)
     stored = import_vectors(settings, ids, matrix)
-    # embeds nothing that already has a vector; brings the index files up to date
-    index_papers(settings, ids)
+    # embeds nothing (part vectors and uncovered papers are left to the backfill); brings
+    # the index files up to date
+    get_index(settings).sync()
     return stored

@@ -2,9 +2,11 @@
 
 The public surface other packages use is ``__all__`` below; everything else is internal to
 ``search`` and may change. Writes: ``index_papers`` (after every import or ingestion),
-``import_vectors``, ``rebuild``, ``index_parts``. Reads: ``search`` (a ``SearchRequest`` in, a
-``SearchResult`` out; ``QueryError`` for a request the user must fix), ``related`` (similar
-papers), ``index_status``. The evaluation code lives in ``search.evaluation``.
+``import_vectors``, ``rebuild``, ``index_parts``, ``backfill_vectors`` (papers without a
+current vector: ``pending_ids``, counted by ``missing_vectors``). Reads: ``search`` (a
+``SearchRequest`` in, a ``SearchResult`` out; ``QueryError`` for a request the user must
+fix), ``related`` (similar papers), ``index_status``. The evaluation code lives in
+``search.evaluation``.
 
 Inside the package imports flow one way (no cycles)::
 
@@ -13,6 +15,9 @@ Inside the package imports flow one way (no cycles)::
     neighbours -> similar (ranking, related) ; service (search)
 """
 
+from dailypapers.search.backfill import Missing, pending_ids
+from dailypapers.search.backfill import backfill as backfill_vectors
+from dailypapers.search.backfill import missing as missing_vectors
 from dailypapers.search.contract import Contract, contract_for, paper_text, resolve_model_path
 from dailypapers.search.embed import Embedder, get_embedder
 from dailypapers.search.engine import LocalIndex, forget_indexes, get_index
@@ -48,6 +53,7 @@ __all__ = [
     "Contract",
     "Embedder",
     "LocalIndex",
+    "Missing",
     "ParsedQuery",
     "QueryError",
     "SearchHit",
@@ -55,6 +61,7 @@ __all__ = [
     "SearchResult",
     "VectorMismatch",
     "all_paper_ids",
+    "backfill_vectors",
     "contract_for",
     "embed_papers",
     "forget_indexes",
@@ -65,9 +72,11 @@ __all__ = [
     "index_parts",
     "index_status",
     "index_terms",
+    "missing_vectors",
     "paper_text",
     "parse_date",
     "parse_query",
+    "pending_ids",
     "rebuild",
     "related",
     "resolve_model_path",

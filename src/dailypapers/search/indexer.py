@@ -92,8 +92,10 @@ def embed_papers(
         if todo:
             matrix = get_embedder(settings.embedding_model).embed(list(todo.values()), EMBED_BATCH)
             done += store_vectors(settings, todo, matrix)
-            if settings.similar_parts:  # title + sentence vectors for similar-papers ranking
-                index_parts(settings, list(todo))
+        if settings.similar_parts:  # title + sentence vectors for similar-papers ranking
+            # the whole chunk, not only ``todo``: a run killed between the two kinds of
+            # vectors left papers with a current vector but no part vectors
+            index_parts(settings, list(part))
         if progress:
             progress(len(part))
     return done

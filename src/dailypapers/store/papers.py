@@ -36,12 +36,14 @@ class UpsertStats:
     updated: int = 0
     skipped: int = 0
     changed_ids: list[str] = field(default_factory=list)  # added or updated, for indexing
+    ids: list[str] = field(default_factory=list)  # every paper the records resolved to
 
     def __iadd__(self, other: UpsertStats) -> UpsertStats:
         self.added += other.added
         self.updated += other.updated
         self.skipped += other.skipped
         self.changed_ids.extend(other.changed_ids)
+        self.ids.extend(other.ids)
         return self
 
 
@@ -159,6 +161,7 @@ def upsert_records(session: Session, records: Iterable[PaperRecord]) -> UpsertSt
     stats.added += len(inserts)
     stats.updated += len([p for p in updates if p not in inserts])
     stats.changed_ids.extend({**updates, **inserts})
+    stats.ids.extend(dict.fromkeys(ids.values()))
     return stats
 
 
