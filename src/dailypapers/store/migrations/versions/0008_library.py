@@ -1,7 +1,7 @@
 """library: saves, collections, tags, notes, read state, follows, pending imports
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 
 Tables of ``store/models_library.py``. Every per-user table is keyed ``(user_id, paper_id)``
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
