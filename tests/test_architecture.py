@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"config", "errors", "feed"},
     {"store"},
     {"search", "mail", "jobs"},
-    {"ingest", "community", "digest", "agents", "channels", "foryou"},
+    {"ingest", "community", "digest", "agents", "channels", "foryou", "library"},
     {"web", "cli"},
 ]
 HTTP_PACKAGES = {"fastapi", "starlette"}

@@ -229,6 +229,13 @@ class Settings(BaseSettings):
         20, ge=1, le=100, description="At most this many papers in one alert message."
     )
     channel_workers: int = Field(4, ge=1, le=64, description="Channels a run posts to in parallel.")
+    # --- library ----------------------------------------------------------------------------
+    library_import_max_bytes: int = Field(
+        10_000_000, ge=1000, description="Largest reference file one library import accepts."
+    )
+    library_import_max_entries: int = Field(
+        10_000, ge=1, description="Most entries one library import accepts (split larger files)."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -50,6 +50,7 @@ TASK_MODULES = [
     "dailypapers.digest.tasks",
     "dailypapers.community.tasks",
     "dailypapers.channels.tasks",
+    "dailypapers.library.tasks",
 ]
 
 _settings: Settings | None = None

@@ -261,5 +261,5 @@ class Meta(Base):
 
 Index("ix_feed_entries_date_paper", FeedEntry.feed_date, FeedEntry.paper_id)
 
-# The channels' tables live in their own module; importing it registers them here.
-from dailypapers.store import models_channels  # noqa: E402, F401
+# Other areas' tables live in their own modules; importing them registers them here.
+from dailypapers.store import models_channels, models_library  # noqa: E402, F401

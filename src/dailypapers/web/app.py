@@ -17,15 +17,28 @@ from dailypapers.web.api import community as api_community
 from dailypapers.web.api import daily_papers as api_daily_papers
 from dailypapers.web.api import foryou as api_foryou
 from dailypapers.web.api import health as api_health
+from dailypapers.web.api import library as api_library
 from dailypapers.web.api import mcp as api_mcp
 from dailypapers.web.api import papers as api_papers
 from dailypapers.web.api import search as api_search
 from dailypapers.web.api import subscriptions as api_subscriptions
 from dailypapers.web.deps import RequestSessionMiddleware, current_user
 from dailypapers.web.errors import install_error_handlers
-from dailypapers.web.pages import accounts, admin, atom, community, feed, papers, search, subscribe
+from dailypapers.web.pages import (
+    accounts,
+    admin,
+    atom,
+    community,
+    feed,
+    following,
+    papers,
+    search,
+    subscribe,
+    your_data,
+)
 from dailypapers.web.pages import channels as channel_pages
 from dailypapers.web.pages import foryou as foryou_pages
+from dailypapers.web.pages import library as library_pages
 
 # Pages and API areas, one line each; order matters only for overlapping paths.
 ROUTERS: list[APIRouter] = [
@@ -48,6 +61,10 @@ ROUTERS: list[APIRouter] = [
     atom.router,
     admin.router,
     api_admin.router,
+    api_library.router,
+    library_pages.router,
+    following.router,
+    your_data.router,
     community.router,  # keep last: ``/{org}/papers`` matches any first segment
 ]
 

@@ -16,8 +16,8 @@ from jinja2 import Environment, pass_context
 from dailypapers.community.auth import CurrentUser
 from dailypapers.community.claims import claim_status
 from dailypapers.community.comments import CommentView, autolink, list_comments
-from dailypapers.store.queries.users import upvoted_among
 from dailypapers.web.deps import request_session
+from dailypapers.web.library_ui import page_marks
 
 
 def flash(request: Request, message: str) -> None:
@@ -47,26 +47,9 @@ def take_flash(ctx: Any) -> str | None:
 
 @pass_context
 def has_upvoted(ctx: Any, paper_id: str) -> bool:
-    """Whether the current user upvoted ``paper_id`` (one query per page, none if anonymous)."""
-    user = _user(ctx)
-    if user is None:
-        return False
-    request = _request(ctx)
-    known: dict[str, bool] | None = getattr(request.state, "voted", None)
-    if known is None:
-        known = request.state.voted = {}
-    if paper_id not in known:
-        wanted = {paper_id, *_listed_ids(ctx)} - known.keys()
-        voted = upvoted_among(request_session(request), user.id, wanted)
-        known.update((pid, pid in voted) for pid in wanted)
-    return known[paper_id]
-
-
-def _listed_ids(ctx: Any) -> list[str]:
-    """Ids of the papers the page lists, so one query answers for all of them."""
-    listed = [*(ctx.get("items") or ()), ctx.get("paper")]
-    ids = [getattr(getattr(i, "paper", i), "id", None) for i in listed]
-    return [pid for pid in ids if isinstance(pid, str)]
+    """Whether the current user upvoted ``paper_id``: one query per page for every listed paper,
+    shared with the library's saved / read marks (none if anonymous)."""
+    return paper_id in page_marks(ctx, paper_id).upvoted
 
 
 @pass_context

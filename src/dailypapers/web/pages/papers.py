@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.feed.windows import Window
+from dailypapers.library.reads import auto_mark_read
 from dailypapers.search import get_index
+from dailypapers.store.db import writing
 from dailypapers.store.queries.papers import get_paper
 from dailypapers.web.deps import get_db
 from dailypapers.web.pages.search import similar_items
@@ -32,4 +34,8 @@ def paper_page(paper_id: str, request: Request, session: Session = Depends(get_d
         raise HTTPException(404, f"No paper with id {paper_id!r} here.")
     day = Window.containing("day", item.feed_date) if item.feed_date else None
     similar = similar_items(request, session, item)
+    user = getattr(request.state, "user", None)
+    if user is not None:  # opening the page marks it read, when the user wants that
+        with writing(session, request.app.state.settings):
+            auto_mark_read(session, user.id, item.paper.id, "page")
     return render(request, "paper.html", item=item, paper=item.paper, day=day, similar=similar)
