@@ -19,9 +19,8 @@ from dailypapers.foryou.ranker import RankerConfig, rank
 from dailypapers.search import contract_for
 from dailypapers.store.queries import foryou as q
 
-# Digests rank for thousands of users in one run: a smaller background keeps each under
-# ~100 ms; the standard scores stay comparable with the page's.
-DIGEST_CONFIG = RankerConfig(background=1000)
+# The same configuration as the page, so that the mail shows what /for-you shows.
+DIGEST_CONFIG = RankerConfig()
 
 
 class PersonalPicks:
