@@ -31,6 +31,7 @@ from dailypapers.digest.compose import Composer, Digest, period_key
 from dailypapers.digest.delivery import Delivery, DigestAborted, Job
 from dailypapers.digest.render import DigestRenderer, OutgoingMail
 from dailypapers.digest.sendlog import SendLog, SendRows
+from dailypapers.foryou.digest import picker
 from dailypapers.mail.dkim_sign import check_dkim
 from dailypapers.mail.smtp import sign
 from dailypapers.store import db
@@ -151,7 +152,12 @@ class _Run:
             keys = {f: period_key(f, self.as_of) for f in frequencies}
             work = [sid for f in frequencies for sid in due_ids(session, f, keys[f], only)]
             self.summary.due = len(work)
-            composer = Composer(session, self.settings, self.as_of)
+            for_you = None
+            if self.settings.digest_for_you_papers:
+                for_you = picker(session, self.settings.embedding_model, limit=self.settings.
+                                 digest_for_you_papers, threshold=self.settings.
+                                 digest_for_you_threshold)  # fmt: skip
+            composer = Composer(session, self.settings, self.as_of, for_you=for_you)
             delivery = None if self.out_dir else Delivery(self.settings, self.rows, self.outcome)
             try:
                 for start in range(0, len(work), CHUNK):

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.orm import Session
 
+from dailypapers.feed.windows import Window
 from dailypapers.foryou.personal import build_space, load_signals, pool_sample
 from dailypapers.foryou.ranker import RankerConfig, rank
 from dailypapers.search import contract_for
 from dailypapers.store.queries import foryou as q
 
-# Digests rank for thousands of users in one run: a smaller background keeps each under
-# ~100 ms; the standard scores stay comparable with the page's.
-DIGEST_CONFIG = RankerConfig(background=1000)
+# The same configuration as the page, so that the mail shows what /for-you shows.
+DIGEST_CONFIG = RankerConfig()
+ForYouPick = Callable[[int, Window, set[str]], list[str]]
 
 
 class PersonalPicks:
@@ -68,3 +69,15 @@ class PersonalPicks:
         ranked = rank(signals, space, cand, pool=self.pool(), as_of=end, config=cfg,
                       explained=False)  # fmt: skip
         return [s.paper_id for s in ranked if s.score >= self.threshold][: self.limit]
+
+
+def picker(session: Session, model: str, *, threshold: float, limit: int) -> ForYouPick:
+    """A digest run's "For you" picker: linked subscribers get their account's picks."""
+    picks = PersonalPicks(session, model, threshold=threshold, limit=limit)
+    links = q.linked_users(session)
+
+    def pick(subscription_id: int, window: Window, used: set[str]) -> list[str]:
+        user_id = links.get(subscription_id)
+        return picks.picks(user_id, window.start, window.end, used) if user_id else []
+
+    return pick

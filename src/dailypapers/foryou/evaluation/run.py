@@ -170,7 +170,7 @@ def report_lines(results: Results, main: str, seed: int) -> list[str]:
         for name, vals in part.values.items():
             if name != main:
                 diffs = [paired(part.values[main][m], vals[m], seed).signed() for m in METRICS]
-                lines.append(f"  {name:<16}" + "".join(f"{d:<26}" for d in diffs))
+                lines.append(f"  {name:<18}" + "".join(f"{d:<26}" for d in diffs))
     overall = {m: float(np.nanmean(results.values[main][m])) for m in METRICS}
     lines.append(
         f"overall MRR={overall['MRR']:.3f} NDCG@10={overall['NDCG@10']:.3f} "

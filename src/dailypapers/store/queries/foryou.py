@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.store.models import FeedEntry, Paper, PaperVector, Upvote, table_of
 from dailypapers.store.models_foryou import FeedToken, ForYouRule, NotInterested
+from dailypapers.store.models_library import Follow, SavedPaper, SubscriptionLink
 
 _P, _F, _V = table_of(Paper).c, table_of(FeedEntry).c, table_of(PaperVector).c
 CHUNK = 900  # ids per IN (…) list: below SQLite's default host-parameter limit
@@ -47,8 +48,15 @@ class PaperRow:
 
 
 def signal_rows(session: Session, user_id: int) -> SignalRows:
-    """Upvotes, "not interested" marks and rules of a user (one query each)."""
+    """Saves, upvotes, "not interested" marks, follows and rules of a user (one query each)."""
     out = SignalRows()
+    saves = select(SavedPaper.paper_id, SavedPaper.source, SavedPaper.saved_at).where(
+        SavedPaper.user_id == user_id
+    )
+    out.papers += [(str(p), "import" if src == "import" else "save", at)
+                   for p, src, at in session.execute(saves)]  # fmt: skip
+    follows = select(Follow.kind, Follow.value, Follow.created_at).where(Follow.user_id == user_id)
+    out.follows = [(str(k), str(v), at) for k, v, at in session.execute(follows)]
     upvotes = select(Upvote.paper_id, Upvote.created_at).where(Upvote.user_id == user_id)
     out.papers += [(str(p), "upvote", at) for p, at in session.execute(upvotes)]
     negatives = select(NotInterested.paper_id, NotInterested.created_at).where(
@@ -118,6 +126,12 @@ def paper_rows(session: Session, ids: Sequence[str], contract: str) -> list[Pape
             ))  # fmt: skip
     out.sort(key=lambda r: r.id)
     return out
+
+
+def linked_users(session: Session) -> dict[int, int]:
+    """Subscription id → the account it is linked to, for every linked subscription."""
+    stmt = select(SubscriptionLink.subscription_id, SubscriptionLink.user_id)
+    return {int(s): int(u) for s, u in session.execute(stmt)}
 
 
 def feed_token_owner(session: Session, token_hash: str) -> int | None:
