@@ -94,7 +94,10 @@ def parse_query(text: str | None) -> ParsedQuery:
     """Parse the search box text (see the module docstring); raises only ``QueryError``."""
     text = (text or "").strip()
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is too long (at most {MAX_QUERY_CHARS} characters)")
+        raise QueryError(
+            f"the query is too long ({len(text)} characters; at most {MAX_QUERY_CHARS}): "
+            "keep its key words, or find papers similar to a longer text with `like=`"
+        )
     query = ParsedQuery(raw=text)
     clauses = 0
     for match in _TOKEN.finditer(text):

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import JSON, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from dailypapers.store.links import code_links
 from dailypapers.store.models import FeedEntry, Paper, PaperAuthor, table_of, utcnow
 from dailypapers.store.records import PaperRecord, fold_spaces, normalise_name, normalise_title
 
@@ -45,6 +46,7 @@ class UpsertStats:
 
 def _record_fields(rec: PaperRecord) -> dict:
     authors = [fold_spaces(a) for a in rec.authors if a and a.strip()]
+    repo, project = code_links(rec.abstract, rec.comment)  # links written in arXiv text
     values = {
         "arxiv_id": rec.arxiv_id,
         "title": fold_spaces(rec.title),
@@ -60,9 +62,9 @@ def _record_fields(rec: PaperRecord) -> dict:
         "organization": rec.organization,
         "upvotes_external": rec.upvotes,
         "num_comments": rec.num_comments,
-        "github_repo": rec.github_repo,
+        "github_repo": rec.github_repo or repo,
         "github_stars": rec.github_stars,
-        "project_page": rec.project_page,
+        "project_page": rec.project_page or project,
         "pdf_url": rec.pdf_url,
         "comment": rec.comment,
     }

@@ -47,9 +47,8 @@ def search_papers(
     request: Request,
     q: str = Query(
         "",
-        max_length=500,
-        description='Query text, e.g. `diffusion "video '
-        'generation" -survey author:"Jonathan Ho" since:2025-06 has:code`.',
+        description='Query text, e.g. `diffusion "video generation" -survey author:"Jonathan Ho" '
+        "since:2025-06 has:code`; at most 500 characters (a longer one answers 400).",
     ),
     limit: int = Query(20, ge=1, le=MAX_LIMIT, description="Results per page (1 to 100)."),
     p: int | None = Query(None, ge=0, description="Page number from 0 (as `/api/daily_papers`)."),

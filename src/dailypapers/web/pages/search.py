@@ -63,7 +63,7 @@ def _refinements(result: SearchResult, q: str) -> list[tuple[str, str]]:
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
-    q: str = Query("", max_length=500),
+    q: str = Query(""),
     sort: str = Query("relevance"),
     mode: str = Query("hybrid"),
     page: int = Query(1, ge=1, le=1000),
