@@ -57,7 +57,7 @@ def test_no_links_and_non_repository_github_urls() -> None:
     )
 
 
-def test_import_fills_code_fields_but_never_overrides_a_known_repository(settings) -> None:  # type: ignore[no-untyped-def]
+def test_import_fills_code_fields_but_never_overrides_a_known_repository(settings) -> None:
     found = make_record(abstract="Code: https://github.com/acme/thing.", comment=None)
     known = make_record(
         abstract="Code: https://github.com/acme/other", github_repo="https://github.com/hf/known"

@@ -4,13 +4,14 @@ The public surface other packages use is ``__all__`` below; everything else is i
 ``search`` and may change. Writes: ``index_papers`` (after every import or ingestion),
 ``import_vectors``, ``rebuild``, ``index_parts``. Reads: ``search`` (a ``SearchRequest`` in, a
 ``SearchResult`` out; ``QueryError`` for a request the user must fix), ``related`` (similar
-papers), ``index_status``. The evaluation code lives in ``search.evaluation``.
+papers), ``index_status``; ``start_warm_up`` / ``is_warm`` (readiness for ``/readyz``).
+The evaluation code lives in ``search.evaluation``.
 
 Inside the package imports flow one way (no cycles)::
 
     query, facets, sentences, hybrid, vectors      (leaves)
     embed -> contract -> keyword, engine -> parts_store, indexer
-    neighbours -> similar (ranking, related) ; service (search)
+    neighbours -> similar (ranking, related) ; service (search) -> warm
 """
 
 from dailypapers.search.contract import Contract, contract_for, paper_text
@@ -38,6 +39,7 @@ from dailypapers.search.service import (
     search,
 )
 from dailypapers.search.similar import related, similar_papers
+from dailypapers.search.warm import is_warm, start_warm_up, warm_up
 
 __all__ = [
     "MAX_LIMIT",
@@ -62,6 +64,7 @@ __all__ = [
     "index_papers",
     "index_parts",
     "index_status",
+    "is_warm",
     "paper_text",
     "parse_date",
     "parse_query",
@@ -69,5 +72,7 @@ __all__ = [
     "related",
     "search",
     "similar_papers",
+    "start_warm_up",
     "store_vectors",
+    "warm_up",
 ]

@@ -301,7 +301,7 @@ _indexes: dict[tuple, LocalIndex] = {}
 _indexes_lock = threading.Lock()
 
 
-def _index_key(settings: Settings) -> tuple[str, str, str]:
+def index_key(settings: Settings) -> tuple[str, str, str]:
     return (
         str(Path(settings.data_dir).resolve()),
         settings.sqlalchemy_url,
@@ -312,7 +312,7 @@ def _index_key(settings: Settings) -> tuple[str, str, str]:
 def loaded_index(settings: Settings) -> LocalIndex | None:
     """The process-wide index if this process has already opened it (no sync, no thread)."""
     with _indexes_lock:
-        return _indexes.get(_index_key(settings))
+        return _indexes.get(index_key(settings))
 
 
 def get_index(settings: Settings) -> LocalIndex:
@@ -321,7 +321,7 @@ def get_index(settings: Settings) -> LocalIndex:
     Synced on first use, then by a background thread every ``index_refresh_seconds``, so that
     no request waits for a refresh.
     """
-    key = _index_key(settings)
+    key = index_key(settings)
     with _indexes_lock:
         index = _indexes.get(key)
         if index is None:

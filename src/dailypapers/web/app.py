@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
+from dailypapers.search import start_warm_up
 from dailypapers.store import db
 from dailypapers.web.api import admin as api_admin
 from dailypapers.web.api import community as api_community
@@ -42,8 +43,12 @@ ROUTERS: list[APIRouter] = [
 ]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for ``settings`` (upgrading a fresh database first)."""
+def create_app(settings: Settings | None = None, warm: bool = False) -> FastAPI:
+    """Build the app for ``settings`` (upgrading a fresh database first).
+
+    ``warm`` (servers) loads the search index and model in the background at start-up;
+    ``/readyz`` answers 200 once that is done.
+    """
     settings = settings or get_settings()
     db.ensure_schema(settings)
     app = FastAPI(
@@ -69,4 +74,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    if warm:
+        app.add_event_handler("startup", lambda: start_warm_up(settings))
     return app

@@ -2,4 +2,4 @@
 
 from dailypapers.web.app import create_app
 
-app = create_app()
+app = create_app(warm=True)
