@@ -99,3 +99,15 @@ def test_ready_only_when_warm_and_then_search_needs_no_loading(settings) -> None
         warm_up(settings)
         assert client.get("/readyz").json() == {"status": "ready"}
         assert client.get("/api/papers/search", params={"q": "diffusion"}).status_code == 200
+
+
+def test_similar_to_a_pasted_text_on_the_api_and_the_page(client, settings, corpus) -> None:
+    target = corpus[7]
+    draft = " ".join(target["abstract"].split()) * 3  # longer than the model reads at once
+    res = client.get("/api/papers/search", params={"like": draft, "limit": 5})
+    assert res.status_code == 200
+    assert target["id"] in [p["paper"]["id"] for p in res.json()]
+    page = client.get("/search", params={"like": draft})
+    assert page.status_code == 200 and "Papers related to your text" in page.text
+    too_long = client.get("/api/papers/search", params={"like": "word " * 2000})
+    assert too_long.status_code == 400 and "at most 5000" in too_long.text

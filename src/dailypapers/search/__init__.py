@@ -30,6 +30,7 @@ from dailypapers.search.indexer import (
 from dailypapers.search.parts_store import index_parts
 from dailypapers.search.query import ParsedQuery, QueryError, parse_date, parse_query
 from dailypapers.search.service import (
+    MAX_LIKE_CHARS,
     MAX_LIMIT,
     MODES,
     SORTS,
@@ -42,6 +43,7 @@ from dailypapers.search.similar import related, similar_papers
 from dailypapers.search.warm import is_warm, start_warm_up, warm_up
 
 __all__ = [
+    "MAX_LIKE_CHARS",
     "MAX_LIMIT",
     "MODES",
     "SORTS",

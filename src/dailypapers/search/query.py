@@ -45,15 +45,16 @@ class ParsedQuery:
     until: dt.date | None = None
     has_code: bool | None = None
     raw: str = ""
+    like: str = ""  # "similar to this text": a passage embedded whole (its key words are terms)
 
     @property
     def text(self) -> str:
         """What the semantic engine embeds: words and phrases, without exclusions."""
-        return " ".join([*self.phrases, *self.terms]).strip()
+        return self.like or " ".join([*self.phrases, *self.terms]).strip()
 
     @property
     def has_text(self) -> bool:
-        return bool(self.terms or self.phrases)
+        return bool(self.terms or self.phrases or self.like)
 
     @property
     def has_filters(self) -> bool:
