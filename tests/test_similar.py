@@ -170,7 +170,8 @@ def test_similar_papers_of_an_unknown_paper_is_empty(indexed) -> None:
 def test_cli_build_then_show_by_facet(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from dailypapers.cli.errors import CliError, app
+    from dailypapers.cli.errors import CliError
+    from dailypapers.cli.main import app
     from dailypapers.config import get_settings
     from dailypapers.search.engine import forget_indexes
     from tests.conftest import TEST_SECRET

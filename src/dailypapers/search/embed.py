@@ -62,7 +62,8 @@ class Embedder:
     def embed_passage(self, text: str) -> np.ndarray:
         """One vector for a text longer than the model reads at once (``MAX_SEQ_LENGTH``
         tokens): the normalised mean of its pieces of about ``PASSAGE_CHARS`` characters."""
-        words, pieces, size = text.split(), [[]], 0
+        pieces: list[list[str]] = [[]]
+        words, size = text.split(), 0
         for word in words:
             if size + len(word) > PASSAGE_CHARS and pieces[-1]:
                 pieces.append([])

@@ -73,9 +73,10 @@ class LocalIndex:
     def _load(self) -> None:
         state = self._read_state()
         self.generation = state["generation"]
-        self.ids: list[str] = []
-        self.row_of: dict[str, int] = {}
-        self._read_rows()
+        ids: list[str] = []
+        row_of: dict[str, int] = {}
+        self._read_rows(ids, row_of)
+        self.ids, self.row_of = ids, row_of  # swapped whole: searches never see them empty
         self.keyword = KeywordIndex(self.folder / "tantivy")
         self._load_vectors(state)
 
@@ -112,16 +113,21 @@ class LocalIndex:
         tmp.write_text(json.dumps(state))
         tmp.replace(self.folder / "state.json")
 
-    def _read_rows(self) -> None:
+    def _read_rows(
+        self, ids: list[str] | None = None, row_of: dict[str, int] | None = None
+    ) -> None:
+        """Append the rows of ``rows.txt`` not read yet (to this index's lists by default)."""
+        ids = self.ids if ids is None else ids
+        row_of = self.row_of if row_of is None else row_of
         path = self.folder / "rows.txt"
         if not path.exists():
             return
         with path.open() as fh:
             for i, line in enumerate(fh):
-                if i >= len(self.ids):
+                if i >= len(ids):
                     pid = line.rstrip("\n")
-                    self.row_of[pid] = len(self.ids)
-                    self.ids.append(pid)
+                    row_of[pid] = len(ids)
+                    ids.append(pid)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -43,6 +45,15 @@ ROUTERS: list[APIRouter] = [
 ]
 
 
+def _warm_lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        start_warm_up(settings)  # in the background: /healthz answers meanwhile
+        yield
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, warm: bool = False) -> FastAPI:
     """Build the app for ``settings`` (upgrading a fresh database first).
 
@@ -57,6 +68,7 @@ def create_app(settings: Settings | None = None, warm: bool = False) -> FastAPI:
         description="Self-hosted daily papers: feed, search, similar papers and digests. "
         "The `/api/daily_papers` and `/api/papers/*` endpoints speak the Hugging Face papers API.",
         dependencies=[Depends(current_user)],  # sets request.state.user for every route
+        lifespan=_warm_lifespan(settings) if warm else None,
     )
     app.state.settings = settings
     app.state.sessionmaker = db.session_factory(settings)
@@ -74,6 +86,4 @@ def create_app(settings: Settings | None = None, warm: bool = False) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
-    if warm:
-        app.add_event_handler("startup", lambda: start_warm_up(settings))
     return app
