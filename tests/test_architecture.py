@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"config", "errors", "feed"},
     {"store"},
     {"search", "mail", "jobs"},
-    {"ingest", "community", "digest"},
+    {"ingest", "community", "digest", "agents", "channels"},
     {"web", "cli"},
 ]
 HTTP_PACKAGES = {"fastapi", "starlette"}
@@ -126,3 +126,17 @@ def test_cycle_finder_finds_a_cycle(edges: dict[str, list[str]], monkeypatch) ->
 
     monkeypatch.setattr(f"{__name__}._graph", lambda: Fake())
     assert _cycles(["a", "b"]) == [["a", "b"]]
+
+
+def test_other_packages_use_the_search_front_door() -> None:
+    """Outside ``search``, modules import ``dailypapers.search`` (its ``__all__``), not its parts
+    (the evaluation subpackage, used by ``eval`` commands, is a front door of its own)."""
+    graph, wrong = _graph(), []
+    for module in _own_modules():
+        if _top(module) == "search":
+            continue
+        for imported in graph.find_modules_directly_imported_by(module):
+            inside = imported.startswith(f"{PACKAGE}.search.")
+            if inside and not imported.startswith(f"{PACKAGE}.search.evaluation"):
+                wrong.append(f"{module} -> {imported}")
+    assert not wrong, "import from dailypapers.search instead:\n" + "\n".join(wrong)

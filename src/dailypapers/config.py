@@ -186,6 +186,40 @@ class Settings(BaseSettings):
         description="What one comment counts for in the trending score, next to one upvote.",
     )
 
+    # --- agents and channels ----------------------------------------------------------------
+    mcp_allowed_hosts: list[str] = Field(
+        [],
+        description="Host names `/mcp` accepts besides the host of BASE_URL and loopback "
+        '(DNS-rebinding protection), e.g. `["papers.internal"]`.',
+    )
+    channels_allow_private: bool = Field(
+        False,
+        description="Let channels post to loopback and private addresses (10/8, 192.168/16, "
+        "…). Off: such URLs are refused, so a user cannot make the server call internal hosts.",
+    )
+    channel_timeout_seconds: float = Field(
+        10.0, gt=0, description="Timeout of one post to a channel (Slack, Discord, webhook…)."
+    )
+    channel_retries: int = Field(
+        3, ge=0, description="Retries of a post after 429, 5xx or a timeout, within one run."
+    )
+    channel_backoff_seconds: float = Field(
+        2.0, ge=0, description="First wait before retrying a post; doubles each retry."
+    )
+    channel_backoff_max_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="Longest wait between retries, `Retry-After` included; a "
+        "longer `Retry-After` defers the message to the next run.",
+    )
+    channel_disable_after_days: int = Field(
+        3, ge=1, description="A channel failing for this many days in a row is disabled."
+    )
+    channel_alert_max_papers: int = Field(
+        20, ge=1, le=100, description="At most this many papers in one alert message."
+    )
+    channel_workers: int = Field(4, ge=1, le=64, description="Channels a run posts to in parallel.")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env != "development" and self.secret_key == DEFAULT_SECRET_KEY:

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from dailypapers.cli import (
+    channels_cmd,
     db_cmd,
     demo_cmd,
     digest_cmd,
@@ -21,6 +22,7 @@ from dailypapers.cli import (
     import_cmd,
     index_cmd,
     ingest_cmd,
+    mcp_cmd,
     serve_cmd,
     similar_cmd,
     stats_cmd,
@@ -33,7 +35,7 @@ from dailypapers.errors import DomainError
 # Every command module exposes ``register(app)``; one line each.
 COMMAND_MODULES = [
     db_cmd, serve_cmd, import_cmd, demo_cmd, stats_cmd, index_cmd, users_cmd, ingest_cmd,
-    worker_cmd, digest_cmd, eval_cmd, similar_cmd,
+    worker_cmd, digest_cmd, eval_cmd, similar_cmd, mcp_cmd, channels_cmd,
 ]  # fmt: skip
 
 err_console = Console(stderr=True)

@@ -16,8 +16,10 @@ The request dependencies that apply these (``current_user``, ``require_user``) l
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
+import threading
 import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -114,8 +116,21 @@ def list_api_tokens(session: Session, user_id: int) -> list[ApiToken]:
     )
 
 
-def user_for_token(session: Session, token: str) -> CurrentUser | None:
-    """The owner of a live token (and note its use, at most every few minutes)."""
+@dataclass(frozen=True, slots=True)
+class TokenOwner:
+    """Who a token belongs to, and whether its last use is stale enough to record again."""
+
+    user: CurrentUser
+    token_id: int
+    needs_touch: bool
+
+
+_touch_claims: dict[int, float] = {}  # token id -> when this process last recorded a use
+_touch_lock = threading.Lock()
+
+
+def user_for_token(session: Session, token: str) -> TokenOwner | None:
+    """The owner of a live token (read only: ``touch_token`` records the use)."""
     row = session.execute(
         select(User, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
@@ -124,10 +139,31 @@ def user_for_token(session: Session, token: str) -> CurrentUser | None:
     if row is None:
         return None
     user, token_id, last_used = row
+    stale = last_used is None or (utcnow() - last_used).total_seconds() > _TOKEN_TOUCH_SECONDS
+    return TokenOwner(CurrentUser.from_row(user), token_id, stale and _claim_touch(token_id))
+
+
+def _claim_touch(token_id: int) -> bool:
+    """True for one caller per token per interval in this process: a burst of requests with
+    the same token writes its last use once, not once per request."""
+    now = time.monotonic()
+    with _touch_lock:
+        if now - _touch_claims.get(token_id, float("-inf")) < _TOKEN_TOUCH_SECONDS:
+            return False
+        _touch_claims[token_id] = now
+        return True
+
+
+def touch_token(session: Session, token_id: int) -> None:
+    """Record a token's use (a no-op when another process recorded it moments ago)."""
     now = utcnow()
-    if last_used is None or (now - last_used).total_seconds() > _TOKEN_TOUCH_SECONDS:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-    return CurrentUser.from_row(user)
+    cutoff = now - dt.timedelta(seconds=_TOKEN_TOUCH_SECONDS)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id)
+        .where((ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < cutoff))
+        .values(last_used_at=now)
+    )
 
 
 # --- cookie sessions -----------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from dailypapers.errors import Invalid
+
 WindowKind = Literal["day", "week", "month", "range"]
 WINDOW_KINDS: tuple[str, ...] = ("day", "week", "month")
 
@@ -141,3 +143,11 @@ def parse_window(kind: str, text: str) -> Window:
     if kind == "month":
         return parse_month(text)
     raise ValueError(f"unknown window kind {kind!r}; use day, week or month")
+
+
+def window_or_invalid(kind: str, text: str) -> Window:
+    """``parse_window`` for requests: a bad key raises ``Invalid`` (400) with a readable text."""
+    try:
+        return parse_window(kind, text)
+    except ValueError as exc:
+        raise Invalid(sentence(str(exc))) from None

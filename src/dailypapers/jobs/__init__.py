@@ -49,6 +49,7 @@ TASK_MODULES = [
     "dailypapers.ingest.tasks",
     "dailypapers.digest.tasks",
     "dailypapers.community.tasks",
+    "dailypapers.channels.tasks",
 ]
 
 _settings: Settings | None = None

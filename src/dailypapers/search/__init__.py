@@ -40,6 +40,7 @@ from dailypapers.search.service import (
     search,
 )
 from dailypapers.search.similar import related, similar_papers
+from dailypapers.search.terms import WORD, index_terms, term_of
 from dailypapers.search.warm import is_warm, start_warm_up, warm_up
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "MAX_LIMIT",
     "MODES",
     "SORTS",
+    "WORD",
     "Contract",
     "Embedder",
     "LocalIndex",
@@ -66,6 +68,7 @@ __all__ = [
     "index_papers",
     "index_parts",
     "index_status",
+    "index_terms",
     "is_warm",
     "paper_text",
     "parse_date",
@@ -76,5 +79,6 @@ __all__ = [
     "similar_papers",
     "start_warm_up",
     "store_vectors",
+    "term_of",
     "warm_up",
 ]

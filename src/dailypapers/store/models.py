@@ -24,15 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-class Base(DeclarativeBase):
-    pass
+from dailypapers.store.base import Base, utcnow
 
 
 def table_of(model: type[Base]) -> Table:
@@ -266,3 +260,6 @@ class Meta(Base):
 
 
 Index("ix_feed_entries_date_paper", FeedEntry.feed_date, FeedEntry.paper_id)
+
+# The channels' tables live in their own module; importing it registers them here.
+from dailypapers.store import models_channels  # noqa: E402, F401

@@ -15,15 +15,18 @@ from dailypapers.config import Settings, get_settings
 from dailypapers.search import start_warm_up
 from dailypapers.store import db
 from dailypapers.web.api import admin as api_admin
+from dailypapers.web.api import channels as api_channels
 from dailypapers.web.api import community as api_community
 from dailypapers.web.api import daily_papers as api_daily_papers
 from dailypapers.web.api import health as api_health
+from dailypapers.web.api import mcp as api_mcp
 from dailypapers.web.api import papers as api_papers
 from dailypapers.web.api import search as api_search
 from dailypapers.web.api import subscriptions as api_subscriptions
 from dailypapers.web.deps import RequestSessionMiddleware, current_user
 from dailypapers.web.errors import install_error_handlers
 from dailypapers.web.pages import accounts, admin, atom, community, feed, papers, search, subscribe
+from dailypapers.web.pages import channels as channel_pages
 
 # Pages and API areas, one line each; order matters only for overlapping paths.
 ROUTERS: list[APIRouter] = [
@@ -31,6 +34,9 @@ ROUTERS: list[APIRouter] = [
     api_daily_papers.router,
     api_search.router,
     api_papers.router,
+    api_mcp.router,
+    api_channels.router,
+    channel_pages.router,
     feed.router,
     papers.router,
     search.router,

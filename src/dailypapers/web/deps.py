@@ -18,8 +18,14 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dailypapers.community.auth import CurrentUser, user_for_session, user_for_token
+from dailypapers.community.auth import (
+    CurrentUser,
+    touch_token,
+    user_for_session,
+    user_for_token,
+)
 from dailypapers.config import Settings
+from dailypapers.store.db import writing
 
 _AUTH_REQUIRED = (
     "Authentication required: send `Authorization: Bearer TOKEN` "
@@ -49,7 +55,13 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 class RequestSessionMiddleware:
-    """Close the request's session, if one was opened, once the response is sent."""
+    """Close the request's session, if one was opened, once the response is sent.
+
+    The close runs on the event loop, not in the thread pool: handing a connection back is
+    quick, while a close that waited for a free thread could wait for threads that wait for
+    that very connection (every pool thread blocked on the pool, every connection held by a
+    finished request).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -60,7 +72,7 @@ class RequestSessionMiddleware:
         finally:
             session = scope.get("state", {}).pop("db", None)
             if session is not None:
-                await run_in_threadpool(session.close)
+                session.close()
 
 
 # --- the current user ------------------------------------------------------------------------
@@ -73,17 +85,19 @@ def bearer_token(request: Request) -> str | None:
 def _load_user(
     request: Request, token: str | None, data: MutableMapping[str, Any]
 ) -> CurrentUser | None:
-    session = request_session(request)
+    session, settings = request_session(request), request.app.state.settings
     try:
-        if token is not None:
-            user = user_for_token(session, token)
-        else:
-            user = user_for_session(session, data, request.app.state.settings)
-        session.commit()  # the token's last use; also hands the connection back to the pool
-    except BaseException:
-        session.rollback()
-        raise
-    return user
+        if token is None:
+            return user_for_session(session, data, settings)
+        owner = user_for_token(session, token)
+    finally:
+        session.rollback()  # end the read: the connection goes back to the pool
+    if owner is None:
+        return None
+    if owner.needs_touch:  # a short write transaction of its own, after the read
+        with writing(session, settings):
+            touch_token(session, owner.token_id)
+    return owner.user
 
 
 async def current_user(request: Request) -> CurrentUser | None:

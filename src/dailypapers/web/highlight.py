@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from dailypapers.search.terms import WORD, index_terms, term_of
+from dailypapers.search import WORD, index_terms, term_of
 from dailypapers.web.filters import snippet
 
 

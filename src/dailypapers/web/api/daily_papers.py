@@ -13,8 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from starlette.datastructures import QueryParams
 
-from dailypapers.feed.windows import Window, parse_window
-from dailypapers.feed.windows import sentence as _sentence
+from dailypapers.feed.windows import Window, window_or_invalid
 from dailypapers.store.queries.feed import list_feed
 from dailypapers.web.api.schemas import ApiError, HfDailyPaper, daily_item_to_hf
 from dailypapers.web.cache import response_cache
@@ -34,10 +33,7 @@ def window_from_params(date: str | None, week: str | None, month: str | None) ->
     if not given:
         return None
     kind, key = given.popitem()
-    try:
-        return parse_window(kind, key)
-    except ValueError as exc:
-        raise HTTPException(400, _sentence(str(exc))) from None
+    return window_or_invalid(kind, key)
 
 
 @dataclass(frozen=True, slots=True)

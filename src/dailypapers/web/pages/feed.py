@@ -21,8 +21,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from dailypapers.feed.windows import Window, WindowKind, parse_window
-from dailypapers.feed.windows import sentence as _sentence
+from dailypapers.feed.windows import Window, WindowKind, window_or_invalid
 from dailypapers.store.queries.feed import (
     Neighbours,
     count_feed,
@@ -44,13 +43,6 @@ PageSort = Literal["top", "new", "trending"]
 MAX_PAGE = 10_000
 _SORT_QUERY = Query(DEFAULT_SORT, description="top, new or trending")
 _PAGE_QUERY = Query(1, ge=1, le=MAX_PAGE)
-
-
-def _window_or_400(kind: str, key: str) -> Window:
-    try:
-        return parse_window(kind, key)
-    except ValueError as exc:
-        raise HTTPException(400, _sentence(str(exc))) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +115,7 @@ async def home(
     page: int = _PAGE_QUERY,
 ) -> HTMLResponse:
     """Today's papers, or the most recent day that has some."""
-    window = _window_or_400("day", date) if date else await _default(request, "day")
+    window = window_or_invalid("day", date) if date else await _default(request, "day")
     return await _render_window(request, window, sort, page)
 
 
@@ -132,7 +124,7 @@ async def day_page(
     request: Request, day: str, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY
 ) -> HTMLResponse:
     """The papers that entered the feed on one day."""
-    return await _render_window(request, _window_or_400("day", day), sort, page)
+    return await _render_window(request, window_or_invalid("day", day), sort, page)
 
 
 def _latest_of(kind: WindowKind):  # type: ignore[no-untyped-def]
@@ -148,7 +140,7 @@ def _keyed(kind: WindowKind):  # type: ignore[no-untyped-def]
     async def view(
         request: Request, key: str, sort: PageSort = _SORT_QUERY, page: int = _PAGE_QUERY
     ) -> HTMLResponse:
-        return await _render_window(request, _window_or_400(kind, key), sort, page)
+        return await _render_window(request, window_or_invalid(kind, key), sort, page)
 
     return view
 
