@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from dailypapers.cli import demo_cmd
 from dailypapers.config import get_settings
-from dailypapers.ingest.links import code_link
 from tests.conftest import TEST_SECRET, _free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,15 +61,3 @@ def test_demo_port_sets_the_base_url(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert get_settings().base_url == "http://127.0.0.1:8100"
     assert get_settings().data_dir == (tmp_path / "d").resolve()
     get_settings.cache_clear()
-
-
-@pytest.mark.parametrize(("texts", "link"), [
-    (("Code: https://github.com/IBM/regression-transformer.", None),
-     "https://github.com/IBM/regression-transformer"),
-    ((None, "see https://www.github.com/a-b/c_d.git for code"), "https://github.com/a-b/c_d"),
-    (("https://github.com/orgs/x", "https://github.com/y/z)"), "https://github.com/y/z"),
-    (("https://gitlab.com/a/b", "no code"), None),
-    (("https://github.com/solo", None), None),
-])  # fmt: skip
-def test_code_links_from_arxiv_text(texts: tuple[str | None, ...], link: str | None) -> None:
-    assert code_link(*texts) == link

@@ -26,7 +26,6 @@ from defusedxml import DefusedXmlException
 from dailypapers.config import Settings
 from dailypapers.ingest import http
 from dailypapers.ingest.http import UpstreamFormatError
-from dailypapers.ingest.links import code_link
 from dailypapers.store.records import PaperRecord, fold_spaces, parse_arxiv_id
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -156,7 +155,6 @@ def _parse_entry(node: ET.Element) -> ArxivEntry | None:
         source="arxiv",
         feed_date=published.date(),
     )
-    record.github_repo = code_link(record.comment, record.abstract)
     record.validate()
     return ArxivEntry(record=record, updated_at=updated)
 

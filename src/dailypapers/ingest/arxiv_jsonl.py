@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from dailypapers.ingest.entries import Entry, parse_iso_date
-from dailypapers.ingest.links import code_link
 from dailypapers.store.records import PaperRecord, fold_spaces, parse_arxiv_id
 
 _AND = re.compile(r",\s*and\s+|\s+and\s+|,\s*")
@@ -86,7 +85,6 @@ def arxiv_record(obj: dict) -> PaperRecord:
         updated_on=parse_iso_date(obj.get("update_date")) or (versions and versions[-1][1]) or None,
         version=versions[-1][0] if versions else id_version,
         comment=comment,
-        github_repo=code_link(comment, abstract),
         source="arxiv",
         # the last resort keeps a paper without dates visible in the feed
         feed_date=listed or first_version or parse_iso_date(obj.get("update_date")),

@@ -5,14 +5,14 @@ The public surface other packages use is ``__all__`` below; everything else is i
 ``import_vectors``, ``rebuild``, ``index_parts``, ``backfill_vectors`` (papers without a
 current vector: ``pending_ids``, counted by ``missing_vectors``). Reads: ``search`` (a
 ``SearchRequest`` in, a ``SearchResult`` out; ``QueryError`` for a request the user must
-fix), ``related`` (similar papers), ``index_status``. The evaluation code lives in
-``search.evaluation``.
+fix), ``related`` (similar papers), ``index_status``; ``start_warm_up`` / ``is_warm``
+(readiness for ``/readyz``). The evaluation code lives in ``search.evaluation``.
 
 Inside the package imports flow one way (no cycles)::
 
     query, facets, sentences, hybrid, vectors      (leaves)
     embed -> contract -> keyword, engine -> parts_store, indexer
-    neighbours -> similar (ranking, related) ; service (search)
+    neighbours -> similar (ranking, related) ; service (search) -> warm
 """
 
 from dailypapers.search.backfill import Missing, pending_ids
@@ -34,6 +34,7 @@ from dailypapers.search.indexer import (
 from dailypapers.search.parts_store import index_parts
 from dailypapers.search.query import ParsedQuery, QueryError, parse_date, parse_query
 from dailypapers.search.service import (
+    MAX_LIKE_CHARS,
     MAX_LIMIT,
     MODES,
     SORTS,
@@ -44,8 +45,10 @@ from dailypapers.search.service import (
 )
 from dailypapers.search.similar import related, similar_papers
 from dailypapers.search.terms import WORD, index_terms, term_of
+from dailypapers.search.warm import is_warm, start_warm_up, warm_up
 
 __all__ = [
+    "MAX_LIKE_CHARS",
     "MAX_LIMIT",
     "MODES",
     "SORTS",
@@ -72,6 +75,7 @@ __all__ = [
     "index_parts",
     "index_status",
     "index_terms",
+    "is_warm",
     "missing_vectors",
     "paper_text",
     "parse_date",
@@ -82,6 +86,8 @@ __all__ = [
     "resolve_model_path",
     "search",
     "similar_papers",
+    "start_warm_up",
     "store_vectors",
     "term_of",
+    "warm_up",
 ]

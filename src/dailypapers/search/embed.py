@@ -14,6 +14,7 @@ import numpy as np
 
 QUERY_CACHE_SIZE = 4096
 MAX_SEQ_LENGTH = 256
+PASSAGE_CHARS = 1000  # about 200 words: within MAX_SEQ_LENGTH tokens
 
 
 def resolve_model_path(name: str) -> str:
@@ -57,6 +58,22 @@ class Embedder:
             convert_to_numpy=True, show_progress_bar=False,
         )  # fmt: skip
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_passage(self, text: str) -> np.ndarray:
+        """One vector for a text longer than the model reads at once (``MAX_SEQ_LENGTH``
+        tokens): the normalised mean of its pieces of about ``PASSAGE_CHARS`` characters."""
+        pieces: list[list[str]] = [[]]
+        words, size = text.split(), 0
+        for word in words:
+            if size + len(word) > PASSAGE_CHARS and pieces[-1]:
+                pieces.append([])
+                size = 0
+            pieces[-1].append(word)
+            size += len(word) + 1
+        vectors = self.embed([" ".join(p) for p in pieces if p])
+        mean = vectors.mean(axis=0) if len(vectors) else np.zeros(self.dim, np.float32)
+        norm = float(np.linalg.norm(mean)) or 1.0
+        return np.asarray(mean / norm, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query's vector, from the LRU cache when the same text was asked before."""

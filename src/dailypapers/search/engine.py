@@ -73,9 +73,10 @@ class LocalIndex:
     def _load(self) -> None:
         state = self._read_state()
         self.generation = state["generation"]
-        self.ids: list[str] = []
-        self.row_of: dict[str, int] = {}
-        self._read_rows()
+        ids: list[str] = []
+        row_of: dict[str, int] = {}
+        self._read_rows(ids, row_of)
+        self.ids, self.row_of = ids, row_of  # swapped whole: searches never see them empty
         self.keyword = KeywordIndex(self.folder / "tantivy")
         self._load_vectors(state)
 
@@ -112,16 +113,21 @@ class LocalIndex:
         tmp.write_text(json.dumps(state))
         tmp.replace(self.folder / "state.json")
 
-    def _read_rows(self) -> None:
+    def _read_rows(
+        self, ids: list[str] | None = None, row_of: dict[str, int] | None = None
+    ) -> None:
+        """Append the rows of ``rows.txt`` not read yet (to this index's lists by default)."""
+        ids = self.ids if ids is None else ids
+        row_of = self.row_of if row_of is None else row_of
         path = self.folder / "rows.txt"
         if not path.exists():
             return
         with path.open() as fh:
             for i, line in enumerate(fh):
-                if i >= len(self.ids):
+                if i >= len(ids):
                     pid = line.rstrip("\n")
-                    self.row_of[pid] = len(self.ids)
-                    self.ids.append(pid)
+                    row_of[pid] = len(ids)
+                    ids.append(pid)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -301,7 +307,7 @@ _indexes: dict[tuple, LocalIndex] = {}
 _indexes_lock = threading.Lock()
 
 
-def _index_key(settings: Settings) -> tuple[str, str, str]:
+def index_key(settings: Settings) -> tuple[str, str, str]:
     return (
         str(Path(settings.data_dir).resolve()),
         settings.sqlalchemy_url,
@@ -312,7 +318,7 @@ def _index_key(settings: Settings) -> tuple[str, str, str]:
 def loaded_index(settings: Settings) -> LocalIndex | None:
     """The process-wide index if this process has already opened it (no sync, no thread)."""
     with _indexes_lock:
-        return _indexes.get(_index_key(settings))
+        return _indexes.get(index_key(settings))
 
 
 def get_index(settings: Settings) -> LocalIndex:
@@ -321,7 +327,7 @@ def get_index(settings: Settings) -> LocalIndex:
     Synced on first use, then by a background thread every ``index_refresh_seconds``, so that
     no request waits for a refresh.
     """
-    key = _index_key(settings)
+    key = index_key(settings)
     with _indexes_lock:
         index = _indexes.get(key)
         if index is None:

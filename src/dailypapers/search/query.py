@@ -45,15 +45,16 @@ class ParsedQuery:
     until: dt.date | None = None
     has_code: bool | None = None
     raw: str = ""
+    like: str = ""  # "similar to this text": a passage embedded whole (its key words are terms)
 
     @property
     def text(self) -> str:
         """What the semantic engine embeds: words and phrases, without exclusions."""
-        return " ".join([*self.phrases, *self.terms]).strip()
+        return self.like or " ".join([*self.phrases, *self.terms]).strip()
 
     @property
     def has_text(self) -> bool:
-        return bool(self.terms or self.phrases)
+        return bool(self.terms or self.phrases or self.like)
 
     @property
     def has_filters(self) -> bool:
@@ -94,7 +95,10 @@ def parse_query(text: str | None) -> ParsedQuery:
     """Parse the search box text (see the module docstring); raises only ``QueryError``."""
     text = (text or "").strip()
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is too long (at most {MAX_QUERY_CHARS} characters)")
+        raise QueryError(
+            f"the query is too long ({len(text)} characters; at most {MAX_QUERY_CHARS}): "
+            "keep its key words, or find papers similar to a longer text with `like=`"
+        )
     query = ParsedQuery(raw=text)
     clauses = 0
     for match in _TOKEN.finditer(text):

@@ -22,6 +22,7 @@ from dailypapers.config import Settings
 from dailypapers.search import hybrid
 from dailypapers.search.embed import get_embedder
 from dailypapers.search.engine import LocalIndex, get_index
+from dailypapers.search.neighbours import keyword_terms
 from dailypapers.search.query import ParsedQuery, QueryError, parse_query
 from dailypapers.store.models import Paper
 from dailypapers.store.queries.papers import FeedItem, papers_by_ids
@@ -33,6 +34,8 @@ SORTS: tuple[str, ...] = ("relevance", "date", "upvotes", "trending")
 MODES: tuple[str, ...] = ("hybrid", "keyword", "semantic")
 MAX_LIMIT = 100
 MAX_DEPTH = 1000  # results reachable by paging
+MAX_LIKE_CHARS = 5000  # "similar to this text": a draft abstract and then some
+LIKE_TERMS = 32  # key words of such a text given to BM25
 SORT_POOL = 300  # the most relevant matches that date/upvote/trending sorts reorder
 FILTER_SCAN = 20_000  # a filter matching fewer papers is searched exhaustively
 SEMANTIC_DEPTH = 200  # semantic neighbours listed per query (keyword matches: up to MAX_DEPTH)
@@ -63,6 +66,7 @@ class SearchRequest:
     mode: str = "hybrid"
     page: int = 1
     limit: int = 20
+    like: str = ""  # find papers related to this text (a draft abstract, up to MAX_LIKE_CHARS)
 
 
 @dataclass
@@ -108,6 +112,8 @@ def build_query(req: SearchRequest) -> ParsedQuery:
     if req.page < 1 or (req.page - 1) * req.limit >= MAX_DEPTH:
         raise QueryError(f"page must be between 1 and {-(-MAX_DEPTH // req.limit)}")
     q = parse_query(req.q)
+    if req.like.strip():
+        _add_like(q, req.like)
     q.authors += [a for a in req.authors if a.strip()]
     q.orgs += [o for o in req.orgs if o.strip()]
     q.categories += [c for c in req.categories if c.strip()]
@@ -138,6 +144,18 @@ def search(settings: Settings, session: Session, req: SearchRequest) -> SearchRe
     if pinned:
         hits = [SearchHit(pinned, float("inf"))] + [h for h in hits if h.id != pinned]
     return _page(session, q, req, hits, pinned, notes)
+
+
+def _add_like(q: ParsedQuery, text: str) -> None:
+    """ "Similar to this text": the passage is embedded whole, and its most frequent content
+    words are the keyword terms (as similar papers of a stored paper are found)."""
+    if len(text) > MAX_LIKE_CHARS:
+        raise QueryError(
+            f"the text is too long ({len(text)} characters; at most {MAX_LIKE_CHARS}): "
+            "paste its abstract or introduction"
+        )
+    q.like = " ".join(text.split())
+    q.terms += [t for t in keyword_terms("", q.like, LIKE_TERMS) if t not in q.terms]
 
 
 def _ranked(
@@ -176,7 +194,8 @@ def _query_vector(
         notes.append("semantic search is unavailable until papers are embedded "
                      "(`dailypapers index rebuild`); showing keyword matches")  # fmt: skip
         return None
-    return get_embedder(settings.embedding_model).embed_query(q.text)
+    embedder = get_embedder(settings.embedding_model)
+    return embedder.embed_passage(q.like) if q.like else embedder.embed_query(q.text)
 
 
 def _complete(

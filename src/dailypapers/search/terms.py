@@ -27,5 +27,7 @@ def term_of(word: str) -> str | None:
 
 
 def index_terms(words: Iterable[str]) -> frozenset[str]:
-    """The index terms of query words (each may hold several, e.g. ``self-supervised``)."""
-    return frozenset(t for w in words for part in WORD.findall(w) if (t := term_of(part)))
+    """The index terms of query words (each may hold several, e.g. ``self-supervised``);
+    single letters are left out (``b`` would mark every ``<b>`` of a pasted title)."""
+    parts = (part for w in words for part in WORD.findall(w) if len(part) > 1)
+    return frozenset(t for part in parts if (t := term_of(part.lower())))

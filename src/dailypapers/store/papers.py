@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dailypapers.store.links import code_links
 from dailypapers.store.models import FeedEntry, Paper, PaperAuthor, table_of, utcnow
 from dailypapers.store.records import PaperRecord, fold_spaces, normalise_name, normalise_title
 from dailypapers.store.urls import clean_url
@@ -49,6 +50,7 @@ class UpsertStats:
 
 def _record_fields(rec: PaperRecord) -> dict:
     authors = [fold_spaces(a) for a in rec.authors if a and a.strip()]
+    repo, project = code_links(rec.abstract, rec.comment)  # links written in arXiv text
     values = {
         "arxiv_id": rec.arxiv_id,
         "title": fold_spaces(rec.title),
@@ -64,9 +66,9 @@ def _record_fields(rec: PaperRecord) -> dict:
         "organization": rec.organization,
         "upvotes_external": rec.upvotes,
         "num_comments": rec.num_comments,
-        "github_repo": clean_url(rec.github_repo),  # the URL policy: http(s) only
+        "github_repo": clean_url(rec.github_repo or repo),  # the URL policy: http(s) only
         "github_stars": rec.github_stars,
-        "project_page": clean_url(rec.project_page),
+        "project_page": clean_url(rec.project_page or project),
         "pdf_url": clean_url(rec.pdf_url),
         "comment": rec.comment,
     }

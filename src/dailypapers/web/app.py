@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -11,6 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
+from dailypapers.search import start_warm_up
 from dailypapers.store import db
 from dailypapers.web import metrics
 from dailypapers.web.api import admin as api_admin
@@ -78,8 +81,21 @@ ROUTERS: list[APIRouter] = [
 ]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for ``settings`` (upgrading a fresh database first)."""
+def _warm_lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        start_warm_up(settings)  # in the background: /healthz answers meanwhile
+        yield
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, warm: bool = False) -> FastAPI:
+    """Build the app for ``settings`` (upgrading a fresh database first).
+
+    ``warm`` (servers) loads the search index and model in the background at start-up;
+    ``/readyz`` answers 200 once that is done.
+    """
     settings = settings or get_settings()
     db.ensure_schema(settings)
     app = FastAPI(
@@ -91,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by install_openapi from local assets
         redoc_url=None,
         openapi_url="/openapi.json" if settings.api_docs else None,
+        lifespan=_warm_lifespan(settings) if warm else None,
     )
     app.state.settings = settings
     app.state.sessionmaker = db.session_factory(settings)

@@ -6,4 +6,4 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weight
 
 from dailypapers.web.app import create_app  # after the environment is set
 
-app = create_app()
+app = create_app(warm=True)

@@ -1,10 +1,12 @@
-"""``GET /healthz``: 200 when the database answers and the schema is current."""
+"""``GET /healthz``: 200 when the database answers and the schema is current.
+``GET /readyz``: 200 once the search index and model are loaded and warm (503 before)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from dailypapers.search import is_warm
 from dailypapers.store import db
 from dailypapers.store.queries.stats import database_answers
 from dailypapers.web.api.schemas import Health, errors
@@ -26,3 +28,11 @@ def healthz(request: Request) -> JSONResponse:
     except Exception as exc:  # a health check reports failures rather than raising them
         return JSONResponse({"status": "error", "detail": type(exc).__name__}, 503)
     return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    """Ready when a first search and a first paper page will not wait for loading."""
+    if not is_warm(request.app.state.settings):
+        return JSONResponse({"status": "warming"}, 503)
+    return JSONResponse({"status": "ready"})

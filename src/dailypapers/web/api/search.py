@@ -48,9 +48,13 @@ def search_papers(
     request: Request,
     q: str = Query(
         "",
-        max_length=500,
-        description='Query text, e.g. `diffusion "video '
-        'generation" -survey author:"Jonathan Ho" since:2025-06 has:code`.',
+        description='Query text, e.g. `diffusion "video generation" -survey author:"Jonathan Ho" '
+        "since:2025-06 has:code`; at most 500 characters (a longer one answers 400).",
+    ),
+    like: str = Query(
+        "",
+        description="Find papers related to this text (a draft abstract, up to 5,000 "
+        "characters); combines with `q` filters.",
     ),
     limit: int = Query(20, ge=1, le=MAX_LIMIT, description="Results per page (1 to 100)."),
     p: int | None = Query(None, ge=0, description="Page number from 0 (as `/api/daily_papers`)."),
@@ -73,7 +77,7 @@ def search_papers(
         q=q, authors=_split(author), orgs=_split(org), categories=_split(category),
         since=_date(since, end=False, name="since"), until=_date(until, end=True, name="until"),
         has_code=has_code or None, sort=sort, mode=mode, limit=limit,
-        page=page if page is not None else (p or 0) + 1,
+        page=page if page is not None else (p or 0) + 1, like=like,
     )  # fmt: skip
     try:
         with search_timer(req.mode):

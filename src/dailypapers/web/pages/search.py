@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,14 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.search import QueryError, SearchRequest, SearchResult, related, search
+from dailypapers.search import (
+    MAX_LIKE_CHARS,
+    QueryError,
+    SearchRequest,
+    SearchResult,
+    related,
+    search,
+)
 from dailypapers.web import highlight
 from dailypapers.web.deps import get_db
 from dailypapers.web.metrics import search_timer
@@ -32,9 +40,13 @@ SIMILAR_FACETS = {"": "Overall", "background": "Background", "method": "Method",
                   "result": "Results"}  # fmt: skip
 
 
-def search_url(q: str, sort: str = "relevance", mode: str = "hybrid", page: int = 1) -> str:
+def search_url(
+    q: str, sort: str = "relevance", mode: str = "hybrid", page: int = 1, like: str = ""
+) -> str:
     """A results URL; default values are left out so URLs stay short and shareable."""
     params = {"q": q}
+    if like:
+        params["like"] = like
     if sort != "relevance":
         params["sort"] = sort
     if mode != "hybrid":
@@ -64,7 +76,8 @@ def _refinements(result: SearchResult, q: str) -> list[tuple[str, str]]:
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
-    q: str = Query("", max_length=500),
+    q: str = Query(""),
+    like: str = Query("", description="Find papers related to this text."),
     sort: str = Query("relevance"),
     mode: str = Query("hybrid"),
     page: int = Query(1, ge=1, le=1000),
@@ -72,11 +85,12 @@ def search_page(
 ) -> HTMLResponse:
     """Search results for the query language of the search box."""
     ctx: dict[str, Any] = {"query": q, "sort": sort, "mode": mode, "sort_labels": SORT_LABELS,
-           "mode_labels": MODE_LABELS, "search_url": search_url}  # fmt: skip
-    if not q.strip():
+           "mode_labels": MODE_LABELS, "search_url": partial(search_url, like=like), "like": like,
+           "max_like": MAX_LIKE_CHARS}  # fmt: skip
+    if not q.strip() and not like.strip():
         return render(request, "search.html", result=None, error=None, **ctx)
     try:
-        req = SearchRequest(q=q, sort=sort, mode=mode, page=page, limit=PAGE_SIZE)
+        req = SearchRequest(q=q, sort=sort, mode=mode, page=page, limit=PAGE_SIZE, like=like)
         with search_timer(req.mode):
             result = search(request.app.state.settings, session, req)
     except QueryError as exc:
