@@ -125,3 +125,24 @@ def test_500_page_gives_a_reference(settings):
         page = client.get("/boom", headers={"X-Request-ID": "ref-500"})
     assert page.status_code == 500 and "ref-500" in page.text and "kaput" not in page.text
     assert 'href="/"' in page.text
+
+
+def test_metrics_count_channel_messages_from_the_send_log(settings):
+    from dailypapers.store import db
+    from dailypapers.store.models_channels import Channel, ChannelSend
+    from tests.community_fixtures import make_user
+
+    uid, _ = make_user(settings, "metrics-reader")
+    with db.session_scope(settings) as session:
+        channel = Channel(user_id=uid, kind="webhook", url_encrypted="x", name="team")
+        session.add(channel)
+        session.flush()
+        for key, status in [("digest:daily:2026-03-02", "sent"), ("alert:1", "sent"),
+                            ("alert:2", "failed")]:  # fmt: skip
+            session.add(ChannelSend(channel_id=channel.id, key=key, status=status))
+    text = _client(settings, metrics_token="t").get(
+        "/metrics", headers={"Authorization": "Bearer t"}
+    ).text
+    assert 'dailypapers_channel_messages{kind="digest",status="sent"} 1.0' in text
+    assert 'dailypapers_channel_messages{kind="alert",status="sent"} 1.0' in text
+    assert 'dailypapers_channel_messages{kind="alert",status="failed"} 1.0' in text

@@ -44,7 +44,7 @@ from dailypapers import jobs
 from dailypapers.config import Settings
 from dailypapers.search import index_status
 from dailypapers.store import db
-from dailypapers.store.queries.stats import digest_send_counts
+from dailypapers.store.queries.stats import channel_send_counts, digest_send_counts
 
 log = logging.getLogger("dailypapers.access")
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -124,7 +124,8 @@ class RequestMetricsMiddleware:
 
 
 class StateCollector(Collector):
-    """Gauges read when scraped: index lag, missing vectors, queue depth, digest mails."""
+    """Gauges read when scraped: index lag, missing vectors, queue depth, digest mails and
+    channel messages (read from the send logs, so they count every worker's sends)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -132,6 +133,7 @@ class StateCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with db.session_scope(self.settings) as session:
             sends = digest_send_counts(session)
+            channel_sends = channel_send_counts(session)
         index = index_status(self.settings)
         yield GaugeMetricFamily(
             "dailypapers_index_lag_papers",
@@ -153,6 +155,14 @@ class StateCollector(Collector):
         for status, count in sorted(sends.items()):
             mails.add_metric([status], count)
         yield mails
+        messages = GaugeMetricFamily(
+            "dailypapers_channel_messages",
+            "Channel messages (Slack, Discord, Matrix, ntfy, webhooks) by kind and outcome.",
+            labels=["kind", "status"],
+        )
+        for (kind, status), count in sorted(channel_sends.items()):
+            messages.add_metric([kind, status], count)
+        yield messages
 
 
 def _queue_depth() -> float:

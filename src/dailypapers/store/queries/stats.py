@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dailypapers.store.models import DigestSend, FeedEntry, Paper, PaperVector, Subscription, User
+from dailypapers.store.models_channels import ChannelSend
 
 
 def database_counts(session: Session) -> list[tuple[str, str]]:
@@ -72,3 +73,14 @@ def digest_send_counts(session: Session) -> dict[str, int]:
     """Digest mails by send-log status (sent, failed, empty, pending), all time."""
     rows = session.execute(select(DigestSend.status, func.count()).group_by(DigestSend.status))
     return {status: int(n) for status, n in rows}
+
+
+def channel_send_counts(session: Session) -> dict[tuple[str, str], int]:
+    """Channel messages by (kind, status): ``digest``/``alert``/``test`` by pending/sent/failed."""
+    kind = func.substr(ChannelSend.key, 1, func.instr(ChannelSend.key, ":") - 1)
+    if session.get_bind().dialect.name == "postgresql":
+        kind = func.split_part(ChannelSend.key, ":", 1)
+    rows = session.execute(
+        select(kind, ChannelSend.status, func.count()).group_by(kind, ChannelSend.status)
+    )
+    return {(str(k), str(status)): int(n) for k, status, n in rows}
