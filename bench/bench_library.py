@@ -27,7 +27,7 @@ from bench.common import percentile, save
 DAY = dt.date(2025, 3, 18)
 
 
-def _fill(settings, papers: int, saved: int, read: int) -> int:  # type: ignore[no-untyped-def]
+def _fill(settings, papers: int, saved: int, read: int) -> int:
     from sqlalchemy import insert
 
     from dailypapers.community.users import create_user
@@ -64,7 +64,7 @@ def _fill(settings, papers: int, saved: int, read: int) -> int:  # type: ignore[
     return uid
 
 
-def _page_figures(settings, rounds: int) -> dict:  # type: ignore[no-untyped-def]
+def _page_figures(settings, rounds: int) -> dict:
     from fastapi.testclient import TestClient
     from sqlalchemy import event
 
@@ -108,7 +108,7 @@ def _page_figures(settings, rounds: int) -> dict:  # type: ignore[no-untyped-def
     }  # fmt: skip
 
 
-def _import_figures(settings, uid: int, entries: int, papers: int) -> dict:  # type: ignore[no-untyped-def]
+def _import_figures(settings, uid: int, entries: int, papers: int) -> dict:
     from dailypapers.library.importer import import_references
     from dailypapers.store import db
 

@@ -63,7 +63,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _fill(settings) -> None:  # type: ignore[no-untyped-def]
+def _fill(settings) -> None:
     """Import the 74k corpus, the sample pages and the shared vectors; build the index."""
     from dailypapers.ingest.runner import import_paths
     from dailypapers.search import all_paper_ids, import_vectors, index_papers
@@ -77,7 +77,7 @@ def _fill(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 # --- rankers ---------------------------------------------------------------------------------
-def product_ranker(settings, session, mode: str) -> Ranker:  # type: ignore[no-untyped-def]
+def product_ranker(settings, session, mode: str) -> Ranker:
     from dailypapers.search import SearchRequest, search
 
     def rank(query: str) -> list[str]:
@@ -90,7 +90,7 @@ def product_ranker(settings, session, mode: str) -> Ranker:  # type: ignore[no-u
 class References:
     """Plain BM25 (bm25s), plain MiniLM cosine and their plain RRF over the index's papers."""
 
-    def __init__(self, settings, session) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings, session) -> None:
         import bm25s
         from sqlalchemy import select
 

@@ -47,5 +47,5 @@ def install() -> HashEmbedder:
     fake = HashEmbedder()
     for name in MODULES:
         module = importlib.import_module(f"dailypapers.search.{name}")
-        module.get_embedder = lambda model: fake  # type: ignore[attr-defined]
+        module.get_embedder = lambda model: fake
     return fake

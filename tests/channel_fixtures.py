@@ -57,7 +57,7 @@ def token_of(kind: str, token: str) -> str:
 
 def new_channel(settings: Settings, user_id: int, url: str, **kw: object) -> tuple[int, str | None]:
     with db.session_scope(settings) as session:
-        made = add_channel(session, settings, user_id, url, **kw)  # type: ignore[arg-type]
+        made = add_channel(session, settings, user_id, url, **kw)
         return made.channel.id, made.secret
 
 
@@ -73,7 +73,7 @@ def add_papers(settings: Settings, specs: list[dict], day: dt.date | None = None
     return [s["id"] for s in specs]
 
 
-def follows_of(*pairs: tuple[str, str]):  # type: ignore[no-untyped-def]
+def follows_of(*pairs: tuple[str, str]):
     """A follow source giving every user these follows."""
     follows = [Follow(k, v) for k, v in pairs]
     return lambda session, user_ids: {uid: follows for uid in user_ids}

@@ -10,6 +10,7 @@ from dailypapers.store import db
 from dailypapers.store.models import Subscription
 from dailypapers.store.models_library import SubscriptionLink
 from tests.browser import MARKS, page_fixture  # noqa: F401 (the `page` fixture)
+from tests.community_fixtures import confirmation_token
 from tests.digest_fixtures import smtp_server_fixture, text_part  # noqa: F401
 from tests.foryou_fixtures import store_world
 from tests.test_foryou_api import IDS, LAST, PAPERS, VECS
@@ -30,7 +31,7 @@ def _bibtex(rows: list[int]) -> str:
     )
 
 
-def test_for_you_flow(settings, live_server, page, smtp_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_for_you_flow(settings, live_server, page, smtp_server, tmp_path) -> None:
     settings.smtp_port = smtp_server.port
     store_world(settings, PAPERS, VECS)
     page.goto(live_server + "/signup")
@@ -39,6 +40,9 @@ def test_for_you_flow(settings, live_server, page, smtp_server, tmp_path) -> Non
     form.get_by_label("Email").fill("ada@example.org")
     form.get_by_label("Password").fill(PASSWORD)
     form.get_by_role("button", name="Sign up").click()
+    token = confirmation_token(settings, "ada@example.org")  # the link mailed to ada
+    page.goto(f"{live_server}/signup/confirm/{token}")
+    page.get_by_role("button", name="Create my account").click()
     page.goto(live_server + "/for-you")
     assert "Tell us what you read" in page.inner_text("main")
     library = tmp_path / "mine.bib"
@@ -76,7 +80,7 @@ def test_for_you_flow(settings, live_server, page, smtp_server, tmp_path) -> Non
         session.flush()
         session.add(SubscriptionLink(user_id=user.id, subscription_id=sub.id))
     send_digests(settings, as_of=LAST, frequencies=("daily",))
-    [mail] = smtp_server.wait_for(1)
-    body = text_part(mail.message)
+    mails = smtp_server.wait_for(2)  # the sign-up confirmation, then the digest
+    body = next(b for b in (text_part(m.message) for m in mails) if "For you" in b)
     section = body[body.index("For you") : body.index("Trending") if "Trending" in body else None]
     assert shown[0] in section and shown[1] in section

@@ -8,23 +8,28 @@ from dailypapers.store import db
 from dailypapers.store.models_library import Follow
 from dailypapers.store.queries.library import LibraryFilter, library_page
 from tests.browser import MARKS, page_fixture  # noqa: F401 (the `page` fixture)
+from tests.community_fixtures import confirmation_token
 from tests.library_fixtures import add_known_papers
 
 pytestmark = MARKS
 PASSWORD = "a long enough password"
 
 
-def _signup(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
+def _signup(page, base: str, name: str, settings) -> None:
     page.goto(base + "/signup")
     form = page.locator("main form")
     form.get_by_label("User name").fill(name)
     form.get_by_label("Email").fill(f"{name}@example.org")
     form.get_by_label("Password").fill(PASSWORD)
     form.get_by_role("button", name="Sign up").click()
+    assert page.locator("h1").inner_text() == "Check your inbox"
+    token = confirmation_token(settings, f"{name}@example.org")  # the link mailed to them
+    page.goto(f"{base}/signup/confirm/{token}")
+    page.get_by_role("button", name="Create my account").click()
     assert page.locator(".site-header .account-name:visible").inner_text() == name
 
 
-def _library(settings, username: str) -> dict[str, tuple[list[str], str]]:  # type: ignore[no-untyped-def]
+def _library(settings, username: str) -> dict[str, tuple[list[str], str]]:
     from dailypapers.community.users import find_user
 
     with db.session_scope(settings) as s:
@@ -34,9 +39,9 @@ def _library(settings, username: str) -> dict[str, tuple[list[str], str]]:  # ty
         return {i.paper.id: (i.tags, i.note) for i in items}
 
 
-def test_library_flow(settings, live_server, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_library_flow(settings, live_server, page, tmp_path) -> None:
     add_known_papers(settings)
-    _signup(page, live_server, "grace")
+    _signup(page, live_server, "grace", settings)
     page.goto(live_server + "/date/2025-03-18")
     items = page.locator(".paper-item")
     assert items.count() == 4
@@ -104,7 +109,7 @@ def test_library_flow(settings, live_server, page, tmp_path) -> None:  # type: i
     download.value.save_as(exported)
     assert exported.read_text().count("@misc{") == 3
     page.get_by_role("button", name="Log out").click()
-    _signup(page, live_server, "hopper")
+    _signup(page, live_server, "hopper", settings)
     page.goto(live_server + "/library/import")
     page.get_by_label("File").set_input_files(str(exported))
     page.get_by_role("button", name="Preview").click()

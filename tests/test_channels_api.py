@@ -19,13 +19,13 @@ DISCORD = "https://discord.com/api/webhooks/424242/SeCrEtToKeN-abcdefghijklmnop"
 
 
 @pytest.fixture
-def rx(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def rx(monkeypatch: pytest.MonkeyPatch):
     with receiver() as r:
         point_discord_at(r, monkeypatch)
         yield r
 
 
-def _client(settings) -> TestClient:  # type: ignore[no-untyped-def]
+def _client(settings) -> TestClient:
     return TestClient(create_app(settings))
 
 

@@ -38,7 +38,7 @@ RUN = ("import os; from apprise.plugins.discord import NotifyDiscord; "
        "from dailypapers.cli.main import main; main()")  # fmt: skip
 
 
-def _run(settings, rx) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+def _run(settings, rx) -> subprocess.Popen:
     env = {
         "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SRC), "HF_HUB_OFFLINE": "1",
         "DAILYPAPERS_CONFIG_FILE": "/nonexistent", "DAILYPAPERS_SECRET_KEY": TEST_SECRET,
@@ -53,12 +53,12 @@ def _run(settings, rx) -> subprocess.Popen:  # type: ignore[no-untyped-def]
     return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _sent_rows(settings) -> int:  # type: ignore[no-untyped-def]
+def _sent_rows(settings) -> int:
     with db.session_scope(settings) as s:
         return int(s.scalar(select(func.count()).where(ChannelSend.status == "sent")) or 0)
 
 
-def _wait(condition, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+def _wait(condition, what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -32,20 +32,20 @@ TOKEN = "TIiajkdnlazkcOXrIdevi7FQ"  # valid for every service's URL syntax (Slac
 
 
 @pytest.fixture
-def rx(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def rx(monkeypatch: pytest.MonkeyPatch):
     with receiver() as r:
         point_discord_at(r, monkeypatch)
         yield r
 
 
-def _alert_papers(settings) -> list[str]:  # type: ignore[no-untyped-def]
+def _alert_papers(settings) -> list[str]:
     return add_papers(settings, [
         {"id": "2601.00001", "title": HOSTILE, "authors": ["Ada Lovelace"]},
         {"id": "2601.00002", "title": "Unrelated", "authors": ["Someone Else"]},
     ])  # fmt: skip
 
 
-def _check_escaped(kind: str, attempt, secret: str | None) -> None:  # type: ignore[no-untyped-def]
+def _check_escaped(kind: str, attempt, secret: str | None) -> None:
     data = attempt.json()
     if kind == "webhook":
         assert verify_signature(secret, attempt.headers, attempt.body)

@@ -115,7 +115,7 @@ def test_digest_puts_for_you_first_when_the_ranker_is_installed(settings, monkey
              {"id": "2603.00002", "title": "Mine", "upvotes": 0}]  # fmt: skip
     add_papers(settings, specs, day=day)
 
-    def page(session, user_id, start, end, *, model, limit):  # type: ignore[no-untyped-def]
+    def page(session, user_id, start, end, *, model, limit):
         [item] = papers_by_ids(session, ["2603.00002"])
         entry = types.SimpleNamespace(item=item, score=1.5, reasons=("like *Title A*",))
         return types.SimpleNamespace(entries=[entry], total=1, cold=False)

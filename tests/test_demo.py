@@ -234,7 +234,7 @@ def test_hf_client_example(demo, monkeypatch) -> None:
         server.should_exit = True
 
 
-def _browser(test):  # type: ignore[no-untyped-def]
+def _browser(test):
     for mark in MARKS:
         test = mark(test)
     return test

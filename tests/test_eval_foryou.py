@@ -30,7 +30,7 @@ def test_eval_foryou_prints_both_halves_and_the_last_line(tmp_path: Path) -> Non
         assert re.search(rf"^{name}\s+0\.\d{{3}} \[", text, re.M), name
     assert "paired differences" in text
     # topics are easy here: the learned ranker must beat random by far
-    mrr = float(re.search(r"MRR=(0\.\d+)", lines[-1]).group(1))  # type: ignore[union-attr]
+    mrr = float(re.search(r"MRR=(0\.\d+)", lines[-1]).group(1))
     assert mrr > 0.1
 
 

@@ -33,7 +33,7 @@ def test_for_you_page_flow(settings: Settings, client: TestClient) -> None:
     assert "Tell us what you read" not in page.text
     shown = titles(page.text)
     assert shown[0].startswith("Robots") and "which you upvoted" in page.text
-    first_id = re.search(r'name="paper_id" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    first_id = re.search(r'name="paper_id" value="([^"]+)"', page.text).group(1)
     token = csrf(client, DAY)
     hidden = client.post("/for-you/not-interested", follow_redirects=False,
                          data={"paper_id": first_id, "next": DAY, "csrf_token": token})  # fmt: skip
@@ -59,7 +59,7 @@ def test_private_feed(settings: Settings, client: TestClient) -> None:
     upvote(settings, uid, 1, 5, 9)
     login(client, "rss")
     made = client.post("/for-you/feed-token", data={"csrf_token": csrf(client, DAY)})
-    url = re.search(r'<code class="foryou-feed-url">([^<]+)</code>', made.text).group(1)  # type: ignore[union-attr]
+    url = re.search(r'<code class="foryou-feed-url">([^<]+)</code>', made.text).group(1)
     path = url.removeprefix("http://testserver")
     feed = feedparser.parse(client.get(path).content)
     assert feed.entries and feed.entries[0].title.startswith("Language")

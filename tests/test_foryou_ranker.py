@@ -37,7 +37,7 @@ def saves(*rows: int, kind: str = "save") -> tuple[PaperSignal, ...]:
 
 def ranked(signals: Signals, **cfg: object) -> list:
     return rank(signals, SPACE, CANDIDATES, pool=POOL, as_of=AS_OF,
-                config=RankerConfig(**cfg))  # type: ignore[arg-type]  # fmt: skip
+                config=RankerConfig(**cfg))  # fmt: skip
 
 
 ROBOTS = saves(0, 4, 8, 12, 16, 20)  # rows 0 mod 4 are robotics papers

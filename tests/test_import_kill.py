@@ -38,7 +38,7 @@ def _counts(settings: Settings) -> dict[str, int]:
     doc, parts = contract_for(settings.embedding_model).key, parts_key(settings)
     with db.session_scope(settings) as session:
 
-        def count(model, *where) -> int:  # type: ignore[no-untyped-def]
+        def count(model, *where) -> int:
             return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
         return {

@@ -12,7 +12,7 @@ from dailypapers.store.models import Subscription, User
 from tests.community_fixtures import make_user
 
 
-def test_email_change_needs_the_mailed_link(settings) -> None:  # type: ignore[no-untyped-def]
+def test_email_change_needs_the_mailed_link(settings) -> None:
     uid, _ = make_user(settings, "gina")
     make_user(settings, "hank")
     with db.session_scope(settings) as s:
@@ -30,7 +30,7 @@ def test_email_change_needs_the_mailed_link(settings) -> None:  # type: ignore[n
         account.confirm_email_change(s, settings, token[:-3] + "abc")
 
 
-def test_linked_digest_follows_the_accounts_follows(settings) -> None:  # type: ignore[no-untyped-def]
+def test_linked_digest_follows_the_accounts_follows(settings) -> None:
     uid, _ = make_user(settings, "ivy")
     with db.session_scope(settings) as s:
         follows.follow(s, uid, "author", "Jane Doe")
@@ -48,7 +48,7 @@ def test_linked_digest_follows_the_accounts_follows(settings) -> None:  # type: 
     assert topics == ["author:Jane Doe", "category:cs.LG", '"diffusion policy" -survey']
 
 
-def test_docs_list_every_library_endpoint(client) -> None:  # type: ignore[no-untyped-def]
+def test_docs_list_every_library_endpoint(client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/me/library", "/api/me/library/{paper_id}", "/api/me/library/import",
                  "/api/me/library/export", "/api/me/collections", "/api/me/collections/{slug}",

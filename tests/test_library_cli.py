@@ -29,7 +29,7 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Set
     get_settings.cache_clear()
 
 
-def test_import_export_reimport(cli_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_export_reimport(cli_env, tmp_path) -> None:
     add_known_papers(cli_env)
     uid, _ = make_user(cli_env, "alice")
     other, _ = make_user(cli_env, "bobby")
@@ -73,7 +73,7 @@ def test_import_export_reimport(cli_env, tmp_path) -> None:  # type: ignore[no-u
     assert stdout.output.count("TY  - UNPB") == 3
 
 
-def test_pending_offline_and_user_delete(cli_env) -> None:  # type: ignore[no-untyped-def]
+def test_pending_offline_and_user_delete(cli_env) -> None:
     add_known_papers(cli_env)
     make_user(cli_env, "carol")
     result = runner.invoke(

@@ -23,14 +23,14 @@ from tests.factories import add_papers, make_records
 
 
 @pytest.fixture
-def world(settings):  # type: ignore[no-untyped-def]
+def world(settings):
     records = make_records(5)
     add_papers(settings, records)
     uid, _ = make_user(settings, "libby")
     return uid, [r.arxiv_id for r in records]
 
 
-def test_save_is_idempotent_and_lands_in_the_reading_list(settings, world) -> None:  # type: ignore[no-untyped-def]
+def test_save_is_idempotent_and_lands_in_the_reading_list(settings, world) -> None:
     uid, ids = world
     with db.session_scope(settings) as s:
         first = saves.save_paper(s, uid, ids[0], tags="gnn, Graphs", note="**bold**")
@@ -44,7 +44,7 @@ def test_save_is_idempotent_and_lands_in_the_reading_list(settings, world) -> No
         assert render_note(items[0].note) == "<p><strong>bold</strong></p>\n"
 
 
-def test_unsave_removes_tags_and_memberships(settings, world) -> None:  # type: ignore[no-untyped-def]
+def test_unsave_removes_tags_and_memberships(settings, world) -> None:
     uid, ids = world
     with db.session_scope(settings) as s:
         saves.save_paper(s, uid, ids[0], collection="Thesis", tags=["a", "b"])
@@ -55,7 +55,7 @@ def test_unsave_removes_tags_and_memberships(settings, world) -> None:  # type: 
         assert s.scalars(select(CollectionPaper)).all() == []
 
 
-def test_collections_rename_share_delete(settings, world) -> None:  # type: ignore[no-untyped-def]
+def test_collections_rename_share_delete(settings, world) -> None:
     uid, _ids = world
     with db.session_scope(settings) as s:
         col = collections.create_collection(s, uid, "Graph  Papers")
@@ -76,7 +76,7 @@ def test_collections_rename_share_delete(settings, world) -> None:  # type: igno
             collections.public_collection(s, share)
 
 
-def test_bad_input_is_refused_with_a_reason(settings, world) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_refused_with_a_reason(settings, world) -> None:
     uid, _ = world
     with db.session_scope(settings) as s:
         with pytest.raises(NotFound):
@@ -96,7 +96,7 @@ def test_notes_are_rendered_safely() -> None:
     assert render_note("a <b>\nb", "plain") == '<p class="note-plain">a &lt;b&gt;<br>b</p>'
 
 
-def test_marks_are_one_query_whatever_the_page(settings, world) -> None:  # type: ignore[no-untyped-def]
+def test_marks_are_one_query_whatever_the_page(settings, world) -> None:
     uid, ids = world
     with db.session_scope(settings) as s:
         saves.save_paper(s, uid, ids[0])
@@ -118,7 +118,7 @@ def test_marks_are_one_query_whatever_the_page(settings, world) -> None:  # type
     assert marks.saved == {ids[0]} and marks.read == {ids[0], ids[1]} and not marks.upvoted
 
 
-def test_library_filters_and_read_state(settings, world) -> None:  # type: ignore[no-untyped-def]
+def test_library_filters_and_read_state(settings, world) -> None:
     uid, ids = world
     with db.session_scope(settings) as s:
         for pid in ids[:3]:
@@ -138,7 +138,7 @@ def test_library_filters_and_read_state(settings, world) -> None:  # type: ignor
         assert {p for p, _ in signals.saved} == set(ids[:3])
 
 
-def test_follows_are_digest_topics(settings, world) -> None:  # type: ignore[no-untyped-def]
+def test_follows_are_digest_topics(settings, world) -> None:
     uid, _ = world
     with db.session_scope(settings) as s:
         row, new = follows.follow(s, uid, "author", "  Yann   LeCun ")
@@ -151,7 +151,7 @@ def test_follows_are_digest_topics(settings, world) -> None:  # type: ignore[no-
     assert follows.search_query("org", "Google DeepMind") == 'org:"Google DeepMind"'
 
 
-def test_follows_of_many_users_in_one_query(settings, world) -> None:  # type: ignore[no-untyped-def]
+def test_follows_of_many_users_in_one_query(settings, world) -> None:
     from dailypapers.store.queries.library import follows_of
 
     uid, _ = world

@@ -18,7 +18,7 @@ from tests.test_community_pages import csrf, signup
 DAY = dt.date(2025, 3, 18)
 
 
-def test_api_save_patch_list_unsave(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_api_save_patch_list_unsave(settings, client) -> None:
     add_known_papers(settings)
     _, token = make_user(settings, "ada")
     h = bearer(token)
@@ -53,7 +53,7 @@ def test_api_save_patch_list_unsave(settings, client) -> None:  # type: ignore[n
     assert client.get("/api/me/library").status_code == 401
 
 
-def test_api_collections_and_follows(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_api_collections_and_follows(settings, client) -> None:
     add_known_papers(settings)
     _, token = make_user(settings, "bob")
     h = bearer(token)
@@ -85,7 +85,7 @@ def test_api_collections_and_follows(settings, client) -> None:  # type: ignore[
     assert gone.json()["removed"] is True
 
 
-def test_api_import_preview_then_apply(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_api_import_preview_then_apply(settings, client) -> None:
     add_known_papers(settings)
     _, token = make_user(settings, "cyd")
     h = bearer(token)
@@ -106,7 +106,7 @@ def test_api_import_preview_then_apply(settings, client) -> None:  # type: ignor
     assert big.status_code == 413 and "at most" in big.json()["error"]
 
 
-def test_cite_exports(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_cite_exports(settings, client) -> None:
     add_known_papers(settings)
     bib = client.get("/papers/1706.03762.bib")
     assert bib.status_code == 200 and "eprint = {1706.03762}" in bib.text
@@ -116,7 +116,7 @@ def test_cite_exports(settings, client) -> None:  # type: ignore[no-untyped-def]
     assert 'href="/papers/1706.03762.bib"' in page and "A. Vaswani, N. Shazeer (2020)." in page
 
 
-def test_forms_work_without_javascript(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_forms_work_without_javascript(settings, client) -> None:
     add_known_papers(settings)
     signup(client, "dora")
     token = csrf(client, "/library")
@@ -140,7 +140,7 @@ def test_forms_work_without_javascript(settings, client) -> None:  # type: ignor
     assert client.post("/library/save", data={"paper_id": "2006.11239"}).status_code == 403
 
 
-def test_list_page_costs_at_most_two_more_queries(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_list_page_costs_at_most_two_more_queries(settings, client) -> None:
     for i in range(40):
         add_paper(settings, f"2508.{i:05d}", feed_date=DAY)
     engine = db.get_engine(settings)
@@ -168,7 +168,7 @@ def test_list_page_costs_at_most_two_more_queries(settings, client) -> None:  # 
     assert signed_in <= anonymous + 2, (anonymous, signed_in)
 
 
-def _rows_naming(settings, user_id: int, names: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
+def _rows_naming(settings, user_id: int, names: tuple[str, ...]) -> list[str]:
     """Every row of every table that references the user by id (foreign key) or by name/email."""
     found = []
     with db.session_scope(settings) as s:
@@ -189,7 +189,7 @@ def _rows_naming(settings, user_id: int, names: tuple[str, ...]) -> list[str]:  
     return found
 
 
-def test_account_deletion_leaves_nothing(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_account_deletion_leaves_nothing(settings, client) -> None:
     add_known_papers(settings)
     uid, token = make_user(settings, "zed-gone")
     _, other = make_user(settings, "yael")
@@ -228,7 +228,7 @@ def test_account_deletion_leaves_nothing(settings, client) -> None:  # type: ign
     assert client.get("/api/me/library", headers=h).status_code == 401
 
 
-def test_profile_shows_public_things_only(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_profile_shows_public_things_only(settings, client) -> None:
     add_known_papers(settings)
     _, token = make_user(settings, "fay")
     h = bearer(token)
@@ -241,7 +241,7 @@ def test_profile_shows_public_things_only(settings, client) -> None:  # type: ig
     assert re.search(r"Member since", page)
 
 
-def test_opening_a_paper_or_its_pdf_marks_it_read_unless_switched_off(settings, client) -> None:  # type: ignore[no-untyped-def]
+def test_opening_a_paper_or_its_pdf_marks_it_read_unless_switched_off(settings, client) -> None:
     add_known_papers(settings)
     _, token = make_user(settings, "gale")
     h = bearer(token)

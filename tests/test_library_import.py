@@ -29,19 +29,19 @@ from tests.community_fixtures import arxiv_replay, make_user
 from tests.library_fixtures import FIXTURES, add_known_papers
 
 
-def _import(settings, uid: int, name: str, data: bytes | None = None, collection=None):  # type: ignore[no-untyped-def]
+def _import(settings, uid: int, name: str, data: bytes | None = None, collection=None):
     parsed = read_references(data if data is not None else (FIXTURES / name).read_bytes(), name)
     with db.session_scope(settings) as s:
         return apply_import(s, uid, plan_import(s, uid, parsed), collection=collection)
 
 
 @pytest.fixture
-def user(settings) -> int:  # type: ignore[no-untyped-def]
+def user(settings) -> int:
     add_known_papers(settings)
     return make_user(settings, "importer")[0]
 
 
-def test_zotero_bibtex(settings, user) -> None:  # type: ignore[no-untyped-def]
+def test_zotero_bibtex(settings, user) -> None:
     report = _import(settings, user, "zotero.bib")
     by_key = {o.entry.key: o for o in report.outcomes}
     assert by_key["vaswani_attention_2017"].status == "matched"
@@ -56,7 +56,7 @@ def test_zotero_bibtex(settings, user) -> None:  # type: ignore[no-untyped-def]
     assert "transformers" in items[0].tags and items[0].note == "Comment: 15 pages, 5 figures"
 
 
-def test_mendeley_duplicate_keys_are_kept(settings, user) -> None:  # type: ignore[no-untyped-def]
+def test_mendeley_duplicate_keys_are_kept(settings, user) -> None:
     report = _import(settings, user, "mendeley.bib")
     assert [o.paper_id for o in report.outcomes] == ["1706.03762", "2006.11239", "2207.12598"]
     assert report.problems == []
@@ -66,7 +66,7 @@ def test_mendeley_duplicate_keys_are_kept(settings, user) -> None:  # type: igno
     assert notes["2006.11239"] == "Important: read section 3 & the appendix"
 
 
-def test_google_scholar_matches_by_title_and_journal(settings, user) -> None:  # type: ignore[no-untyped-def]
+def test_google_scholar_matches_by_title_and_journal(settings, user) -> None:
     report = _import(settings, user, "scholar.bib")
     how = {o.entry.key: (o.status, o.how) for o in report.outcomes}
     assert how == {
@@ -78,7 +78,7 @@ def test_google_scholar_matches_by_title_and_journal(settings, user) -> None:  #
 
 
 @pytest.mark.parametrize("name", ["zotero.ris", "zotero.json", "ids.txt"])
-def test_ris_csl_and_lists(settings, user, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_ris_csl_and_lists(settings, user, name: str) -> None:
     report = _import(settings, user, name)
     with db.session_scope(settings) as s:
         saved = set(all_saved_ids(s, user))
@@ -93,7 +93,7 @@ def test_ris_csl_and_lists(settings, user, name: str) -> None:  # type: ignore[n
         assert report.counts["pending"] == 1 and report.counts["unmatched"] == 1
 
 
-def test_reimport_adds_nothing(settings, user) -> None:  # type: ignore[no-untyped-def]
+def test_reimport_adds_nothing(settings, user) -> None:
     _import(settings, user, "zotero.bib", collection="Thesis")
     again = _import(settings, user, "zotero.bib", collection="Thesis")
     assert again.counts["matched"] == 0 and again.counts["already"] == 1
@@ -103,7 +103,7 @@ def test_reimport_adds_nothing(settings, user) -> None:  # type: ignore[no-untyp
         assert len(items[0].tags) == 3
 
 
-def test_broken_bibtex_keeps_good_entries(settings, user) -> None:  # type: ignore[no-untyped-def]
+def test_broken_bibtex_keeps_good_entries(settings, user) -> None:
     report = _import(settings, user, "broken.bib")
     assert [o.paper_id for o in report.outcomes] == ["1706.03762", "2207.12598"]
     assert [p.line for p in report.problems] == [7]
@@ -129,7 +129,7 @@ def test_invalid_utf8_is_reported_by_line() -> None:
     assert parsed.problems[0].line == 2 and "UTF-8" in parsed.problems[0].message
 
 
-def test_pending_ids_are_fetched_by_the_job(settings, user) -> None:  # type: ignore[no-untyped-def]
+def test_pending_ids_are_fetched_by_the_job(settings, user) -> None:
     _import(settings, user, "zotero.bib", collection="Later")
     with arxiv_replay({"2511.09999": "Fetched Later from arXiv"}) as (url, seen):
         settings.arxiv_api_url = url
@@ -143,7 +143,7 @@ def test_pending_ids_are_fetched_by_the_job(settings, user) -> None:  # type: ig
         assert fetched.collections == [("later", "Later")]
 
 
-def test_pending_ids_stay_pending_offline(settings, user) -> None:  # type: ignore[no-untyped-def]
+def test_pending_ids_stay_pending_offline(settings, user) -> None:
     _import(settings, user, "zotero.bib")
     settings.arxiv_api_url = "http://127.0.0.1:9/api/query"  # nothing listens on the discard port
     settings.http_max_retries = 0
@@ -156,7 +156,7 @@ def test_pending_ids_stay_pending_offline(settings, user) -> None:  # type: igno
 
 
 @pytest.mark.parametrize("fmt", ["bibtex", "ris", "csl-json"])
-def test_export_round_trips_to_the_same_library(settings, user, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_export_round_trips_to_the_same_library(settings, user, fmt: str) -> None:
     note = "Read *twice*: 50% of {it} costs $5 & more -- see a_b\n\nsecond ^ paragraph ~ \\o/"
     with db.session_scope(settings) as s:
         saves.save_paper(s, user, "1706.03762", tags=["nlp", "C++ & co"], note=note)

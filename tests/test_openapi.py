@@ -78,7 +78,7 @@ def test_docs_can_be_hidden(settings):
         assert 'href="/docs"' not in client.get("/").text
 
 
-def _browser(test):  # type: ignore[no-untyped-def]
+def _browser(test):
     for mark in MARKS:
         test = mark(test)
     return test

@@ -121,7 +121,10 @@ def create_app(settings: Settings | None = None, warm: bool = False) -> FastAPI:
     )
     app.add_middleware(RequestSessionMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(InputLimitsMiddleware)
+    upload = settings.library_import_max_bytes + 64 * 1024  # the file plus the form around it
+    app.add_middleware(
+        InputLimitsMiddleware, uploads={"/library/import": upload, "/api/me/library/import": upload}
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == "production")
     app.add_middleware(RequestMetricsMiddleware, access_log=settings.log_format == "json")
     if settings.forwarded_allow_ips:  # outermost: everything inside sees the real client

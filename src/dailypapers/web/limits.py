@@ -60,9 +60,12 @@ async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
 class InputLimitsMiddleware:
     """Refuse NUL characters anywhere in a request (400) and oversized bodies (413)."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body: int = MAX_BODY_BYTES, uploads: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.uploads = uploads or {}  # path -> its own limit (file uploads, e.g. library import)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,14 +77,15 @@ class InputLimitsMiddleware:
         if scope.get("method") not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope.get("path", ""), self.max_body)
         body = b""
         while True:
             message = await receive()
             if message["type"] != "http.request":
                 break  # the client went away
             body += message.get("body", b"")
-            if len(body) > self.max_body:
-                await _refuse(scope, send, 413, f"The request body exceeds {self.max_body} bytes.")
+            if len(body) > limit:
+                await _refuse(scope, send, 413, f"The request body exceeds {limit} bytes.")
                 return
             if not message.get("more_body", False):
                 break

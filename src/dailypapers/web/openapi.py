@@ -85,6 +85,11 @@ def _complete(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})
+            if not operation.get("description"):  # no docstring: the summary says what it does
+                operation["description"] = operation.get("summary") or route.name
+            path = route.path_format  # an id that names nothing is a 404 (a bad token a 400)
+            if "{" in path and path.startswith("/api/") and path != "/api/subscriptions/{token}":
+                responses.setdefault("404", _error(404))
             if user:
                 operation["security"] = [{"bearer": []}]
                 responses.setdefault("401", _error(401))

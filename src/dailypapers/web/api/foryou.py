@@ -24,7 +24,7 @@ from dailypapers.store.queries.foryou import rules_of
 from dailypapers.web.api.community import writer
 from dailypapers.web.api.daily_papers import window_from_params
 from dailypapers.web.api.schemas import daily_item_to_hf
-from dailypapers.web.deps import get_db, get_settings_dep, require_user
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
 from dailypapers.web.ratelimit import rate_limit
 
 router = APIRouter(tags=["for you"])
@@ -149,7 +149,7 @@ def add_rule(
     dependencies=[Depends(rate_limit("rules", per_minute=30))],
 )
 def delete_rule(
-    rule_id: int, user: CurrentUser = Depends(writer),
+    rule_id: DbId, user: CurrentUser = Depends(writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     with writing(session, settings):

@@ -30,7 +30,12 @@ def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    summary="Readiness check",
+    responses={200: {"model": Health, "description": "`ready`: searches will not wait."},
+               **errors(503)},
+)  # fmt: skip
 def readyz(request: Request) -> JSONResponse:
     """Ready when a first search and a first paper page will not wait for loading."""
     if not is_warm(request.app.state.settings):

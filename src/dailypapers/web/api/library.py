@@ -36,6 +36,41 @@ from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
 
 router = APIRouter(tags=["library"])
+
+
+def _file(*formats: str) -> dict[int | str, dict[str, Any]]:
+    """The documented 200 answer of an export route: a text file in one of ``formats``."""
+    content = {MEDIA_TYPES[f]: {"schema": {"type": "string"}} for f in formats}
+    return {200: {"description": "The file, as an attachment.", "content": content}}
+
+
+_EXPORT_ME: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One JSON document.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        key: {"description": text}
+                        for key, text in (
+                            ("account", "name, email, dates and settings"),
+                            ("library", "saved papers with tags, notes and read state"),
+                            ("collections", "your collections"),
+                            ("follows", "what you follow"),
+                            ("votes", "papers you upvoted"),
+                            ("comments", "your comments"),
+                            ("submissions", "papers you submitted"),
+                            ("subscriptions", "digest subscriptions"),
+                            ("tokens", "names of your API tokens"),
+                        )
+                    },
+                },
+            }
+        },
+    }
+}
+
 _SETTINGS = Depends(get_settings_dep)
 _DB = Depends(get_db)
 _WRITES = [Depends(rate_limit("library", per_minute=120))]
@@ -276,7 +311,12 @@ def _download(text: str, fmt: str, stem: str) -> Response:
     )
 
 
-@router.get("/api/me/library/export", summary="Download your library (or one collection)")
+@router.get(
+    "/api/me/library/export",
+    summary="Download your library (or one collection)",
+    response_class=Response,
+    responses=_file("bibtex", "ris", "csl-json"),
+)
 def export_library(
     format: Format = "bibtex",
     collection: str | None = None,
@@ -422,7 +462,12 @@ def remove_follow(
 
 
 # --- your data -----------------------------------------------------------------------------------
-@router.get("/api/me/export", summary="Everything the service holds about you (one JSON file)")
+@router.get(
+    "/api/me/export",
+    summary="Everything the service holds about you (one JSON file)",
+    response_class=Response,
+    responses=_EXPORT_ME,
+)
 def export_me(user: CurrentUser = Depends(require_user), session: Session = _DB) -> Response:
     data = account.export_personal_data(session, user.id)
     return JSONResponse(
@@ -458,12 +503,24 @@ def delete_me(
 
 
 # --- public citation exports ---------------------------------------------------------------------
-@router.get("/papers/{paper_id:paper_id}.bib", summary="BibTeX of a paper", tags=["cite"])
+@router.get(
+    "/papers/{paper_id:paper_id}.bib",
+    summary="BibTeX of a paper",
+    tags=["cite"],
+    response_class=Response,
+    responses=_file("bibtex"),
+)
 def paper_bib(paper_id: str, session: Session = _DB) -> Response:
     return _cite(session, paper_id, "bibtex")
 
 
-@router.get("/papers/{paper_id:paper_id}.ris", summary="RIS of a paper", tags=["cite"])
+@router.get(
+    "/papers/{paper_id:paper_id}.ris",
+    summary="RIS of a paper",
+    tags=["cite"],
+    response_class=Response,
+    responses=_file("ris"),
+)
 def paper_ris(paper_id: str, session: Session = _DB) -> Response:
     return _cite(session, paper_id, "ris")
 
@@ -492,7 +549,13 @@ def _search_export(
 _Q = Query(..., max_length=500, description="The query language of /search")
 
 
-@router.get("/search.bib", summary="A search result page as BibTeX", tags=["cite"])
+@router.get(
+    "/search.bib",
+    summary="A search result page as BibTeX",
+    tags=["cite"],
+    response_class=Response,
+    responses=_file("bibtex"),
+)
 def search_bib(
     q: str = _Q,
     sort: str = "relevance",
@@ -504,7 +567,13 @@ def search_bib(
     return _search_export(session, settings, q, sort, page, limit, "bibtex")
 
 
-@router.get("/search.ris", summary="A search result page as RIS", tags=["cite"])
+@router.get(
+    "/search.ris",
+    summary="A search result page as RIS",
+    tags=["cite"],
+    response_class=Response,
+    responses=_file("ris"),
+)
 def search_ris(
     q: str = _Q,
     sort: str = "relevance",
@@ -516,7 +585,13 @@ def search_ris(
     return _search_export(session, settings, q, sort, page, limit, "ris")
 
 
-@router.get("/search.csl.json", summary="A search result page as CSL JSON", tags=["cite"])
+@router.get(
+    "/search.csl.json",
+    summary="A search result page as CSL JSON",
+    tags=["cite"],
+    response_class=Response,
+    responses=_file("csl-json"),
+)
 def search_csl(
     q: str = _Q,
     sort: str = "relevance",
