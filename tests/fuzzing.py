@@ -148,7 +148,8 @@ def _run(
             why = f" ({type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''})"
         status = 500 if response is None else response.status_code
         stats.statuses[status] += 1
-        if response is None or status >= 500:
+        unready = status == 503 and _documented(case.operation, 503)  # /readyz while warming
+        if response is None or (status >= 500 and not unready):
             stats.server_error_count += 1
             if len(stats.server_errors) < keep:
                 stats.server_errors.append(_describe(case, status) + why)

@@ -130,7 +130,8 @@ def test_no_route_answers_500_to_hostile_input(world) -> None:
             who = request.pop("headers", None)
             response = client.request(**request, headers=bearer(tokens[who]) if who else None)
             sent += 1
-            if response.status_code >= 500:
+            warming = response.status_code == 503 and request["url"].startswith("/readyz")
+            if response.status_code >= 500 and not warming:
                 errors.append((request["method"], request["url"], request.get("params"),
                                response.status_code))  # fmt: skip
 

@@ -24,13 +24,16 @@ from dailypapers.web.metrics import request_id
 from dailypapers.web.templating import render
 
 log = logging.getLogger(__name__)
+_FILE_SUFFIXES = (".bib", ".ris", ".json", ".xml", ".md")
 _UNEXPECTED = "Something went wrong on our side; it has been logged."
 
 
 def wants_json(request: Request) -> bool:
     """Whether the caller should get JSON rather than an HTML error page."""
     path = request.url.path
-    return path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+    if path.startswith("/api/") or path.endswith(_FILE_SUFFIXES):  # scripts, feeds, exports
+        return True
+    return "application/json" in request.headers.get("accept", "")
 
 
 def error_response(

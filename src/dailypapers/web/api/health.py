@@ -34,7 +34,7 @@ def healthz(request: Request) -> JSONResponse:
     "/readyz",
     summary="Readiness check",
     responses={200: {"model": Health, "description": "`ready`: searches will not wait."},
-               **errors(503)},
+               503: {"model": Health, "description": "`warming`: still loading; try again."}},
 )  # fmt: skip
 def readyz(request: Request) -> JSONResponse:
     """Ready when a first search and a first paper page will not wait for loading."""

@@ -40,7 +40,8 @@ router = APIRouter(tags=["library"])
 
 def _file(*formats: str) -> dict[int | str, dict[str, Any]]:
     """The documented 200 answer of an export route: a text file in one of ``formats``."""
-    content = {MEDIA_TYPES[f]: {"schema": {"type": "string"}} for f in formats}
+    content = {MEDIA_TYPES[f]: {"schema": {"type": "array" if f == "csl-json" else "string"}}
+               for f in formats}  # fmt: skip
     return {200: {"description": "The file, as an attachment.", "content": content}}
 
 

@@ -162,7 +162,7 @@ class TokenRevoked(_Shape):
 
 
 class Health(_Shape):
-    status: str = Field(description="`ok`, or `error` with a 503.")
+    status: str = Field(description="`ok`/`ready`, or `error`/`warming` with a 503.")
     detail: str | None = Field(None, description="The kind of failure, on error.")
 
 

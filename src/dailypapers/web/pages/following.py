@@ -15,7 +15,7 @@ from dailypapers.search import SearchRequest, get_index, search
 from dailypapers.store.db import writing
 from dailypapers.store.queries.papers import papers_by_ids
 from dailypapers.store.queries.profiles import public_profile
-from dailypapers.web.deps import get_db, get_settings_dep, require_user
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
 from dailypapers.web.pages.library import back
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
@@ -93,7 +93,7 @@ def follows_to_digest(
 @router.get("/following/{follow_id}", response_class=HTMLResponse)
 def follow_page(
     request: Request,
-    follow_id: int,
+    follow_id: DbId,
     user: CurrentUser = Depends(require_user),
     session: Session = _DB,
     settings: Settings = _SETTINGS,

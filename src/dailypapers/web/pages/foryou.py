@@ -27,7 +27,7 @@ from dailypapers.store.queries.feed import default_window, latest_feed_date, nei
 from dailypapers.store.queries.foryou import has_feed_token, rules_of
 from dailypapers.store.queries.papers import get_paper
 from dailypapers.web import community_ui
-from dailypapers.web.deps import get_db, get_settings_dep, require_user, safe_next
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user, safe_next
 from dailypapers.web.pages.atom import ATOM_TYPE, atom_document
 from dailypapers.web.ratelimit import rate_limit
 from dailypapers.web.security import require_csrf
@@ -146,7 +146,7 @@ def add_rule(
 
 @router.post("/for-you/rules/{rule_id}/delete", dependencies=[_CSRF, _RULES_LIMIT])
 def delete_rule(
-    request: Request, rule_id: int, next: str = Form(""),
+    request: Request, rule_id: DbId, next: str = Form(""),
     user: CurrentUser = Depends(require_user), session: Session = Depends(get_db),
     settings: Settings = _SETTINGS,
 ) -> Response:  # fmt: skip
