@@ -550,58 +550,29 @@ def _search_export(
 _Q = Query(..., max_length=500, description="The query language of /search")
 
 
-@router.get(
-    "/search.bib",
-    summary="A search result page as BibTeX",
-    tags=["cite"],
-    response_class=Response,
-    responses=_file("bibtex"),
-)
-def search_bib(
-    q: str = _Q,
-    sort: str = "relevance",
-    page: int = Query(1, ge=1, le=1000),
-    limit: int = Query(25, ge=1, le=100),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:
-    return _search_export(session, settings, q, sort, page, limit, "bibtex")
+def _add_search_export(suffix: str, fmt: str, label: str) -> None:
+    """Register ``GET /search.{suffix}``: one search result page as a ``label`` file."""
+
+    def export(
+        q: str = _Q,
+        sort: str = "relevance",
+        page: int = Query(1, ge=1, le=1000),
+        limit: int = Query(25, ge=1, le=100),
+        session: Session = _DB,
+        settings: Settings = _SETTINGS,
+    ) -> Response:
+        return _search_export(session, settings, q, sort, page, limit, fmt)
+
+    export.__name__ = f"search_{fmt.replace('-', '_')}"
+    router.add_api_route(
+        f"/search.{suffix}", export, methods=["GET"], summary=f"A search result page as {label}",
+        tags=["cite"], response_class=Response, responses=_file(fmt),
+    )  # fmt: skip
 
 
-@router.get(
-    "/search.ris",
-    summary="A search result page as RIS",
-    tags=["cite"],
-    response_class=Response,
-    responses=_file("ris"),
-)
-def search_ris(
-    q: str = _Q,
-    sort: str = "relevance",
-    page: int = Query(1, ge=1, le=1000),
-    limit: int = Query(25, ge=1, le=100),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:
-    return _search_export(session, settings, q, sort, page, limit, "ris")
-
-
-@router.get(
-    "/search.csl.json",
-    summary="A search result page as CSL JSON",
-    tags=["cite"],
-    response_class=Response,
-    responses=_file("csl-json"),
-)
-def search_csl(
-    q: str = _Q,
-    sort: str = "relevance",
-    page: int = Query(1, ge=1, le=1000),
-    limit: int = Query(25, ge=1, le=100),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> Response:
-    return _search_export(session, settings, q, sort, page, limit, "csl-json")
+for _suffix, _fmt, _label in (("bib", "bibtex", "BibTeX"), ("ris", "ris", "RIS"),
+                              ("csl.json", "csl-json", "CSL JSON")):  # fmt: skip
+    _add_search_export(_suffix, _fmt, _label)
 
 
 assert set(EXPORT_FORMATS) == set(MEDIA_TYPES)
