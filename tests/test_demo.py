@@ -136,7 +136,7 @@ def _curl_urls() -> list[tuple[str, str]]:
     for name, line in _code_lines():
         if line.startswith("curl") and " -X " not in line and "127.0.0.1:8000/" in line:
             site = r"http://127\.0\.0\.1:8000/"
-            match = re.search(f'"({site}[^"]*)"|\'({site}[^\']*)\'|({site}\\S+)', line)
+            match = re.search(f"\"({site}[^\"]*)\"|'({site}[^']*)'|({site}\\S+)", line)
             assert match is not None, line
             double, single, bare = match.groups()
             urls.append((name, f'"{double}"' if double else f"'{single}'" if single else bare))
@@ -262,7 +262,6 @@ def test_front_page_in_chromium_has_real_authors_and_links(demo, page) -> None:
         assert any(h and h.startswith("https://github.com/") for h in links) or "Code" in text
     finally:
         server.should_exit = True
-
 
 
 def test_a_later_run_moves_the_demo_forward(demo, demo_client) -> None:

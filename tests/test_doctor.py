@@ -8,12 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from dailypapers.config import Settings
 from dailypapers.ops.doctor import run_checks
 from dailypapers.search.indexer import rebuild
-from tests.conftest import TEST_SECRET, _free_port, on_postgres
+from tests.conftest import TEST_SECRET, _free_port
 from tests.digest_fixtures import smtp_server_fixture  # noqa: F401  (aiosmtpd: smtp_server)
 from tests.factories import add_papers, make_records
 
@@ -51,9 +49,6 @@ def test_problems_are_found_with_a_fix(settings):
     assert found["base url"][0] == "warn"
 
 
-@pytest.mark.skipif(
-    on_postgres(), reason="order-dependent on PostgreSQL in the full suite (passes alone): to fix"
-)
 def test_an_unmigrated_or_unreachable_database(tmp_path):
     fresh = Settings(data_dir=tmp_path, secret_key=TEST_SECRET)
     found = _by_name(fresh)

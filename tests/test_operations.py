@@ -140,9 +140,11 @@ def test_metrics_count_channel_messages_from_the_send_log(settings):
         for key, status in [("digest:daily:2026-03-02", "sent"), ("alert:1", "sent"),
                             ("alert:2", "failed")]:  # fmt: skip
             session.add(ChannelSend(channel_id=channel.id, key=key, status=status))
-    text = _client(settings, metrics_token="t").get(
-        "/metrics", headers={"Authorization": "Bearer t"}
-    ).text
+    text = (
+        _client(settings, metrics_token="t")
+        .get("/metrics", headers={"Authorization": "Bearer t"})
+        .text
+    )
     assert 'dailypapers_channel_messages{kind="digest",status="sent"} 1.0' in text
     assert 'dailypapers_channel_messages{kind="alert",status="sent"} 1.0' in text
     assert 'dailypapers_channel_messages{kind="alert",status="failed"} 1.0' in text

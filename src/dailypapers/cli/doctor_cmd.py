@@ -18,8 +18,10 @@ _MARK = {"ok": "[green]ok  [/green]", "warn": "[yellow]warn[/yellow]", "fail": "
 def doctor(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per check, for scripts."),
     skip: list[str] = typer.Option(
-        [], "--skip", help="Leave out a check: database, migrations, index, model, smtp, redis, "
-        "site (repeatable)."
+        [],
+        "--skip",
+        help="Leave out a check: database, migrations, index, model, smtp, redis, "
+        "site (repeatable).",
     ),
 ) -> None:
     """Check the database, migrations, search index, vectors, embedding model, SMTP and Redis.

@@ -27,8 +27,7 @@ from dailypapers.store.models import Subscription, utcnow
 
 FREQUENCIES = ("daily", "weekly")
 RESUBSCRIBE = (
-    "This address unsubscribed: subscribe again on /subscribe and follow the new confirmation "
-    "link."
+    "This address unsubscribed: subscribe again on /subscribe and follow the new confirmation link."
 )
 SUBSCRIBE_REPLY = (
     "Thanks! If this address can receive mail, a confirmation link is on its way. "
@@ -115,9 +114,7 @@ def _pending_row(session: Session, email: str, frequency: str, topics: list[str]
     sub = session.scalar(select(Subscription).where(Subscription.email == email))
     if sub is not None:
         return sub
-    sub = session.scalar(
-        select(Subscription).where(Subscription.email == suppression_key(email))
-    )
+    sub = session.scalar(select(Subscription).where(Subscription.email == suppression_key(email)))
     if sub is not None:
         sub.email, sub.status = email, "pending"
         return sub

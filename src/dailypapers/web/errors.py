@@ -101,9 +101,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        response = error_response(
-            request, 500, _UNEXPECTED, {"X-Request-ID": _request_id(request)}
-        )
+        response = error_response(request, 500, _UNEXPECTED, {"X-Request-ID": _request_id(request)})
         # Starlette answers this one outside every middleware: add the security headers here.
         hsts = request.app.state.settings.env == "production"
         for name, value in headers_for(request.url.path, hsts=hsts):

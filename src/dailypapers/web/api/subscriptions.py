@@ -99,9 +99,7 @@ def update_subscription(
     return _public(sub)
 
 
-@router.delete(
-    "/{token}", response_model=SubscriptionPublic, responses=errors(400, 404, 422)
-)
+@router.delete("/{token}", response_model=SubscriptionPublic, responses=errors(400, 404, 422))
 def delete_subscription(
     token: str, session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep)
 ) -> SubscriptionPublic:
