@@ -82,8 +82,11 @@ def product_ranker(settings, session, mode: str) -> Ranker:
 
     def rank(query: str) -> list[str]:
         result = search(settings, session, SearchRequest(q=query, mode=mode, limit=DEPTH))
+        weak[query] = result.weak
         return [h.id for h in result.hits[:DEPTH]]
 
+    weak: dict[str, bool] = {}
+    rank.weak = weak  # type: ignore[attr-defined]  # which queries got only weak matches
     return rank
 
 
@@ -192,7 +195,12 @@ def no_match(rankers: dict[str, Ranker]) -> dict[str, dict[str, float]]:
     out = {}
     for name, rank in rankers.items():
         counts = [len(rank(q)) for q in labelled.NO_MATCH_QUERIES]
-        out[name] = {"empty": sum(c == 0 for c in counts), "mean_results": float(np.mean(counts))}
+        weak = getattr(rank, "weak", {})
+        out[name] = {
+            "empty": sum(c == 0 for c in counts),
+            "weak": sum(bool(weak.get(q)) for q in labelled.NO_MATCH_QUERIES),
+            "mean_results": float(np.mean(counts)),
+        }
     return out
 
 
@@ -278,6 +286,11 @@ def main(argv: list[str]) -> None:
                         k: round((dev[k] * n_dev + test[k] * n_test) / (n_dev + n_test), 3)
                         for k in dev
                     }
+        labelled_queries = {q for s in sets for q in s.queries}
+        weak_labelled = {
+            m: {q: w for q, w in rankers[m].weak.items() if q in labelled_queries}  # type: ignore[attr-defined]
+            for m in PRODUCT
+        }
         empty = no_match(rankers)
     print(f"{len(papers)} papers; {time.perf_counter() - started:.0f} s")
     names = list(next(iter(results.values())))
@@ -287,6 +300,10 @@ def main(argv: list[str]) -> None:
             print(line)
         print()
     print(f"no-match queries ({len(labelled.NO_MATCH_QUERIES)}): " + ", ".join(
-        f"{m} {e['empty']} empty / {e['mean_results']:.0f} results" for m, e in empty.items()
+        f"{m} {e['empty']} empty, {e['weak']} weak / {e['mean_results']:.0f} results"
+        for m, e in empty.items()
+    ))  # fmt: skip
+    print("labelled queries shown as weak matches: " + ", ".join(
+        f"{m} {sum(flagged.values())}" for m, flagged in weak_labelled.items()
     ))  # fmt: skip
     save(f"search_quality-{args.split}", {"methods": results, "no_match": empty})

@@ -49,7 +49,8 @@ MIN_SIMILARITY = 0.2
 COVERAGE_DEPTH = 20
 MIN_COVERAGE = 0.5
 NO_MATCH_SIMILARITY = 0.4
-WEAK_SIMILARITY = 0.55
+WEAK_SIMILARITY = 0.44
+WEAK_NOTE = "only weak matches: no paper is really about this query"
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
 
 
@@ -97,6 +98,11 @@ class SearchResult:
     @property
     def highlight_terms(self) -> list[str]:
         return self.query.highlight_terms
+
+    @property
+    def weak(self) -> bool:
+        """Whether every result is only a weak match (shown apart, under that heading)."""
+        return WEAK_NOTE in self.notes
 
     @property
     def has_next(self) -> bool:
@@ -248,7 +254,7 @@ def _nothing_matches(
         notes.append("nothing in the collection matches this query")
         return True
     if best < WEAK_SIMILARITY:
-        notes.append("only weak matches: no paper is really about this query")
+        notes.append(WEAK_NOTE)
     return False
 
 
