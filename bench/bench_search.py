@@ -46,6 +46,12 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--skip-raw", action="store_true", help="skip the raw library figures")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--dir", default=None, help="work folder (reused between runs)")
+    parser.add_argument(
+        "--sentences",
+        action="store_true",
+        help="only sentence-long queries (8-14 words of an abstract; issue 15's speed goal)",
+    )
+    parser.add_argument("--skip-build", action="store_true", help="reuse the built index")
     return parser.parse_args(argv)
 
 
@@ -59,8 +65,9 @@ def _rows(n: int) -> list[dict]:
     return out
 
 
-def _queries(rows: list[dict], n: int, seed: int = 11) -> list[str]:
-    """Realistic queries: title fragments, plain-language phrases, and some with filters."""
+def _queries(rows: list[dict], n: int, seed: int = 11, sentences: bool = False) -> list[str]:
+    """Realistic queries: title fragments, plain-language phrases, and some with filters
+    (``sentences``: only the plain-language phrases of 8 to 14 words)."""
     rng = random.Random(seed)
     out = []
     while len(out) < n:
@@ -68,7 +75,7 @@ def _queries(rows: list[dict], n: int, seed: int = 11) -> list[str]:
         words = re.findall(r"[A-Za-z][A-Za-z0-9\-]+", row["title"])
         if len(words) < 4:
             continue
-        kind = len(out) % 5
+        kind = 2 if sentences else len(out) % 5
         start = rng.randrange(0, len(words) - 2)
         fragment = " ".join(words[start : start + rng.randint(2, 4)]).lower()
         if kind in (0, 1):
@@ -183,6 +190,7 @@ def _engine_level(settings, queries: list[str]) -> dict:
     from dailypapers.search.embed import get_embedder
     from dailypapers.search.engine import get_index
     from dailypapers.search.query import parse_query
+    from dailypapers.search.service import _ranked
 
     index = get_index(settings)
     embedder = get_embedder(settings.embedding_model)
@@ -195,6 +203,9 @@ def _engine_level(settings, queries: list[str]) -> dict:
                                list(index.vectors.search(vecs[q], 100)[0])]),
         queries,
     )  # fmt: skip
+    out["hybrid_ranking"] = _timed(  # the product's whole ranking step (no database)
+        lambda q: _ranked(settings, index, parsed[q], "hybrid", []), queries
+    )
     return out
 
 
@@ -489,7 +500,7 @@ def main(argv: list[str]) -> None:
     env = {"DAILYPAPERS_DATA_DIR": str(folder / "data"), "DAILYPAPERS_EMBED_ON_IMPORT": "false",
            "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}  # fmt: skip
     rows = _rows(args.papers)
-    queries = _queries(rows, args.queries)
+    queries = _queries(rows, args.queries, sentences=args.sentences)
     ids = [rows[i]["id"] for i in random.Random(3).sample(range(len(rows)), args.queries)]
     figures: dict = {"papers": args.papers, "queries": len(queries)}
     if args.only_million:
@@ -502,7 +513,8 @@ def main(argv: list[str]) -> None:
         return
     if not (folder / "data" / "dailypapers.sqlite3").exists():
         figures.update(_fill(env, args.papers))
-    figures.update(_build(env))
+    if not args.skip_build:
+        figures.update(_build(env))
     with _env(env):
         figures.update(_in_process(queries, ids))
         if not args.skip_http:
@@ -519,4 +531,5 @@ def main(argv: list[str]) -> None:
     if args.million:
         figures["million"] = _million(folder.parent / "dp-bench-search-1m", rows, queries, qvecs)
     name = "search" if args.papers == 74_728 else f"search-{args.papers}"
+    name += "-sentences" if args.sentences else ""
     save(name + ("-no-raw" if args.skip_raw else ""), figures)
