@@ -145,7 +145,8 @@ def test_a_remembered_phrase_finds_its_paper_first(settings, session) -> None:
     known = labelled.known_item_queries(rows, 12, seed=3)
     for mode in ("keyword", "hybrid"):
         firsts = [_ids(settings, session, q=q, mode=mode)[:1] == [pid] for q, pid in known]
-        assert sum(firsts) >= 10, (mode, [q for (q, _), ok in zip(known, firsts) if not ok])
+        missed = [q for (q, _), ok in zip(known, firsts, strict=True) if not ok]
+        assert sum(firsts) >= 10, (mode, missed)
 
 
 def test_hybrid_leans_on_meaning_for_a_sentence_and_on_words_for_key_words() -> None:

@@ -185,7 +185,7 @@ def _ranked(
     else:
         keyword = dict(zip(kw.rows[:HYBRID_KEYWORD_DEPTH], kw.scores, strict=False))
         semantic = dict(zip(sem_rows, sem_scores, strict=True))
-        deeper = dict(zip(kw.rows[HYBRID_KEYWORD_DEPTH:], kw.scores[HYBRID_KEYWORD_DEPTH:]))
+        deeper = dict(list(zip(kw.rows, kw.scores, strict=True))[HYBRID_KEYWORD_DEPTH:])
         keyword.update((r, deeper[r]) for r in semantic if r in deeper)  # no need to ask again
         _complete(index, q, vector, keyword, semantic)
         share = hybrid.share_for(distinctive=kw.distinctive, near=bool(kw.near),
