@@ -42,6 +42,20 @@ def on_postgres() -> bool:
     return PG_URL.startswith("postgresql")
 
 
+@pytest.fixture(autouse=True)
+def _restore_environment() -> Iterator[None]:
+    """Undo what a test's in-process command wrote to ``os.environ``.
+
+    The CLI's global ``--data-dir``/``--database-url`` export themselves for child processes;
+    run in-process by ``CliRunner`` they would otherwise reach every later test.
+    """
+    before = dict(os.environ)
+    yield
+    if os.environ != before:
+        os.environ.clear()
+        os.environ.update(before)
+
+
 @pytest.fixture(scope="session")
 def _pg_database() -> Iterator[str | None]:
     """A throw-away PostgreSQL database for this test session, migrated once."""
