@@ -38,7 +38,7 @@ def shoot(base: str, out: Path, mail: Path | None, token: str | None = None) -> 
     written: list[Path] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for label, (width, height) in WIDTHS.items():
+        for width, height in WIDTHS.values():
             page = browser.new_page(viewport={"width": width, "height": height})
             paper = _first_paper(page, base)
             targets = {
@@ -53,7 +53,8 @@ def shoot(base: str, out: Path, mail: Path | None, token: str | None = None) -> 
                 targets |= {name: base + path for name, path in SIGNED_IN.items()}
             for name, url in targets.items():
                 signed_in = token is not None and name in SIGNED_IN
-                page.set_extra_http_headers({"Authorization": f"Bearer {token}"} if signed_in else {})
+                auth = {"Authorization": f"Bearer {token}"} if signed_in else {}
+                page.set_extra_http_headers(auth)
                 page.goto(url, wait_until="networkidle")
                 path = out / f"{name}-{width}.png"
                 tall = page.evaluate("document.documentElement.scrollHeight")
