@@ -12,7 +12,9 @@ papers and 200 negatives.
 
 Figures, in milliseconds:
 
-- ``first_request_ms``: the first request of the process (reads the papers it needs);
+- ``ready_after_s``: how long after ``/healthz`` the server said ready (``/readyz``: search
+  index and the "For you" paper data of the pool and the latest 8 weeks prepared);
+- ``first_request_ms``: the user's first request (the model is fitted);
 - ``p50_ms``/``p99_ms``: every later request, the first view of each week included;
   ``warm_*``: the requests after each week was seen once; ``first_view_*``: the first view of
   each week (the model is memoised, the window is scored);
@@ -124,6 +126,10 @@ def _measure(url: str, token: str, args: argparse.Namespace) -> dict[str, object
     weeks = _weeks(url)
     paths = [f"/api/me/for-you?week={w}&limit=50" for w in weeks]
     with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
+        started = time.perf_counter()
+        while client.get("/readyz").status_code != 200:  # search and "For you" warm-ups
+            time.sleep(0.5)
+        figures["ready_after_s"] = round(time.perf_counter() - started, 1)
         figures["first_request_ms"] = round(_timed(client, paths[0]), 1)
         seen, every, warm, first_view = {paths[0]}, [], [], []
         for i in range(args.requests):

@@ -60,9 +60,12 @@ def weigh(rows: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     out = sp.csr_matrix(rows, dtype=np.float32, copy=True)
     out.data = (1.0 + np.log(out.data)) * idf[out.indices]
     out.eliminate_zeros()
-    norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+    row_of = np.repeat(np.arange(out.shape[0]), np.diff(out.indptr))
+    norms = np.sqrt(np.bincount(row_of, weights=np.square(out.data, dtype=np.float64),
+                                minlength=out.shape[0]))  # fmt: skip
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ out)
+    out.data = (out.data / norms[row_of]).astype(np.float32)
+    return out
 
 
 def tfidf(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from sqlalchemy.orm import Session
 
+from dailypapers.config import Settings
 from dailypapers.foryou import lexical
 from dailypapers.foryou.memo import MEMO
 from dailypapers.foryou.memo import Entry as MemoEntry
@@ -39,10 +41,14 @@ from dailypapers.foryou.rules import PaperMeta
 from dailypapers.foryou.signals import Follow, PaperSignal, Rule, Signals
 from dailypapers.foryou.space import PaperSpace, background_sample
 from dailypapers.search import contract_for
+from dailypapers.store import db
 from dailypapers.store.queries import foryou as q
+from dailypapers.store.queries.feed import latest_feed_date
 from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 
 POOL_SAMPLE = 4000  # the ranker draws background and reference papers from this many
+WARM_WEEKS = 8  # start-up prepares the pool and this many latest weeks (~1,500 papers each)
+log = logging.getLogger(__name__)
 
 
 class CountsCache:
@@ -377,3 +383,47 @@ def page(
     items = {i.paper.id: i for i in papers_by_ids(session, [s.paper_id for s in chosen])}
     entries = [Entry(items[s.paper_id], s.score, s.reasons) for s in chosen if s.paper_id in items]
     return Page(entries, len(window.ranked.ids), window.signals.empty)
+
+
+def warm_up(settings: Settings, weeks: int = WARM_WEEKS, chunk: int = 500) -> int:
+    """Prepare ``PAPERS`` with the background pool and the latest ``weeks`` of the feed (paper
+    data only), so that first views after a start do not hash texts. Each chunk of papers uses
+    its own short session. Returns how many papers were prepared."""
+    contract = contract_for(settings.embedding_model)
+    with db.session_scope(settings) as session:
+        paper_stamp = stamp(session, contract.key)
+        ids = list(pool_sample(session, contract.key, RankerConfig().seed, paper_stamp))
+        latest = latest_feed_date(session)
+        if latest:
+            ids += q.window_paper_ids(session, latest - dt.timedelta(days=7 * weeks + 6), latest)
+    ids = sorted(set(ids))[: PAPERS.size]
+    for at in range(0, len(ids), chunk):
+        with db.session_scope(settings) as session:
+            PAPERS.space(session, ids[at : at + chunk], contract=contract.key,
+                         dim=contract.dim, stamp=paper_stamp)  # fmt: skip
+    return len(ids)
+
+
+_WARMING: set[str] = set()  # names of the threads preparing papers now
+
+
+def is_warm() -> bool:
+    """False while a start-up warm-up is preparing papers (``/readyz`` waits for it)."""
+    return not _WARMING
+
+
+def start_warm_up(settings: Settings) -> threading.Thread:
+    """``warm_up`` in a daemon thread; a failure is logged (requests then read what they need)."""
+
+    def run() -> None:
+        try:
+            log.info("For you: %d papers prepared", warm_up(settings))
+        except Exception:
+            log.exception("For you warm-up failed; requests read the papers they need")
+        finally:
+            _WARMING.discard(thread.name)
+
+    thread = threading.Thread(target=run, name=f"foryou-warm-up-{id(settings)}", daemon=True)
+    _WARMING.add(thread.name)
+    thread.start()
+    return thread
