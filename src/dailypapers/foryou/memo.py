@@ -24,8 +24,8 @@ from typing import Any
 # rows of the positives, non-zero SVM and idf weights), so 64 users stay under ~350 MB.
 USERS = 64
 # Per user: distinct decay weightings (windows ending on different days), ranked windows
-# (a few KB each), and the label key of each ``as_of`` day.
-SIZES = {"model": 4, "window": 16, "labels": 32}
+# (a few KB each), the label key of each ``as_of`` day, explained pages (50 entries each).
+SIZES = {"model": 4, "window": 16, "labels": 32, "page": 32}
 IDLE_SECONDS = 600.0  # an entry unused this long is dropped at the next access
 
 

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -253,6 +253,8 @@ class Window:
     stamp: tuple
     contract: str
     dim: int
+    memo: MemoEntry | None = None  # where explained slices are kept (with the ranking)
+    key: Hashable = None
 
 
 def ranked_window(
@@ -297,11 +299,22 @@ def ranked_window(
         ranked = score(signals, model, space, candidates, cfg)
         if model.has_positives:
             entry.put("window", window_key, ranked)
-    return Window(ranked, model, signals, cfg, paper_stamp, contract, dim)
+    kept = entry if model.has_positives else None
+    return Window(ranked, model, signals, cfg, paper_stamp, contract, dim, kept, window_key)
 
 
 def explained(session: Session, window: Window, start: int, end: int) -> list[Scored]:
-    """Entries ``start:end`` of a ranked window, with their reasons."""
+    """Entries ``start:end`` of a ranked window, with their reasons (kept with the window)."""
+    slice_key = (window.key, start, end)
+    if window.memo is not None and (found := window.memo.get("page", slice_key)) is not None:
+        return list(found)
+    out = _explained(session, window, start, end)
+    if window.memo is not None:
+        window.memo.put("page", slice_key, tuple(out))
+    return out
+
+
+def _explained(session: Session, window: Window, start: int, end: int) -> list[Scored]:
     ids = window.ranked.ids[start:end]
     space = PAPERS.space(session, ids, contract=window.contract, dim=window.dim,
                          stamp=window.stamp)  # fmt: skip
