@@ -39,20 +39,23 @@ class Entry:
         default_factory=lambda: {kind: OrderedDict() for kind in SIZES}
     )
     used: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def get(self, kind: str, key: Hashable) -> Any:
-        table = self.tables[kind]
-        found = table.get(key)
-        if found is not None:
-            table.move_to_end(key)
-        return found
+        with self.lock:
+            table = self.tables[kind]
+            found = table.get(key)
+            if found is not None:
+                table.move_to_end(key)
+            return found
 
     def put(self, kind: str, key: Hashable, value: Any) -> None:
-        table = self.tables[kind]
-        table[key] = value
-        table.move_to_end(key)
-        while len(table) > SIZES[kind]:
-            table.popitem(last=False)
+        with self.lock:
+            table = self.tables[kind]
+            table[key] = value
+            table.move_to_end(key)
+            while len(table) > SIZES[kind]:
+                table.popitem(last=False)
 
 
 class Memo:
