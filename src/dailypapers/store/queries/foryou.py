@@ -115,13 +115,6 @@ def vector_ids(session: Session, contract: str) -> list[str]:
     return [str(p) for p in session.scalars(stmt)]
 
 
-def vector_stamp(session: Session, contract: str) -> tuple[int, dt.datetime | None]:
-    """How many vectors ``contract`` has and when the newest was written (one aggregate)."""
-    stmt = select(func.count(), func.max(_V.updated_at)).where(_V.contract == contract)
-    count, newest = session.execute(stmt).one()
-    return int(count), newest
-
-
 def paper_stamp(session: Session) -> str:
     """A fingerprint of the papers' data the ranker reads (texts, metadata, vectors): counts
     and newest writes of papers and vectors, from their indexes in one query (under 1 ms)."""
