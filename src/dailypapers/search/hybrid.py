@@ -1,37 +1,63 @@
 """Fusion of the keyword and semantic result lists.
 
 Hybrid search scores every candidate of either list with both engines and adds them:
-``KEYWORD_SHARE * bm25 / best_bm25 + (1 - KEYWORD_SHARE) * cosine``. The BM25 score is divided
-by the query's best one (BM25 has no fixed scale across queries); the cosine is kept as it is
-(it has one). Chosen on the dev queries of ``tests/search_labelled.py`` over reciprocal-rank
-fusion with k=10 (the previous choice) and k=60, weighted or not, and over min-max
-normalised cosines: see docs/search.md for the table.
+``share * bm25 / best_bm25 + (1 - share) * cosine``. The BM25 score is divided by the query's
+best one (BM25 has no fixed scale across queries); the cosine is kept as it is (it has one).
+The keyword share depends on what the query looks like (``share_for``):
+
+- a *distinctive near match* (at most ``keyword.NEAR_MAX`` papers hold every word close
+  together: a remembered phrase of a title or abstract) leans on keyword (``NEAR_SHARE``), and
+  those papers get ``NEAR_BONUS`` on top (the only such paper comes first);
+- keyword-style queries (no stopword) or words found together somewhere: ``KEYWORD_SHARE``;
+- a sentence in plain words (it holds stopwords: ``of``, ``to``, ``and``) whose words no paper
+  holds together is about meaning: ``QUESTION_SHARE``.
+
+Chosen on the dev half of every label set of ``tests/search_labelled.py`` over one fixed share
+(0.4, the previous choice), reciprocal-rank fusion with k=10 and k=60, weighted or not,
+min-max normalised cosines and a share set by the peakedness of the BM25 scores: see
+docs/search.md for the table.
 
 ``fuse`` (reciprocal-rank fusion) stays for the CSFCube evaluation's ``hybrid`` method.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 RRF_K = 10.0
-KEYWORD_SHARE = 0.4
+NEAR_SHARE = 0.6
+KEYWORD_SHARE = 0.3
+QUESTION_SHARE = 0.1
+NEAR_BONUS = 0.05
+
+
+def share_for(*, distinctive: bool, near: bool, natural: bool) -> float:
+    """The keyword share of a query (see the module docstring)."""
+    if distinctive:
+        return NEAR_SHARE
+    return KEYWORD_SHARE if near or not natural else QUESTION_SHARE
 
 
 def combine(
-    keyword: Mapping[int, float], semantic: Mapping[int, float], share: float = KEYWORD_SHARE
+    keyword: Mapping[int, float],
+    semantic: Mapping[int, float],
+    share: float = KEYWORD_SHARE,
+    lifted: Collection[int] = (),
+    first: int | None = None,
 ) -> list[tuple[int, float]]:
     """Rows of either mapping by fused score, best first; ties by row (a stable order).
 
     ``keyword`` maps rows to BM25 scores and ``semantic`` to cosines; a row missing from one
-    mapping scores 0 there (it does not match the words, or has no vector).
+    mapping scores 0 there (it does not match the words, or has no vector). ``lifted`` rows get
+    ``NEAR_BONUS``; ``first`` (when among the candidates) comes first whatever its score.
     """
     best = max(keyword.values(), default=0.0) or 1.0
     scores = {
         row: share * keyword.get(row, 0.0) / best + (1.0 - share) * semantic.get(row, 0.0)
+        + (NEAR_BONUS if row in lifted else 0.0)
         for row in {**keyword, **semantic}
-    }
-    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    }  # fmt: skip
+    return sorted(scores.items(), key=lambda pair: (pair[0] != first, -pair[1], pair[0]))
 
 
 def fuse(

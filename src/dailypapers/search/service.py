@@ -22,8 +22,10 @@ from dailypapers.config import Settings
 from dailypapers.search import hybrid
 from dailypapers.search.embed import get_embedder
 from dailypapers.search.engine import LocalIndex, get_index
+from dailypapers.search.keyword import Ranking
 from dailypapers.search.neighbours import keyword_terms
 from dailypapers.search.query import ParsedQuery, QueryError, parse_query
+from dailypapers.search.terms import term_of
 from dailypapers.store.models import Paper
 from dailypapers.store.queries.papers import FeedItem, papers_by_ids
 from dailypapers.store.records import normalise_title, parse_arxiv_id
@@ -47,7 +49,8 @@ MIN_SIMILARITY = 0.2
 COVERAGE_DEPTH = 20
 MIN_COVERAGE = 0.5
 NO_MATCH_SIMILARITY = 0.4
-WEAK_SIMILARITY = 0.55
+WEAK_SIMILARITY = 0.44
+WEAK_NOTE = "only weak matches: no paper is really about this query"
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
 
 
@@ -95,6 +98,11 @@ class SearchResult:
     @property
     def highlight_terms(self) -> list[str]:
         return self.query.highlight_terms
+
+    @property
+    def weak(self) -> bool:
+        """Whether every result is only a weak match (shown apart, under that heading)."""
+        return WEAK_NOTE in self.notes
 
     @property
     def has_next(self) -> bool:
@@ -162,29 +170,40 @@ def _ranked(
     settings: Settings, index: LocalIndex, q: ParsedQuery, mode: str, notes: list[str]
 ) -> list[SearchHit]:
     """The query's ranking in ``mode``; the keyword search runs beside the embedding."""
-    keyword_job = _POOL.submit(index.keyword.search, q, MAX_DEPTH)
+    keyword_job = _POOL.submit(index.keyword.rank, q, MAX_DEPTH)
     vector = _query_vector(settings, index, q, notes)
     sem_rows, sem_scores = (
         _semantic(index, q, vector, SEMANTIC_DEPTH) if vector is not None else ([], [])
     )
-    kw_rows, kw_scores = keyword_job.result()
-    if vector is not None and _nothing_matches(index, q, vector, kw_rows, sem_scores, notes):
+    kw = keyword_job.result()
+    if vector is not None and _nothing_matches(index, q, vector, kw, sem_scores, notes):
         return []
     if mode == "keyword" or (mode == "semantic" and not sem_rows):
-        ranked = list(zip(kw_rows, kw_scores, strict=True))
+        ranked = list(zip(kw.rows, kw.scores, strict=True))
     elif mode == "semantic":
         ranked = list(zip(sem_rows, sem_scores, strict=True))
     else:
-        keyword = dict(zip(kw_rows[:HYBRID_KEYWORD_DEPTH], kw_scores, strict=False))
+        keyword = dict(zip(kw.rows[:HYBRID_KEYWORD_DEPTH], kw.scores, strict=False))
         semantic = dict(zip(sem_rows, sem_scores, strict=True))
+        deeper = dict(list(zip(kw.rows, kw.scores, strict=True))[HYBRID_KEYWORD_DEPTH:])
+        keyword.update((r, deeper[r]) for r in semantic if r in deeper)  # no need to ask again
         _complete(index, q, vector, keyword, semantic)
-        ranked = hybrid.combine(keyword, semantic)[:MAX_DEPTH]
-    kw_rank = {r: i + 1 for i, r in enumerate(kw_rows)}
+        share = hybrid.share_for(distinctive=kw.distinctive, near=bool(kw.near),
+                                 natural=_natural(q))  # fmt: skip
+        lifted = kw.near if kw.distinctive else {}
+        ranked = hybrid.combine(keyword, semantic, share, lifted, kw.first)[:MAX_DEPTH]
+    kw_rank = {r: i + 1 for i, r in enumerate(kw.rows)}
     sem_rank = {r: i + 1 for i, r in enumerate(sem_rows)}
     return [
         SearchHit(index.ids[row], score, kw_rank.get(row), sem_rank.get(row))
         for row, score in ranked
     ]
+
+
+def _natural(q: ParsedQuery) -> bool:
+    """Whether the query is written in plain words (it holds a stopword: ``of``, ``to``,
+    ``and``) rather than as key words; ``in-context`` or ``text-to-speech`` do not count."""
+    return any(w.isalpha() and term_of(w.lower()) is None for w in q.terms)
 
 
 def _query_vector(
@@ -214,7 +233,7 @@ def _complete(
 
 
 def _nothing_matches(
-    index: LocalIndex, q: ParsedQuery, vector: np.ndarray, kw_rows: list[int],
+    index: LocalIndex, q: ParsedQuery, vector: np.ndarray, kw: Ranking,
     sem_scores: list[float], notes: list[str],
 ) -> bool:  # fmt: skip
     """Whether the query is about nothing in the collection (then no results), or only about
@@ -230,14 +249,14 @@ def _nothing_matches(
     best = sem_scores[0] if sem_scores else float(index.vectors.search(vector, 1)[1][0])
     if (
         best >= WEAK_SIMILARITY
-        or index.keyword.coverage(q, kw_rows[:COVERAGE_DEPTH]) >= MIN_COVERAGE
+        or index.keyword.coverage(q, kw.rows[:COVERAGE_DEPTH]) >= MIN_COVERAGE
     ):
         return False
     if best < NO_MATCH_SIMILARITY:
         notes.append("nothing in the collection matches this query")
         return True
     if best < WEAK_SIMILARITY:
-        notes.append("only weak matches: no paper is really about this query")
+        notes.append(WEAK_NOTE)
     return False
 
 

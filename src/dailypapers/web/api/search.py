@@ -71,7 +71,8 @@ def search_papers(
 ) -> Response:
     """Hybrid (BM25 + semantic) search; the query language and these filters combine.
 
-    The total number of matches is in the `X-Total-Count` header.
+    The total number of matches is in the `X-Total-Count` header; `X-Weak-Matches: true`
+    says that no paper is really about the query and these are only weak matches.
     """
     req = SearchRequest(
         q=q, authors=_split(author), orgs=_split(org), categories=_split(category),
@@ -85,8 +86,10 @@ def search_papers(
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
     body = orjson.dumps([daily_item_to_hf(item) for item in result.items])
-    return Response(body, media_type="application/json",
-                    headers={"X-Total-Count": str(result.total)})  # fmt: skip
+    headers = {"X-Total-Count": str(result.total)}
+    if result.weak:
+        headers["X-Weak-Matches"] = "true"
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(
