@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.search import hybrid
-from dailypapers.search.embed import get_embedder
+from dailypapers.search.embed import get_query_embedder
 from dailypapers.search.engine import LocalIndex, get_index
 from dailypapers.search.neighbours import keyword_terms
 from dailypapers.search.query import ParsedQuery, QueryError, parse_query
@@ -194,7 +194,7 @@ def _query_vector(
         notes.append("semantic search is unavailable until papers are embedded "
                      "(`dailypapers index rebuild`); showing keyword matches")  # fmt: skip
         return None
-    embedder = get_embedder(settings.embedding_model)
+    embedder = get_query_embedder(settings)  # no torch by default (QUERY_EMBEDDING)
     return embedder.embed_passage(q.like) if q.like else embedder.embed_query(q.text)
 
 
