@@ -22,6 +22,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # API response caches re-check the data version on every request, so tests see their writes.
 os.environ.setdefault("DAILYPAPERS_API_CACHE_SECONDS", "0")
+# The model's ONNX export (for torch-free query embedding) is made once per machine, not once
+# per test's data folder (it takes seconds); keyed by the weights, shared under a file lock.
+os.environ.setdefault("DAILYPAPERS_MODEL_CACHE_DIR", "/tmp/dailypapers-test-models")
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
