@@ -219,23 +219,24 @@ def main(argv: list[str]) -> None:
     results: dict[str, dict] = {}
     for name in args.only.split(","):
         started = time.perf_counter()
-        speed = _run(name, args, files["csfcube"], work / f"{name}-csfcube")
+        out = {part: work / f"{name}-{file.stem}" for part, file in files.items()}  # by size
+        speed = _run(name, args, files["csfcube"], out["csfcube"])
         if speed is None:
             print(f"  {name}: not available here")
             continue
         figures: dict = {"speed": speed}
         rate = speed["passages_per_s"]
         figures["reembed_74k_min"] = round(CORPUS_SIZE / rate / 60) if rate else None
-        docs = np.load(work / f"{name}-csfcube.npy")
+        docs = np.load(f"{out['csfcube']}.npy")
         figures["csfcube"] = _csfcube(cube, docs, keyword)
         if name != "minilm-onnx":
             # MiniLM ranks the product's stored vectors (the shared ones): only its queries
             # are embedded; every other model embeds the sub-collection.
             part = "queries" if name == "minilm" else "search"
-            search = _run(name, args, files[part], work / f"{name}-{part}")
+            search = _run(name, args, files[part], out[part])
             if search is not None:
-                matrix = shared if name == "minilm" else np.load(work / f"{name}-search.npy")
-                qv = np.load(work / f"{name}-{part}.queries.npy")
+                matrix = shared if name == "minilm" else np.load(f"{out['search']}.npy")
+                qv = np.load(f"{out[part]}.queries.npy")
                 figures["search"] = _score(sets, matrix, ids, dict(zip(queries, qv, strict=True)))
                 figures["query_ms_p50"] = search["query_ms_p50"]
         figures["seconds"] = round(time.perf_counter() - started)
