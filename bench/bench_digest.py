@@ -4,12 +4,19 @@ digest composed, rendered and sent over SMTP to a local aiosmtpd (in its own pro
     python -m bench digest                       # 10,000 subscribers, SQLite
     python -m bench digest --subscribers=2000    # smaller
     python -m bench digest --database-url=postgresql+psycopg://postgres@127.0.0.1/dp_bench
+    python -m bench digest --linked=2000         # issue 11: 2,000 linked accounts, "For you"
 
 The corpus is imported once into ``--data-dir`` (default /tmp/dailypapers-bench-digest) and
 reused. The corpus has no upvotes, so a seeded fifth of the digest window's papers gets some
 (as community votes would), which gives every digest a trending section. Topics are drawn
 from the window's own categories, authors and frequent title words, so most match.
 Figures: digests/s, total time of the send phase, peak memory of this process.
+
+``--linked=N`` links the first N subscribers to accounts with 50-500 saved papers each (drawn
+from one to three primary categories, saved over the past year), stores the corpus's
+precomputed MiniLM vectors, and so gives those digests a "For you" section first (issue 11:
+10,000 subscribers, 2,000 linked, under 2 minutes). It also reports how many linked digests
+got a section and the time spent choosing their papers (fitting each account's model).
 """
 
 from __future__ import annotations
@@ -27,14 +34,27 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import delete, func, insert, select, update
 
 from bench.common import SHARED, peak_rss_mb, save
 from dailypapers.config import Settings
+from dailypapers.foryou.digest import PersonalPicks
 from dailypapers.store import db
-from dailypapers.store.models import DigestPaper, DigestSend, FeedEntry, Paper, Subscription
+from dailypapers.store.models import (
+    DigestPaper,
+    DigestSend,
+    FeedEntry,
+    Paper,
+    PaperVector,
+    Subscription,
+    User,
+)
+from dailypapers.store.models_library import SavedPaper, SubscriptionLink
 
 CORPUS = SHARED / "corpus" / "arxiv-cs-74k.jsonl.gz"
+VECTORS = CORPUS.with_name("arxiv-cs-74k.minilm.f16.npy")
+LINKED_NAME = "bench-linked-"
 _STOP = frozenset((
     "a", "an", "and", "are", "as", "at", "based", "by", "for", "from", "in", "into", "is", "of",
     "on", "or", "the", "to", "with", "via", "using", "towards", "through", "its", "their", "our",
@@ -49,6 +69,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--connections", type=int, default=2, help="SMTP connections")
+    parser.add_argument("--linked", type=int, default=0, help="subscribers linked to accounts")
     return parser.parse_args(argv)
 
 
@@ -109,6 +130,80 @@ def _reset_subscribers(settings: Settings, n: int, pool: list[str], rng: random.
         s.execute(insert(Subscription), rows)
 
 
+def _ensure_vectors(settings: Settings) -> None:
+    from dailypapers.search.indexer import store_vectors
+
+    with db.session_scope(settings) as s:
+        if s.scalar(select(func.count()).select_from(PaperVector)) >= 70_000:
+            return
+        known = set(s.scalars(select(Paper.id)))
+    print("storing the corpus's precomputed vectors (once) ...", flush=True)
+    ids = Path(str(VECTORS) + ".ids.txt").read_text().split()
+    rows = [i for i, pid in enumerate(ids) if pid in known]
+    matrix = np.load(VECTORS, mmap_mode="r")
+    for at in range(0, len(rows), 5000):
+        part = rows[at : at + 5000]
+        store_vectors(settings, {ids[i]: "" for i in part}, np.asarray(matrix[part]))
+
+
+def _link_accounts(settings: Settings, n: int, as_of: dt.date, rng: random.Random) -> int:
+    """Accounts with 50-500 saved papers from 1-3 categories, linked to the first ``n``
+    subscribers. Returns the number of saved papers."""
+    with db.session_scope(settings) as s:
+        old = select(User.id).where(User.username.like(LINKED_NAME + "%"))
+        s.execute(delete(SavedPaper).where(SavedPaper.user_id.in_(old)))
+        s.execute(delete(SubscriptionLink).where(SubscriptionLink.user_id.in_(old)))
+        s.execute(delete(User).where(User.username.like(LINKED_NAME + "%")))
+        by_category: dict[str, list[str]] = {}
+        for pid, cat in s.execute(select(Paper.id, Paper.primary_category)):
+            by_category.setdefault(cat or "", []).append(pid)
+        big = sorted(c for c, ids in by_category.items() if len(ids) >= 500)
+        subs = list(s.scalars(select(Subscription.id).order_by(Subscription.id).limit(n)))
+        s.execute(insert(User), [{"username": f"{LINKED_NAME}{i:05d}",
+                                  "email": f"{LINKED_NAME}{i:05d}@bench.example",
+                                  "password_hash": "!"} for i in range(len(subs))])  # fmt: skip
+        users = list(s.scalars(select(User.id).where(User.username.like(LINKED_NAME + "%"))
+                               .order_by(User.username)))  # fmt: skip
+        saved = []
+        start = dt.datetime.combine(as_of, dt.time()) - dt.timedelta(days=365)
+        for uid in users:
+            pool = [p for c in rng.sample(big, rng.randint(1, 3)) for p in by_category[c]]
+            for pid in rng.sample(pool, min(len(pool), rng.randint(50, 500))):
+                at = start + dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
+                saved.append({"user_id": uid, "paper_id": pid, "saved_at": at, "updated_at": at})
+        for at in range(0, len(saved), 20_000):
+            s.execute(insert(SavedPaper), saved[at : at + 20_000])
+        links = [{"user_id": u, "subscription_id": sub} for u, sub in zip(users, subs, strict=True)]
+        s.execute(insert(SubscriptionLink), links)
+    return len(saved)
+
+
+class _PickTimer:
+    """Counts and times ``PersonalPicks.picks`` during the run (the "For you" share)."""
+
+    def __init__(self) -> None:
+        self.calls = self.sections = 0
+        self.seconds = 0.0
+        self._original = PersonalPicks.picks
+
+    def __enter__(self) -> _PickTimer:
+        timer, original = self, self._original
+
+        def picks(self: PersonalPicks, *args: object, **kw: object) -> list[str]:
+            started = time.perf_counter()
+            out = original(self, *args, **kw)  # type: ignore[arg-type]
+            timer.seconds += time.perf_counter() - started
+            timer.calls += 1
+            timer.sections += bool(out)
+            return out
+
+        PersonalPicks.picks = picks  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        PersonalPicks.picks = self._original  # type: ignore[method-assign]
+
+
 def _smtp_process(port: int, count, ready, stop) -> None:
     from aiosmtpd.controller import Controller
 
@@ -147,12 +242,17 @@ def main(argv: list[str]) -> None:
     _seed_upvotes(settings, as_of, rng)
     pool = _topic_pool(settings, as_of)
     _reset_subscribers(settings, args.subscribers, pool, rng)
+    linked_papers = 0
+    if args.linked:
+        _ensure_vectors(settings)
+        linked_papers = _link_accounts(settings, args.linked, as_of, rng)
     count, ready, stop = mp.Value("i", 0), mp.Event(), mp.Event()
     server = mp.Process(target=_smtp_process, args=(port, count, ready, stop), daemon=True)
     server.start()
     ready.wait(30)
     started = time.perf_counter()
-    summary = send_digests(settings, as_of=as_of)
+    with _PickTimer() as timer:
+        summary = send_digests(settings, as_of=as_of)
     elapsed = time.perf_counter() - started
     stop.set()
     server.join(10)
@@ -168,4 +268,9 @@ def main(argv: list[str]) -> None:
         "digests_per_second": round(summary.sent / elapsed, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "goal_10k_under_120s": args.subscribers >= 10_000 and elapsed < 120,
+        "linked": args.linked, "linked_saved_papers": linked_papers,
+        "for_you_picks_calls": timer.calls, "for_you_sections": timer.sections,
+        "for_you_seconds": round(timer.seconds, 1),
+        "for_you_ms_per_linked_digest": round(1000 * timer.seconds / max(1, timer.calls), 1),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
     })  # fmt: skip

@@ -22,6 +22,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # API response caches re-check the data version on every request, so tests see their writes.
 os.environ.setdefault("DAILYPAPERS_API_CACHE_SECONDS", "0")
+# The model's ONNX export (for torch-free query embedding) is made once per machine, not once
+# per test's data folder (it takes seconds); keyed by the weights, shared under a file lock.
+os.environ.setdefault("DAILYPAPERS_MODEL_CACHE_DIR", "/tmp/dailypapers-test-models")
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -40,6 +43,20 @@ TEST_SECRET = "test-secret-key-not-for-production"
 
 def on_postgres() -> bool:
     return PG_URL.startswith("postgresql")
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment() -> Iterator[None]:
+    """Undo what a test's in-process command wrote to ``os.environ``.
+
+    The CLI's global ``--data-dir``/``--database-url`` export themselves for child processes;
+    run in-process by ``CliRunner`` they would otherwise reach every later test.
+    """
+    before = dict(os.environ)
+    yield
+    if os.environ != before:
+        os.environ.clear()
+        os.environ.update(before)
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,17 @@ def test_eval_foryou_prints_both_halves_and_the_last_line(tmp_path: Path) -> Non
     assert mrr > 0.1
 
 
+def test_eval_foryou_measures_read_not_saved_negatives(tmp_path: Path) -> None:
+    papers, vecs = world(400)
+    corpus = write_corpus(tmp_path, papers, vecs)
+    result = CliRunner().invoke(app, ["eval", "foryou", "--corpus", str(corpus), "--users", "6",
+                                      "--seed", "3", "--compare", "hybrid+read"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^hybrid\+read\s+0\.\d{3} \[", result.output, re.M)
+    bad = CliRunner().invoke(app, ["eval", "foryou", "--corpus", str(corpus), "--compare", "x"])
+    assert bad.exit_code != 0
+
+
 def test_eval_foryou_refuses_a_missing_corpus(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "foryou", "--corpus", str(tmp_path / "no.jsonl")])
     assert result.exit_code != 0

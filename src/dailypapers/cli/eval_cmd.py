@@ -112,7 +112,10 @@ def foryou_cmd(
         help="The ranker to report: hybrid (the default ranker), dense, lexical or centroid.",
     ),
     compare: list[str] = typer.Option(
-        [], "--compare", help="Other ranker methods to add to the table (repeatable)."
+        [],
+        "--compare",
+        help="Other ranker methods to add to the table (repeatable); "
+        "hybrid+read adds simulated read-and-not-saved papers as weak negatives.",
     ),
     split: str = typer.Option("all", "--split", help="Users of all, dev or test (name hash)."),
 ) -> None:
@@ -129,8 +132,9 @@ def foryou_cmd(
     from dailypapers.foryou import METHODS, RankerConfig
     from dailypapers.foryou.evaluation import load_corpus, report_lines, run_protocol
 
-    if method not in METHODS or any(m not in METHODS for m in compare):
-        raise CliError(f"--method and --compare take one of {', '.join(METHODS)}")
+    if method not in METHODS or any(m not in (*METHODS, "hybrid+read") for m in compare):
+        raise CliError(f"--method and --compare take one of {', '.join(METHODS)} "
+                       "(--compare also hybrid+read)")  # fmt: skip
     if split not in ("all", "dev", "test"):
         raise CliError("--split must be all, dev or test")
     try:

@@ -27,6 +27,7 @@ from dailypapers.cli import (
     ingest_cmd,
     library_cmd,
     mcp_cmd,
+    model_cmd,
     serve_cmd,
     similar_cmd,
     stats_cmd,
@@ -49,7 +50,7 @@ from dailypapers.errors import DomainError
 COMMAND_MODULES = [
     db_cmd, serve_cmd, import_cmd, demo_cmd, stats_cmd, index_cmd, users_cmd, ingest_cmd,
     worker_cmd, digest_cmd, eval_cmd, similar_cmd, mcp_cmd, channels_cmd, library_cmd,
-    doctor_cmd,
+    doctor_cmd, model_cmd,
 ]  # fmt: skip
 
 err_console = Console(stderr=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.community.errors import CommunityError
 from dailypapers.config import Settings
+from dailypapers.foryou.memo import forget as forget_for_you
 from dailypapers.store.db import rowcount
 from dailypapers.store.models import Paper, Upvote, utcnow
 from dailypapers.store.trending import move_counts
@@ -66,6 +67,7 @@ def remove_upvote(session: Session, settings: Settings, user_id: int, paper_id: 
     gone = delete(Upvote).where(Upvote.user_id == user_id, Upvote.paper_id == paper_id)
     removed = rowcount(session.execute(gone)) == 1
     if removed:
+        forget_for_you(user_id)  # a removed signal: drop the user's memoised "For you" model
         count = _bump(session, settings, paper_id, -1)
     else:
         count = session.scalar(select(Paper.upvotes).where(Paper.id == paper_id)) or 0

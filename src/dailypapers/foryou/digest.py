@@ -1,22 +1,22 @@
 """The "For you" section of digests: the top papers of a digest's window for the linked
 account, above a score threshold (so that "nothing relevant" means "no section").
 
-One ``PersonalPicks`` serves a whole digest run: the background pool and the papers it has
-read are kept for the run (paper data only); each user's signals are read afresh, so a
-removed signal never reaches a later mail.
+One ``PersonalPicks`` serves a whole digest run: each window's paper ids are read once; each
+user's signals are read afresh, so a removed signal never reaches a later mail. Papers'
+vectors, term counts and the background pool are shared through ``personal`` (paper data),
+the user's model through ``memo`` (keyed by the exact signal set).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from dailypapers.feed.windows import Window
-from dailypapers.foryou.personal import build_space, load_signals, pool_sample
-from dailypapers.foryou.ranker import RankerConfig, rank
+from dailypapers.foryou.personal import load_signals, ranked_window
+from dailypapers.foryou.ranker import RankerConfig
 from dailypapers.search import contract_for
 from dailypapers.store.queries import foryou as q
 
@@ -33,21 +33,7 @@ class PersonalPicks:
         contract = contract_for(model)
         self.key, self.dim = contract.key, contract.dim
         self.threshold, self.limit = threshold, limit
-        self._pool: list[str] | None = None
-        self._rows: dict[str, q.PaperRow] = {}
         self._windows: dict[tuple[dt.date, dt.date], list[str]] = {}
-
-    def _rows_for(self, ids: Iterable[str]) -> list[q.PaperRow]:
-        wanted = list(dict.fromkeys(ids))
-        missing = [i for i in wanted if i not in self._rows]
-        if missing:
-            self._rows.update((r.id, r) for r in q.paper_rows(self.session, missing, self.key))
-        return [self._rows[i] for i in sorted(wanted) if i in self._rows]
-
-    def pool(self) -> list[str]:
-        if self._pool is None:
-            self._pool = pool_sample(self.session, self.key, DIGEST_CONFIG.seed)
-        return self._pool
 
     def candidates(self, start: dt.date, end: dt.date) -> list[str]:
         if (start, end) not in self._windows:
@@ -56,19 +42,23 @@ class PersonalPicks:
 
     def picks(self, user_id: int, start: dt.date, end: dt.date, exclude: set[str]) -> list[str]:
         """Ids of the user's best papers of the window, best first, at or above the threshold;
-        empty for a user without positive signals (popularity is the trending section's job)."""
+        empty for a user without positive signals (popularity is the trending section's job).
+
+        The whole window is ranked (as ``/for-you`` ranks it) and ``exclude`` taken out after:
+        a paper's score does not depend on the other candidates, so that is the same ranking.
+        """
         if not self.limit:
             return []
         signals = load_signals(self.session, user_id)
         if not signals.positives() and not signals.rules and not signals.follows:
             return []
-        cand = [c for c in self.candidates(start, end) if c not in exclude]
-        rows = self._rows_for([*cand, *self.pool(), *(s.paper_id for s in signals.papers)])
-        space = build_space(rows, self.dim)
-        cfg = dataclasses.replace(DIGEST_CONFIG)
-        ranked = rank(signals, space, cand, pool=self.pool(), as_of=end, config=cfg,
-                      explained=False)  # fmt: skip
-        return [s.paper_id for s in ranked if s.score >= self.threshold][: self.limit]
+        window = ranked_window(self.session, user_id, signals, self.candidates(start, end),
+                               contract=self.key, dim=self.dim, as_of=end,
+                               config=DIGEST_CONFIG)  # fmt: skip
+        ranked = window.ranked
+        chosen = [i for i, s in zip(ranked.ids, ranked.scores, strict=True)
+                  if s >= self.threshold and i not in exclude]  # fmt: skip
+        return chosen[: self.limit]
 
 
 def picker(session: Session, model: str, *, threshold: float, limit: int) -> ForYouPick:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from dailypapers.foryou.rules import compile_rule, follow_matches, matches
@@ -24,36 +26,48 @@ def _library_reason(titles: list[str], upvoted: bool) -> str:
 
 
 def _similar(
-    space: PaperSpace, cand: np.ndarray, pos: np.ndarray, upvote_only: set[str]
-) -> list[str | None]:
-    if not len(pos) or space.meta is None or not len(cand):
+    pos_ids: Sequence[str], pos_titles: Sequence[str], pos_vectors: np.ndarray,
+    space: PaperSpace, cand: np.ndarray, upvote_only: set[str],
+) -> list[str | None]:  # fmt: skip
+    if not len(pos_ids) or not pos_titles or space.meta is None or not len(cand):
         return [None] * len(cand)
-    sims = space.vectors[cand] @ space.vectors[pos].T
+    sims = space.vectors[cand] @ pos_vectors.T
+    # the two closest positives of each row, ties to the earlier one (a stable sort's order)
+    first = sims.argmax(axis=1)
+    second = np.full(len(cand), -1)
+    if sims.shape[1] > 1:
+        masked = sims.copy()
+        masked[np.arange(len(cand)), first] = -np.inf
+        second = masked.argmax(axis=1)
     out: list[str | None] = []
     for k in range(len(cand)):
-        top = np.argsort(-sims[k], kind="stable")[:2]
+        top = [int(first[k])] + ([int(second[k])] if second[k] >= 0 else [])
         # the closest is always named; a second one only when it is close too
-        best = [b for i, b in enumerate(top.tolist()) if i == 0 or sims[k, b] >= MIN_SIMILARITY]
-        ids = [space.ids[pos[b]] for b in best]
-        titles = [space.meta[pos[b]].title for b in best]
+        best = [b for i, b in enumerate(top) if i == 0 or sims[k, b] >= MIN_SIMILARITY]
+        ids = [pos_ids[b] for b in best]
+        titles = [pos_titles[b] for b in best]
         out.append(_library_reason(titles, all(i in upvote_only for i in ids)))
     return out
 
 
 def explain(
     signals: Signals,
+    pos_ids: Sequence[str],
+    pos_titles: Sequence[str],
+    pos_vectors: np.ndarray,
     space: PaperSpace,
     cand: np.ndarray,
     always: np.ndarray,
-    pos: np.ndarray,
     content_only: bool,
 ) -> list[tuple[str, ...]]:
-    """The reasons of each candidate row: rules, follows, similar library papers, popularity."""
+    """The reasons of each candidate row: rules, follows, similar library papers (``pos_*``:
+    the user's positive papers, their titles and vectors), popularity. Each row's reasons
+    depend on that paper alone."""
     kinds: dict[str, set[str]] = {}
     for sig in signals.positives():
         kinds.setdefault(sig.paper_id, set()).add(sig.kind)
     upvote_only = {pid for pid, ks in kinds.items() if ks == {"upvote"}}
-    similar = _similar(space, cand, pos, upvote_only)
+    similar = _similar(pos_ids, pos_titles, pos_vectors, space, cand, upvote_only)
     always_rules = [(r.query, compile_rule(r.query)) for r in signals.rules if r.action == "always"]
     out: list[tuple[str, ...]] = []
     for k, row in enumerate(cand.tolist()):
@@ -66,7 +80,7 @@ def explain(
                       if follow_matches(f.kind, f.value, meta)]  # fmt: skip
         if similar[k]:
             lines.append(str(similar[k]))
-        if not len(pos) and not lines and space.popularity is not None:
+        if not len(pos_ids) and not lines and space.popularity is not None:
             lines.append("popular in this period")
         out.append(tuple(lines))
     return out

@@ -1,9 +1,11 @@
 """Lexical evidence: hashed word and bigram counts, weighted by tf-idf over the request's pool.
 
 The counts of one paper depend only on its text, so they can be computed once per paper (the
-evaluation does it for the whole corpus; the web process keeps an LRU of them). The idf
-weights come from the papers in the request (background sample, signals and candidates):
-they depend on no stored state, which keeps the ranking a pure function of its inputs.
+evaluation does it for the whole corpus; the web process keeps an LRU of them). The ranker's
+idf weights come from the papers its model is fitted on (the user's signal papers, the
+background and reference samples), never from the candidates: the fitted model is then the
+same for every window, and a paper's score does not depend on which other papers it is
+ranked with.
 """
 
 from __future__ import annotations
@@ -37,6 +39,35 @@ def doc_freq(rows: sp.csr_matrix) -> np.ndarray:
     return np.bincount(rows.indices, minlength=rows.shape[1]).astype(np.float32)
 
 
+def idf_weights(freq: np.ndarray, n: int) -> np.ndarray:
+    """Smooth idf from document frequencies over ``n`` documents (float32, one per hashed term).
+
+    Terms seen in a single document of the pool, or in more than a tenth of it, get no weight
+    (arxiv-sanity's ``min_df``/``max_df`` idea, scaled to a pool of a few thousand papers).
+    """
+    idf = np.log((1.0 + n) / (1.0 + freq)) + 1.0
+    idf[(freq < 2) | (freq > max(2.0, 0.1 * n))] = 0.0
+    return np.asarray(idf, dtype=np.float32)
+
+
+def weigh(rows: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear tf times ``idf``, rows L2-normalised; terms without weight are dropped from
+    the matrix (not stored as zeros), which keeps products and the SVM's passes short.
+
+    Each row depends only on itself and ``idf``: weighing papers one by one or together gives
+    the same rows.
+    """
+    out = sp.csr_matrix(rows, dtype=np.float32, copy=True)
+    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
+    out.eliminate_zeros()
+    row_of = np.repeat(np.arange(out.shape[0]), np.diff(out.indptr))
+    norms = np.sqrt(np.bincount(row_of, weights=np.square(out.data, dtype=np.float64),
+                                minlength=out.shape[0]))  # fmt: skip
+    norms[norms == 0] = 1.0
+    out.data = (out.data / norms[row_of]).astype(np.float32)
+    return out
+
+
 def tfidf(
     rows: sp.csr_matrix,
     idf_rows: sp.csr_matrix | None = None,
@@ -45,18 +76,11 @@ def tfidf(
     """Sublinear tf times smooth idf, rows L2-normalised; idf from ``idf_rows`` (default ``rows``).
 
     ``df`` gives document frequencies and their document count directly (the whole corpus's).
-    Terms seen in a single document of the pool, or in more than a tenth of it, get no weight
-    (arxiv-sanity's ``min_df``/``max_df`` idea, scaled to a pool of a few thousand papers).
+    See ``idf_weights`` for the terms that get no weight.
     """
     if df is None:
         source = rows if idf_rows is None else idf_rows
         freq, n = doc_freq(source), source.shape[0]
     else:
         freq, n = df
-    idf = np.log((1.0 + n) / (1.0 + freq)) + 1.0
-    idf[(freq < 2) | (freq > max(2.0, 0.1 * n))] = 0.0
-    out = sp.csr_matrix(rows, dtype=np.float32, copy=True)
-    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
-    norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ out)
+    return weigh(rows, idf_weights(freq, n))

@@ -1,8 +1,12 @@
 """The "For you" ranking: a pure function of a user's signals and the papers.
 
-Nothing is stored or cached between calls: the per-user models are fitted inside ``rank``
-from the signals it is given, with fixed seeds, so two users with the same signals get the
-same ids and the same scores (exact forgetting, see docs/for-you.md).
+Two steps, with fixed seeds: ``fit`` turns the signals (and the papers they name, plus the
+background and reference samples) into a ``Model``; ``score`` ranks candidates with it.
+The model never looks at the candidates and each candidate's score depends only on the model
+and that paper, so a model may be kept and reused (``foryou.memo``, keyed by the exact signal
+set) and a window ranked once serves every page of it: the result is the same, id for id and
+score for score, as fitting afresh. Two users with the same signals get the same model
+(exact forgetting, see docs/for-you.md).
 
 Scores are in standard units against a reference sample of ordinary papers: 0 is a typical
 paper, 2 is two standard deviations above one. That makes a threshold meaningful whatever
@@ -23,6 +27,7 @@ from sklearn.svm import LinearSVC
 
 from dailypapers.foryou import lexical
 from dailypapers.foryou.explain import explain
+from dailypapers.foryou.numeric import single_threaded
 from dailypapers.foryou.rules import compile_rule, follow_matches, matches
 from dailypapers.foryou.signals import Decay, Signals, weighted
 from dailypapers.foryou.space import PaperSpace, background_sample
@@ -72,6 +77,67 @@ class _Fit:
     ref: np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """Standard units against the reference sample: ``(score - mean) / div``."""
+
+    mean: float = 0.0
+    div: float = 1.0
+
+    @classmethod
+    def of(cls, ref: np.ndarray) -> Scale:
+        std = float(ref.std()) if len(ref) > 1 else 0.0
+        return cls(float(ref.mean()) if len(ref) else 0.0, std if std > 1e-9 else 1.0)
+
+    def apply(self, scores: np.ndarray) -> np.ndarray:
+        return (scores - self.mean) / self.div
+
+
+@dataclass(frozen=True, slots=True)
+class Sparse:
+    """A vector over hashed terms, stored by its non-zero entries (idf, SVM weights)."""
+
+    indices: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, dense: np.ndarray) -> Sparse:
+        nz = np.flatnonzero(dense)
+        return cls(nz.astype(np.int32), dense[nz].copy())
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(lexical.N_FEATURES, dtype=self.values.dtype)
+        out[self.indices] = self.values
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A user's fitted content model: what ``score`` needs, and nothing about any candidate.
+
+    ``method`` is ``none`` without positives (popularity and follows rank), else the method
+    used (``centroid`` below ``min_positives``). ``scales`` holds each part's standard-unit
+    scale, measured on the reference sample at fit time.
+    """
+
+    method: str
+    seen: frozenset[str]
+    pos_ids: tuple[str, ...] = ()
+    pos_titles: tuple[str, ...] = ()
+    pos_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    scales: dict[str, Scale] = field(default_factory=dict)
+    centre: np.ndarray | None = None
+    dense: LogisticRegression | None = None
+    idf: Sparse | None = None
+    svm: tuple[Sparse, float] | None = None
+    pos_tfidf: sp.csr_matrix | None = None
+    knn_k: int = 2
+
+    @property
+    def has_positives(self) -> bool:
+        return self.method != "none"
+
+
 def _labels(signals: Signals, space: PaperSpace, as_of: dt.date, cfg: RankerConfig) -> _Fit:
     pos = weighted(signals.positives(), as_of, cfg.decay)
     neg = weighted(signals.negatives(), as_of, cfg.decay)
@@ -80,6 +146,15 @@ def _labels(signals: Signals, space: PaperSpace, as_of: dt.date, cfg: RankerConf
     neg_rows = space.rows(neg.ids)
     neg_w = np.asarray([w for i, w in zip(neg.ids, neg.weights, strict=True) if i in space.index])
     return _Fit(pos_rows, pos_w, neg_rows, neg_w, np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+def label_key(signals: Signals, as_of: dt.date, cfg: RankerConfig) -> tuple:
+    """What a fitted model depends on among the signals once ``as_of`` is known: the weighted
+    positive and negative paper ids (weights after decay). Windows whose signal weights are
+    equal (e.g. past weeks, before any signal was given) share one model."""
+    pos = weighted(signals.positives(), as_of, cfg.decay)
+    neg = weighted(signals.negatives(), as_of, cfg.decay)
+    return (tuple(pos.ids), tuple(pos.weights), tuple(neg.ids), tuple(neg.weights))
 
 
 def _backgrounds(space: PaperSpace, pool: Sequence[str], fit: _Fit, cfg: RankerConfig) -> None:
@@ -103,21 +178,6 @@ def _train(fit: _Fit, cfg: RankerConfig) -> tuple[np.ndarray, np.ndarray, np.nda
     return rows, y, weights
 
 
-def _standard(scores: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    std = float(ref.std()) if len(ref) > 1 else 0.0
-    return (scores - float(ref.mean()) if len(ref) else scores) / (std if std > 1e-9 else 1.0)
-
-
-def _dense(space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig) -> np.ndarray:
-    rows, y, w = _train(fit, cfg)
-    model = LogisticRegression(C=cfg.dense_c, max_iter=500)
-    model.fit(space.vectors[rows], y, sample_weight=w)
-    return _standard(
-        model.decision_function(space.vectors[cand]),
-        model.decision_function(space.vectors[fit.ref]),
-    )
-
-
 Feats: TypeAlias = np.ndarray | sp.csr_matrix
 
 
@@ -128,75 +188,163 @@ def _similarities(feats: Feats, pos: Feats) -> np.ndarray:
     return np.asarray(sp.csr_matrix(sims).toarray())
 
 
-def _knn(cand: Feats, ref: Feats, pos: Feats, k: int) -> np.ndarray:
+def _top(feats: Feats, pos: Feats, k: int) -> np.ndarray:
     """Mean of the ``k`` highest similarities to a positive: a paper close to one library
     paper counts even when the library spans several topics (a linear model averages)."""
+    sims = _similarities(feats, pos)
+    k = min(k, sims.shape[1])
+    if k == 2 and len(sims):  # the default: two passes of max instead of a partition
+        first = sims.max(axis=1)
+        sims[np.arange(len(sims)), sims.argmax(axis=1)] = -np.inf
+        return np.stack([sims.max(axis=1), first], axis=1).mean(axis=1)
+    if k < sims.shape[1]:
+        sims = np.partition(sims, sims.shape[1] - k, axis=1)
+    return np.sort(sims[:, -k:], axis=1).mean(axis=1)
 
-    def top(feats: Feats) -> np.ndarray:
-        sims = _similarities(feats, pos)
-        return np.sort(sims, axis=1)[:, -min(k, sims.shape[1]) :].mean(axis=1)
 
-    return _standard(top(cand), top(ref))
+def _svm_scores(feats: sp.csr_matrix, svm: tuple[Sparse, float]) -> np.ndarray:
+    weights, intercept = svm
+    return np.asarray(feats @ weights.dense()).ravel() + intercept
 
 
-def _lexical(
-    space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig, knn: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The linear SVM's standard scores over tf-idf, and (``knn``) the nearest-positive ones."""
+def _fit_dense(space: PaperSpace, fit: _Fit, cfg: RankerConfig) -> LogisticRegression:
     rows, y, w = _train(fit, cfg)
-    pool = np.unique(np.concatenate([rows, fit.ref, cand]))
-    where = {int(r): i for i, r in enumerate(pool)}
-    feats = lexical.tfidf(sp.csr_matrix(space.counts[pool]), df=space.doc_freq)
+    model = LogisticRegression(C=cfg.dense_c, max_iter=500)
+    model.fit(space.vectors[rows], y, sample_weight=w)
+    return model
 
-    def take(rs: np.ndarray) -> sp.csr_matrix:
-        return sp.csr_matrix(feats[[where[int(r)] for r in rs]])
 
+def _fit_lexical(space: PaperSpace, fit: _Fit, cfg: RankerConfig) -> tuple[Sparse, Sparse, float]:
+    """The idf over the fit's own papers (signals, background, reference; or the corpus's when
+    the space has it) and the linear SVM over those tf-idf rows."""
+    rows, y, w = _train(fit, cfg)
+    if space.doc_freq is not None:
+        freq, n = space.doc_freq
+    else:
+        own = np.unique(np.concatenate([rows, fit.ref]))
+        freq, n = lexical.doc_freq(sp.csr_matrix(space.counts[own])), len(own)
+    idf = lexical.idf_weights(freq, n)
+    feats = lexical.weigh(sp.csr_matrix(space.counts[rows]), idf)
+    # Fitted over the terms present only (a few hundred thousand of 2^20 columns): liblinear
+    # then spends nothing on empty columns, and the weights come out identical.
+    used = np.zeros(feats.shape[1], dtype=bool)
+    used[feats.indices] = True
+    cols = np.flatnonzero(used)
+    renumber = np.zeros(feats.shape[1], dtype=np.int32)
+    renumber[cols] = np.arange(len(cols), dtype=np.int32)
+    compact = sp.csr_matrix((feats.data, renumber[feats.indices], feats.indptr),
+                            shape=(feats.shape[0], len(cols)))  # fmt: skip
+    compact.has_sorted_indices = feats.has_sorted_indices  # renumbering keeps the order
     model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000)
-    model.fit(take(rows), y, sample_weight=w)
-    svm = _standard(model.decision_function(take(cand)), model.decision_function(take(fit.ref)))
-    near = _knn(take(cand), take(fit.ref), take(fit.pos), cfg.knn_k) if knn else None
-    return svm, near
+    model.fit(compact, y, sample_weight=w)
+    coef = model.coef_.ravel()
+    keep = coef != 0
+    weights = Sparse(cols[keep].astype(np.int32), coef[keep].copy())
+    return Sparse.of(idf), weights, float(model.intercept_[0])
 
 
-def _centroid(space: PaperSpace, fit: _Fit, cand: np.ndarray) -> np.ndarray:
-    centre = (space.vectors[fit.pos] * fit.pos_w[:, None]).sum(axis=0)
-    if len(fit.neg):
-        centre -= 0.5 * (space.vectors[fit.neg] * fit.neg_w[:, None]).sum(axis=0) / len(fit.neg)
-    return _standard(space.vectors[cand] @ centre, space.vectors[fit.ref] @ centre)
+def _parts(method: str, cfg: RankerConfig) -> tuple[str, ...]:
+    """The parts a method scores with (``centroid`` alone below ``min_positives``)."""
+    if method in ("none", "centroid", "dense", "lexical"):
+        return () if method == "none" else (method,)
+    weights = {"dense": cfg.dense_weight, "knn": cfg.knn_weight,
+               "lexical": cfg.lexical_weight, "lexical_knn": cfg.lexical_knn_weight}  # fmt: skip
+    names = [n for n, w in weights.items() if w]
+    if cfg.lexical_knn_weight and "lexical" not in names:
+        names.append("lexical")  # the tf-idf features are fitted with the SVM
+    return tuple(names)
+
+
+def fit(
+    signals: Signals,
+    space: PaperSpace,
+    *,
+    pool: Sequence[str],
+    as_of: dt.date,
+    config: RankerConfig | None = None,
+) -> Model:
+    """The user's model: labels from the signals (weights decayed to ``as_of``), background
+    and reference samples from ``pool``, and each part fitted and scaled. ``space`` must hold
+    the signal papers and the pool; it need not hold any candidate."""
+    cfg = config or RankerConfig()
+    with single_threaded():
+        return _fit(signals, space, pool, as_of, cfg)
+
+
+def _fit(
+    signals: Signals, space: PaperSpace, pool: Sequence[str], as_of: dt.date, cfg: RankerConfig
+) -> Model:
+    fit = _labels(signals, space, as_of, cfg)
+    seen = frozenset(space.ids[r] for r in [*fit.pos.tolist(), *fit.neg.tolist()])
+    _backgrounds(space, pool, fit, cfg)
+    if not len(fit.pos):
+        return Model("none", seen)
+    method = cfg.method if len(fit.pos) >= cfg.min_positives else "centroid"
+    vecs, ref = space.vectors, space.vectors[fit.ref]
+    model: dict = {"method": method, "seen": seen, "knn_k": cfg.knn_k,
+                   "pos_ids": tuple(space.ids[r] for r in fit.pos.tolist()),
+                   "pos_vectors": vecs[fit.pos].copy()}  # fmt: skip
+    if space.meta is not None:
+        model["pos_titles"] = tuple(space.meta[r].title for r in fit.pos.tolist())
+    scales: dict[str, Scale] = {}
+    parts = _parts(method, cfg)
+    if "centroid" in parts:
+        centre = (vecs[fit.pos] * fit.pos_w[:, None]).sum(axis=0)
+        if len(fit.neg):
+            centre -= 0.5 * (vecs[fit.neg] * fit.neg_w[:, None]).sum(axis=0) / len(fit.neg)
+        model["centre"] = centre
+        scales["centroid"] = Scale.of(ref @ centre)
+    if "dense" in parts:
+        dense = model["dense"] = _fit_dense(space, fit, cfg)
+        scales["dense"] = Scale.of(dense.decision_function(ref))
+    if "knn" in parts:
+        scales["knn"] = Scale.of(_top(ref, vecs[fit.pos], cfg.knn_k))
+    if "lexical" in parts:
+        idf, weights, intercept = _fit_lexical(space, fit, cfg)
+        ref_feats = lexical.weigh(sp.csr_matrix(space.counts[fit.ref]), idf.dense())
+        model["idf"], model["svm"] = idf, (weights, intercept)
+        scales["lexical"] = Scale.of(_svm_scores(ref_feats, model["svm"]))
+        if "lexical_knn" in parts:
+            pos_feats = lexical.weigh(sp.csr_matrix(space.counts[fit.pos]), idf.dense())
+            model["pos_tfidf"] = pos_feats
+            scales["lexical_knn"] = Scale.of(_top(ref_feats, pos_feats, cfg.knn_k))
+    return Model(scales=scales, **model)
 
 
 def components(
-    space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig
+    model: Model, space: PaperSpace, cand: np.ndarray, cfg: RankerConfig
 ) -> dict[str, np.ndarray]:
-    """Standard scores of the hybrid's parts that have a weight: ``dense`` (logistic
-    regression on vectors), ``lexical`` (linear SVM on tf-idf), ``knn`` and ``lexical_knn``
-    (similarity to the nearest positives, on vectors and on tf-idf)."""
+    """Standard scores of the model's parts for candidate rows: ``centroid``, ``dense``
+    (logistic regression on vectors), ``lexical`` (linear SVM on tf-idf), ``knn`` and
+    ``lexical_knn`` (similarity to the nearest positives, on vectors and on tf-idf)."""
     out: dict[str, np.ndarray] = {}
-    if cfg.dense_weight:
-        out["dense"] = _dense(space, fit, cand, cfg)
-    if cfg.knn_weight:
-        vecs = space.vectors
-        out["knn"] = _knn(vecs[cand], vecs[fit.ref], vecs[fit.pos], cfg.knn_k)
-    if cfg.lexical_weight or cfg.lexical_knn_weight:
-        svm, near = _lexical(space, fit, cand, cfg, knn=bool(cfg.lexical_knn_weight))
-        out["lexical"] = svm
-        if near is not None:
-            out["lexical_knn"] = near
+    vecs = space.vectors[cand]
+    if model.centre is not None:
+        out["centroid"] = model.scales["centroid"].apply(vecs @ model.centre)
+    if model.dense is not None:
+        out["dense"] = model.scales["dense"].apply(model.dense.decision_function(vecs))
+    if "knn" in model.scales:
+        out["knn"] = model.scales["knn"].apply(_top(vecs, model.pos_vectors, model.knn_k))
+    if model.idf is not None and model.svm is not None:
+        feats = lexical.weigh(sp.csr_matrix(space.counts[cand]), model.idf.dense())
+        if cfg.lexical_weight or model.method == "lexical":
+            out["lexical"] = model.scales["lexical"].apply(_svm_scores(feats, model.svm))
+        if model.pos_tfidf is not None:
+            near = _top(feats, model.pos_tfidf, model.knn_k)
+            out["lexical_knn"] = model.scales["lexical_knn"].apply(near)
     return out
 
 
-def model_scores(space: PaperSpace, fit: _Fit, cand: np.ndarray, cfg: RankerConfig) -> np.ndarray:
+def model_scores(
+    model: Model, space: PaperSpace, cand: np.ndarray, cfg: RankerConfig
+) -> np.ndarray:
     """The content score of each candidate row, in standard units (zeros without positives)."""
-    if not len(fit.pos) or not len(cand):
+    if not model.has_positives or not len(cand):
         return np.zeros(len(cand))
-    method = cfg.method if len(fit.pos) >= cfg.min_positives else "centroid"
-    if method == "centroid":
-        return _centroid(space, fit, cand)
-    if method == "dense":
-        return _dense(space, fit, cand, cfg)
-    if method == "lexical":
-        return _lexical(space, fit, cand, cfg, knn=False)[0]
-    return combine(components(space, fit, cand, cfg), cfg)
+    parts = components(model, space, cand, cfg)
+    if model.method in ("centroid", "dense", "lexical"):
+        return parts[model.method]
+    return combine(parts, cfg)
 
 
 def combine(parts: dict[str, np.ndarray], cfg: RankerConfig) -> np.ndarray:
@@ -242,6 +390,63 @@ def _apply_rules(
     return cand[keep], hit[keep]
 
 
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A window ranked for a user, best first, without reasons: ids, scores, and whether an
+    "always" rule brought each in. ``explain_ranked`` gives the reasons of any slice."""
+
+    ids: tuple[str, ...]
+    scores: tuple[float, ...]
+    always: tuple[bool, ...]
+
+
+def score(
+    signals: Signals,
+    model: Model,
+    space: PaperSpace,
+    candidates: Sequence[str],
+    config: RankerConfig | None = None,
+) -> Ranked:
+    """Rank ``candidates`` (which ``space`` must hold) with the user's ``model``.
+
+    Papers the user already saved, upvoted or marked "not interested" are left out, as are
+    papers a ``never`` rule matches. Each paper's score depends only on the model, the
+    signals' follows and rules, and that paper (popularity aside: it is scaled within the
+    candidates, and used only without positives).
+    """
+    cfg = config or RankerConfig()
+    cand = space.rows(sorted({c for c in candidates if c not in model.seen}))
+    cand, always = _apply_rules(signals, space, cand)
+    with single_threaded():
+        if model.has_positives:
+            scores = model_scores(model, space, cand, cfg)
+        else:
+            scores = _popularity(space, cand) if not cfg.content_only else np.zeros(len(cand))
+    scores = scores + _boosts(signals, space, cand, cfg) + cfg.always_boost * always
+    order = sorted(range(len(cand)), key=lambda k: (-scores[k], space.ids[cand[k]]))
+    return Ranked(
+        ids=tuple(space.ids[cand[k]] for k in order),
+        scores=tuple(round(float(scores[k]), 6) for k in order),
+        always=tuple(bool(always[k]) for k in order),
+    )
+
+
+def explain_ranked(
+    signals: Signals,
+    model: Model,
+    space: PaperSpace,
+    ids: Sequence[str],
+    always: Sequence[bool],
+    config: RankerConfig | None = None,
+) -> list[tuple[str, ...]]:
+    """The reasons of ranked papers ``ids`` (which ``space`` must hold), each on its own."""
+    cfg = config or RankerConfig()
+    rows = space.rows(ids)
+    with single_threaded():
+        return explain(signals, model.pos_ids, model.pos_titles, model.pos_vectors, space, rows,
+                       np.asarray(always, dtype=bool), cfg.content_only)  # fmt: skip
+
+
 def rank(
     signals: Signals,
     space: PaperSpace,
@@ -252,7 +457,7 @@ def rank(
     config: RankerConfig | None = None,
     explained: bool = True,
 ) -> list[Scored]:
-    """Rank ``candidates`` for a user, best first.
+    """Rank ``candidates`` for a user, best first: ``fit`` then ``score`` (and reasons).
 
     ``pool`` is where the background and reference samples come from (all papers with a
     vector, say); ``as_of`` is the day signal ages are counted to (the window's last day, not
@@ -260,21 +465,8 @@ def rank(
     upvoted or marked "not interested" are left out, as are papers a ``never`` rule matches.
     """
     cfg = config or RankerConfig()
-    fit = _labels(signals, space, as_of, cfg)
-    seen = {space.ids[r] for r in [*fit.pos.tolist(), *fit.neg.tolist()]}
-    cand = space.rows(sorted({c for c in candidates if c not in seen}))
-    cand, always = _apply_rules(signals, space, cand)
-    _backgrounds(space, pool, fit, cfg)
-    if len(fit.pos):
-        scores = model_scores(space, fit, cand, cfg)
-    else:
-        scores = _popularity(space, cand) if not cfg.content_only else np.zeros(len(cand))
-    scores = scores + _boosts(signals, space, cand, cfg) + cfg.always_boost * always
-    order = sorted(range(len(cand)), key=lambda k: (-scores[k], space.ids[cand[k]]))
-    reasons = None
-    if explained:
-        reasons = explain(signals, space, cand, always, fit.pos, cfg.content_only)
-    return [
-        Scored(space.ids[cand[k]], round(float(scores[k]), 6), reasons[k] if reasons else ())
-        for k in order
-    ]
+    model = fit(signals, space, pool=pool, as_of=as_of, config=cfg)
+    ranked = score(signals, model, space, candidates, cfg)
+    reasons = (explain_ranked(signals, model, space, ranked.ids, ranked.always, cfg)
+               if explained else [()] * len(ranked.ids))  # fmt: skip
+    return [Scored(i, s, r) for i, s, r in zip(ranked.ids, ranked.scores, reasons, strict=True)]

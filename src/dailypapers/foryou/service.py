@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import Invalid, NotFound
+from dailypapers.foryou.memo import forget
 from dailypapers.foryou.rules import compile_rule
 from dailypapers.foryou.signals import RULE_ACTIONS
 from dailypapers.search import QueryError
@@ -47,7 +48,10 @@ def unmark_not_interested(session: Session, user_id: int, raw_id: str) -> bool:
             NotInterested.user_id == user_id, NotInterested.paper_id == paper_id
         )
     )
-    return bool(getattr(gone, "rowcount", 0))
+    removed = bool(getattr(gone, "rowcount", 0))
+    if removed:
+        forget(user_id)  # a removed signal: drop the user's memoised model and rankings
+    return removed
 
 
 def add_rule(session: Session, user_id: int, action: str, query: str) -> ForYouRule:
@@ -80,6 +84,7 @@ def delete_rule(session: Session, user_id: int, rule_id: int) -> None:
         raise NotFound("No such rule.")
     session.delete(rule)
     session.flush()
+    forget(user_id)
 
 
 def token_hash(token: str) -> str:

@@ -1,7 +1,8 @@
 """What a user told us, as plain values: paper signals, follows and keyword rules.
 
 The ranker is a pure function of these values (and the papers), so removing a signal from
-the store removes its influence exactly: nothing here is cached or learned across requests.
+the store removes its influence exactly: what is kept across requests (``foryou.memo``) is
+keyed by the whole, exact set of these values.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 link the digest subscription of the account's address.
 
 Deleting an account removes every row that names the user: library, notes, tags, collections,
-read marks, follows, tokens, claims, votes, comments, the digest subscription of the user's
-address, rate-limit counters; feed entries the user submitted keep the paper in the feed but
+read marks, follows, tokens, claims, votes, comments, "For you" marks, rules and feed link
+(and the process's memoised "For you" model), the digest subscription of the user's address,
+rate-limit counters; feed entries the user submitted keep the paper in the feed but
 lose the submitter's id and name. Vote and comment counts (and so trending scores) of the
 papers the user touched are moved back in the same transaction, so nothing of the account is
 left in them. Comments are deleted, not anonymised: a comment is personal text, and an
@@ -24,6 +25,7 @@ from dailypapers.community.users import EMAIL
 from dailypapers.config import Settings
 from dailypapers.digest.topics import MAX_TOPICS, TopicError, clean_topics
 from dailypapers.errors import Conflict, Invalid, NotFound
+from dailypapers.foryou.memo import forget as forget_for_you
 from dailypapers.library.follows import list_follows, topic_line
 from dailypapers.library.reads import get_prefs
 from dailypapers.store.models import (
@@ -36,6 +38,7 @@ from dailypapers.store.models import (
     Upvote,
     User,
 )
+from dailypapers.store.models_foryou import FeedToken, ForYouRule, NotInterested
 from dailypapers.store.models_library import (
     Collection,
     CollectionPaper,
@@ -75,6 +78,7 @@ def delete_account(session: Session, settings: Settings, user_id: int) -> dict[s
         counts["comments"] += int(n)
     _delete_rows(session, user_id, email)
     session.execute(delete(User).where(User.id == user_id))
+    forget_for_you(user_id)  # the memoised "For you" model and rankings go with the account
     return dict(counts)
 
 
@@ -96,6 +100,9 @@ def _delete_rows(session: Session, user_id: int, email: str) -> None:
         ApiToken,
         AuthorshipClaim,
         SubscriptionLink,
+        NotInterested,
+        ForYouRule,
+        FeedToken,
     ):
         session.execute(delete(table).where(table.user_id == user_id))
     session.execute(
@@ -198,6 +205,33 @@ def export_personal_data(session: Session, user_id: int) -> dict[str, Any]:
             {"arxivId": p.arxiv_id, "title": p.title, "reason": p.reason}
             for p in session.scalars(select(PendingImport).where(PendingImport.user_id == user_id))
         ],
+        "forYou": _for_you(session, user_id),
+    }
+
+
+def _for_you(session: Session, user_id: int) -> dict[str, Any]:
+    """ "For you" data: "not interested" marks, rules, and whether a private feed link exists
+    (never the token: only its hash is stored, and a hash is a secret too)."""
+    token = session.get(FeedToken, user_id)
+    return {
+        "notInterested": [
+            {"paperId": p, "createdAt": _iso(t)}
+            for p, t in session.execute(
+                select(NotInterested.paper_id, NotInterested.created_at)
+                .where(NotInterested.user_id == user_id)
+                .order_by(NotInterested.created_at, NotInterested.paper_id)
+            )
+        ],
+        "rules": [
+            {"action": r.action, "query": r.query, "createdAt": _iso(r.created_at)}
+            for r in session.scalars(
+                select(ForYouRule).where(ForYouRule.user_id == user_id).order_by(ForYouRule.id)
+            )
+        ],
+        "feedLink": {
+            "exists": token is not None,
+            "createdAt": _iso(token.created_at) if token else None,
+        },
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.digest.topics import parse_topic
 from dailypapers.errors import Invalid, NotFound
+from dailypapers.foryou.memo import forget as forget_for_you
 from dailypapers.library.common import rowcount
 from dailypapers.search import QueryError, parse_query
 from dailypapers.store.models_library import Follow
@@ -72,7 +73,10 @@ def unfollow(session: Session, user_id: int, kind: object, value: object) -> boo
     """Stop following; True when there was such a follow."""
     kind, _, key = clean(kind, value)
     stmt = delete(Follow).where(Follow.user_id == user_id, Follow.kind == kind, Follow.key == key)
-    return bool(rowcount(session, stmt))
+    gone = bool(rowcount(session, stmt))
+    if gone:
+        forget_for_you(user_id)  # a removed signal: drop the user's memoised "For you" model
+    return gone
 
 
 def unfollow_id(session: Session, user_id: int, follow_id: int) -> None:
@@ -80,6 +84,7 @@ def unfollow_id(session: Session, user_id: int, follow_id: int) -> None:
     stmt = delete(Follow).where(Follow.user_id == user_id, Follow.id == follow_id)
     if not rowcount(session, stmt):
         raise NotFound(f"You have no follow with id {follow_id}.")
+    forget_for_you(user_id)
 
 
 def list_follows(session: Session, user_id: int) -> list[Follow]:

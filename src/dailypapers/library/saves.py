@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dailypapers.errors import Invalid, NotFound
+from dailypapers.foryou.memo import forget as forget_for_you
 from dailypapers.library import collections
 from dailypapers.library.common import existing_paper_id, insert_ignore, rowcount
 from dailypapers.library.notes import clean_note
@@ -112,6 +113,8 @@ def unsave_paper(session: Session, user_id: int, raw_id: str) -> SaveResult:
         session,
         delete(SavedPaper).where(SavedPaper.user_id == user_id, SavedPaper.paper_id == paper_id),
     )
+    if gone:
+        forget_for_you(user_id)  # a removed signal: drop the user's memoised "For you" model
     return SaveResult(paper_id, False, bool(gone))
 
 

@@ -11,7 +11,7 @@ fix), ``related`` (similar papers), ``index_status``; ``start_warm_up`` / ``is_w
 Inside the package imports flow one way (no cycles)::
 
     query, facets, sentences, hybrid, vectors      (leaves)
-    embed -> contract -> keyword, engine -> parts_store, indexer
+    onnx_model -> embed -> contract -> keyword, engine -> parts_store, indexer
     neighbours -> similar (ranking, related) ; service (search) -> warm
 """
 
@@ -19,7 +19,12 @@ from dailypapers.search.backfill import Missing, pending_ids
 from dailypapers.search.backfill import backfill as backfill_vectors
 from dailypapers.search.backfill import missing as missing_vectors
 from dailypapers.search.contract import Contract, contract_for, paper_text, resolve_model_path
-from dailypapers.search.embed import Embedder, get_embedder
+from dailypapers.search.embed import (
+    Embedder,
+    export_query_model,
+    get_embedder,
+    get_query_embedder,
+)
 from dailypapers.search.engine import LocalIndex, forget_indexes, get_index
 from dailypapers.search.engine import status as index_status
 from dailypapers.search.indexer import (
@@ -31,6 +36,7 @@ from dailypapers.search.indexer import (
     rebuild,
     store_vectors,
 )
+from dailypapers.search.onnx_model import Unsupported as ModelUnsupported
 from dailypapers.search.parts_store import index_parts
 from dailypapers.search.query import ParsedQuery, QueryError, parse_date, parse_query
 from dailypapers.search.service import (
@@ -57,6 +63,7 @@ __all__ = [
     "Embedder",
     "LocalIndex",
     "Missing",
+    "ModelUnsupported",
     "ParsedQuery",
     "QueryError",
     "SearchHit",
@@ -67,9 +74,11 @@ __all__ = [
     "backfill_vectors",
     "contract_for",
     "embed_papers",
+    "export_query_model",
     "forget_indexes",
     "get_embedder",
     "get_index",
+    "get_query_embedder",
     "import_vectors",
     "index_papers",
     "index_parts",

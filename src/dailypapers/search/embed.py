@@ -1,16 +1,28 @@
 """Sentence embeddings with the configured model, loaded once per process and offline.
 
-Query embeddings are cached (LRU), so a repeated search costs no model call.
+Papers are embedded with sentence-transformers (``get_embedder``). Queries are embedded by
+``get_query_embedder``: by default the same model exported to ONNX and run by onnxruntime, so
+a web worker never imports torch (``onnx_model``); sentence-transformers when that is switched
+off or not possible. Query embeddings are cached (LRU), so a repeated search costs no model
+call.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import threading
 from collections import OrderedDict
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+
+from dailypapers.config import Settings
+from dailypapers.search import onnx_model
+
+log = logging.getLogger(__name__)
 
 QUERY_CACHE_SIZE = 4096
 MAX_SEQ_LENGTH = 256
@@ -35,17 +47,25 @@ def resolve_model_path(name: str) -> str:
 
 
 class Embedder:
-    """A sentence-transformers model with batch and cached single-query embedding."""
+    """A sentence-transformers model — or, given ``onnx_file``, the same model exported to
+    ONNX (no torch) — with batch and cached single-query embedding."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, onnx_file: Path | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        from sentence_transformers import SentenceTransformer
-
         self.name = model
-        self.model = SentenceTransformer(resolve_model_path(model), device="cpu")
-        self.model.max_seq_length = MAX_SEQ_LENGTH
-        self.dim = int(self.model.get_embedding_dimension() or 0)
+        self._onnx: onnx_model.OnnxEncoder | None = None
+        if onnx_file is not None:
+            self.runtime = "onnx"
+            self._onnx = onnx_model.OnnxEncoder(Path(resolve_model_path(model)), onnx_file)
+            self.dim = self._onnx.dim
+        else:
+            from sentence_transformers import SentenceTransformer
+
+            self.runtime = "sentence-transformers"
+            self.model = SentenceTransformer(resolve_model_path(model), device="cpu")
+            self.model.max_seq_length = MAX_SEQ_LENGTH
+            self.dim = int(self.model.get_embedding_dimension() or 0)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -53,6 +73,8 @@ class Embedder:
         """L2-normalised float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.embed(texts, batch_size)
         vectors = self.model.encode(
             texts, batch_size=batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,
@@ -101,6 +123,61 @@ def _load(model: str) -> Embedder:
 
 
 def get_embedder(model: str) -> Embedder:
-    """The process-wide embedder of ``model`` (loaded on first use, a few seconds)."""
+    """The process-wide sentence-transformers embedder of ``model`` (loaded on first use, a
+    few seconds; imports torch). Used for papers."""
     with _load_lock:
         return _load(model)
+
+
+def model_cache_dir(settings: Settings) -> Path:
+    """Where derived model files (the ONNX export) live: ``MODEL_CACHE_DIR`` or
+    ``DATA_DIR/models``."""
+    return Path(settings.model_cache_dir or Path(settings.data_dir) / "models")
+
+
+_query_lock = threading.Lock()
+_query_embedders: dict[tuple[str, str, str], Embedder] = {}
+
+
+def get_query_embedder(settings: Settings) -> Embedder:
+    """The process-wide embedder for queries (search, "related to this text").
+
+    With ``QUERY_EMBEDDING=onnx`` (the default): the model exported to ONNX (exported once,
+    in a subprocess, into ``model_cache_dir``) run by onnxruntime, so the process never
+    imports torch. When that is not possible (a model of another shape, onnxruntime missing,
+    the export failing) it falls back to sentence-transformers once, with a warning in the
+    log; ``runtime`` on the returned embedder says which one runs.
+    """
+    model, runtime = settings.embedding_model, settings.query_embedding
+    key = (model, runtime, str(model_cache_dir(settings).resolve()))
+    with _query_lock:
+        embedder = _query_embedders.get(key)
+        if embedder is None:
+            embedder = _query_embedders[key] = _load_query_embedder(settings)
+    return embedder
+
+
+def _load_query_embedder(settings: Settings) -> Embedder:
+    model = settings.embedding_model
+    if settings.query_embedding == "onnx":
+        try:
+            file = onnx_model.ensure_exported(
+                Path(resolve_model_path(model)), model_cache_dir(settings)
+            )
+            return Embedder(model, onnx_file=file)
+        except Exception as exc:
+            log.warning("query embedding falls back to sentence-transformers (torch): %s", exc)
+    return get_embedder(model)
+
+
+def export_query_model(settings: Settings) -> dict:
+    """Export the configured model to ONNX for query embedding now (``dailypapers model
+    export``) instead of at a worker's first query; returns where it is and what it checked.
+    ``onnx_model.Unsupported`` for a model that cannot be exported."""
+    folder = Path(resolve_model_path(settings.embedding_model))
+    cache = model_cache_dir(settings)
+    existed = onnx_model.export_path(cache, folder).is_file() if folder.is_dir() else False
+    file = onnx_model.ensure_exported(folder, cache)
+    meta_file = file.parent / "export.json"
+    meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    return {"path": str(file), "bytes": file.stat().st_size, "already_there": existed, **meta}

@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from dailypapers.config import Settings
 from dailypapers.search.contract import Contract, contract_for
-from dailypapers.search.embed import get_embedder
+from dailypapers.search.embed import get_query_embedder
 from dailypapers.search.keyword import SCHEMA_VERSION, KeywordDoc, KeywordIndex
 from dailypapers.search.vectors import VectorIndex, load_snapshot, write_snapshot
 from dailypapers.store import db
@@ -341,7 +341,7 @@ def _start_refresher(index: LocalIndex) -> None:
     def loop() -> None:
         if len(index.vectors):  # load the model now, not on the first semantic query
             try:
-                get_embedder(index.settings.embedding_model)
+                get_query_embedder(index.settings)
             except Exception:
                 log.exception("could not load the embedding model")
         while not index.closed and index.folder.exists():

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.search import hybrid
-from dailypapers.search.embed import get_embedder
+from dailypapers.search.embed import get_query_embedder
 from dailypapers.search.engine import LocalIndex, get_index
 from dailypapers.search.keyword import Ranking
 from dailypapers.search.neighbours import keyword_terms
@@ -213,7 +213,7 @@ def _query_vector(
         notes.append("semantic search is unavailable until papers are embedded "
                      "(`dailypapers index rebuild`); showing keyword matches")  # fmt: skip
         return None
-    embedder = get_embedder(settings.embedding_model)
+    embedder = get_query_embedder(settings)  # no torch by default (QUERY_EMBEDDING)
     return embedder.embed_passage(q.like) if q.like else embedder.embed_query(q.text)
 
 

@@ -8,10 +8,16 @@ product is the cosine similarity.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import numpy as np
+
+# onnxruntime (query embedding) before usearch: usearch's extension carries its own libstdc++,
+# and an onnxruntime loaded after it fails (SIGSEGV from 1.23, "invalid model" before).
+with contextlib.suppress(ImportError):
+    import onnxruntime  # noqa: F401
 from usearch.index import Index
 
 # Below this many vectors an exact float32 matrix product beats an ANN graph on recall and is

@@ -12,7 +12,7 @@ import threading
 import time
 
 from dailypapers.config import Settings
-from dailypapers.search.embed import get_embedder
+from dailypapers.search.embed import get_query_embedder
 from dailypapers.search.engine import get_index, index_key
 from dailypapers.search.service import SearchRequest, search
 from dailypapers.search.similar import related
@@ -30,7 +30,7 @@ def warm_up(settings: Settings) -> float:
     started = time.perf_counter()
     index = get_index(settings)
     if len(index.vectors):
-        get_embedder(settings.embedding_model).embed_query("warm up the model")
+        get_query_embedder(settings).embed_query("warm up the model")
     with db.session_scope(settings) as session:
         search(settings, session, SearchRequest(q="neural networks", limit=10))
         if index.ids:

@@ -1,7 +1,9 @@
 """Tables of "For you": "not interested" marks, keyword rules and the private feed token.
 
-Nothing here holds a model or a cached ranking: the ranking is recomputed from these rows and
-the library's at every request (exact forgetting). Every row cascades away with its user.
+Nothing here holds a model or a cached ranking: every request reads these rows and the
+library's, and a model is reused only under the exact signal set it was fitted on
+(``foryou.memo``, in memory; exact forgetting). Every row cascades away with its user, and
+account deletion deletes them explicitly too.
 Migration ``0009`` creates these tables.
 """
 

@@ -13,6 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from dailypapers import __version__
 from dailypapers.config import Settings, get_settings
+from dailypapers.foryou import personal
 from dailypapers.search import start_warm_up
 from dailypapers.store import db
 from dailypapers.web import metrics
@@ -85,6 +86,7 @@ def _warm_lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncConte
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         start_warm_up(settings)  # in the background: /healthz answers meanwhile
+        personal.start_warm_up(settings)  # "For you" paper data, also in the background
         yield
 
     return lifespan

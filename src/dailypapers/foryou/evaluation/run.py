@@ -21,7 +21,7 @@ from dailypapers.foryou.evaluation.metrics import (
     ranking_metrics,
 )
 from dailypapers.foryou.evaluation.protocol import SimUser
-from dailypapers.foryou.ranker import METHODS, RankerConfig, rank
+from dailypapers.foryou.ranker import METHODS, RankerConfig, fit, rank, score
 from dailypapers.foryou.signals import PaperSignal, Signals
 from dailypapers.foryou.space import background_sample
 
@@ -56,6 +56,67 @@ def product_scorer(config: RankerConfig) -> Scorer:
         return np.asarray([by_id.get(corpus.ids[r], -np.inf) for r in cand])
 
     return score
+
+
+# "Read and not saved" as a weak negative (issue 11: optional, measure before keeping it).
+# The corpus has no reading logs, so reads are simulated: on each of the READ_DAYS feed days
+# before the cutoff, the user opens the READS_PER_DAY papers the ranker shows first (other
+# than their own) and saves none of them. Each read counts as READ_WEIGHT background papers
+# (a "not interested" mark counts as 20).
+READ_VARIANT = "hybrid+read"
+READ_DAYS, READS_PER_DAY, READ_WEIGHT = 20, 3, 5.0
+_DAYS: dict[int, tuple[list[dt.date], dict[dt.date, list[int]]]] = {}
+
+
+def _days(corpus: Corpus) -> tuple[list[dt.date], dict[dt.date, list[int]]]:
+    key = id(corpus)
+    if key not in _DAYS:
+        rows: dict[dt.date, list[int]] = {}
+        for row, day in enumerate(corpus.days):
+            rows.setdefault(day, []).append(row)
+        _DAYS.clear()
+        _DAYS[key] = (sorted(rows), rows)
+    return _DAYS[key]
+
+
+def simulated_reads(
+    corpus: Corpus, user: SimUser, pool: list[str], cfg: RankerConfig, days: int, per_day: int
+) -> list[tuple[str, dt.date]]:
+    """The papers the user is taken to have opened and not saved before the cutoff."""
+    signals = _signals(corpus, user)
+    model = fit(signals, corpus.space, pool=pool, as_of=user.cutoff, config=cfg)
+    own = set(user.library) | {h.row for h in user.heldout}
+    ordered, by_day = _days(corpus)
+    before = [d for d in ordered if d < user.cutoff][-days:]
+    reads = []
+    for day in before:
+        shown = [corpus.ids[r] for r in by_day[day] if r not in own]
+        top = score(signals, model, corpus.space, shown, cfg).ids[:per_day]
+        reads += [(pid, day) for pid in top]
+    return reads
+
+
+def read_negative_scorer(
+    config: RankerConfig,
+    days: int = READ_DAYS,
+    per_day: int = READS_PER_DAY,
+    weight: float = READ_WEIGHT,
+) -> Scorer:
+    """The product ranker with simulated read-and-not-saved papers as weak negatives."""
+    cfg = replace(config, content_only=True)
+
+    def scorer(corpus: Corpus, user: SimUser, cand: np.ndarray, pool: list[str]) -> np.ndarray:
+        reads = simulated_reads(corpus, user, pool, cfg, days, per_day)
+        extra = tuple(PaperSignal(pid, "not_interested", dt.datetime.combine(day, dt.time()))
+                      for pid, day in reads)  # fmt: skip
+        signals = Signals(papers=(*_signals(corpus, user).papers, *extra))
+        ranked = rank(signals, corpus.space, [corpus.ids[r] for r in cand], pool=pool,
+                      as_of=user.cutoff, config=replace(cfg, negative_weight=weight),
+                      explained=False)  # fmt: skip
+        by_id = {s.paper_id: s.score for s in ranked}
+        return np.asarray([by_id.get(corpus.ids[r], -np.inf) for r in cand])
+
+    return scorer
 
 
 def _centroid(corpus: Corpus, user: SimUser, cand: np.ndarray, pool: list[str]) -> np.ndarray:
@@ -97,6 +158,8 @@ def scorers(main: RankerConfig, extra: Iterable[str] = ()) -> dict[str, Scorer]:
     for method in extra:
         if method in METHODS and method not in out:
             out[method] = product_scorer(replace(main, method=method))
+        elif method == READ_VARIANT:
+            out[method] = read_negative_scorer(main)
     out.update({"centroid-baseline": _centroid, "tfidf-svm": _tfidf_svm, "random": _random})
     return out
 

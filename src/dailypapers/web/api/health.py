@@ -1,11 +1,13 @@
 """``GET /healthz``: 200 when the database answers and the schema is current.
-``GET /readyz``: 200 once the search index and model are loaded and warm (503 before)."""
+``GET /readyz``: 200 once the search index and model are loaded and warm, and the "For you"
+paper data prepared (503 before)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from dailypapers.foryou import personal
 from dailypapers.search import is_warm
 from dailypapers.store import db
 from dailypapers.store.queries.stats import database_answers
@@ -37,7 +39,8 @@ def healthz(request: Request) -> JSONResponse:
                503: {"model": Health, "description": "`warming`: still loading; try again."}},
 )  # fmt: skip
 def readyz(request: Request) -> JSONResponse:
-    """Ready when a first search and a first paper page will not wait for loading."""
-    if not is_warm(request.app.state.settings):
+    """Ready when a first search, a first paper page and a first "For you" view will not wait
+    for loading."""
+    if not is_warm(request.app.state.settings) or not personal.is_warm():
         return JSONResponse({"status": "warming"}, 503)
     return JSONResponse({"status": "ready"})
