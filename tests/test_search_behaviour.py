@@ -21,6 +21,13 @@ QUERIES = [
 ]  # fmt: skip
 
 
+@pytest.fixture
+def settings(settings):
+    """No background refresh during a test: it re-indexes papers stamped in the last two
+    minutes (all of them here), which can move near-ties between two page requests."""
+    return settings.model_copy(update={"index_refresh_seconds": 3600})
+
+
 @pytest.fixture(autouse=True)
 def _fresh_indexes():
     forget_indexes()
