@@ -310,11 +310,18 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'dailypapers.sqlite3').resolve()}"
+        return f"sqlite:///{resolved(self.data_dir / 'dailypapers.sqlite3')}"
 
     @property
     def is_sqlite(self) -> bool:
         return self.sqlalchemy_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=256)
+def resolved(path: Path | str) -> Path:
+    """``Path(path).resolve()``, remembered: requests name the same few paths (database, data
+    and model folders) many times, and resolving costs a system call per path component."""
+    return Path(path).resolve()
 
 
 @lru_cache

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dailypapers.config import Settings
+from dailypapers.config import Settings, resolved
 from dailypapers.search import onnx_model
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def get_query_embedder(settings: Settings) -> Embedder:
     log; ``runtime`` on the returned embedder says which one runs.
     """
     model, runtime = settings.embedding_model, settings.query_embedding
-    key = (model, runtime, str(model_cache_dir(settings).resolve()))
+    key = (model, runtime, str(resolved(model_cache_dir(settings))))
     with _query_lock:
         embedder = _query_embedders.get(key)
         if embedder is None:

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
-from dailypapers.config import Settings
+from dailypapers.config import Settings, resolved
 from dailypapers.search.contract import Contract, contract_for
 from dailypapers.search.embed import get_query_embedder
 from dailypapers.search.keyword import SCHEMA_VERSION, KeywordDoc, KeywordIndex
@@ -309,7 +309,7 @@ _indexes_lock = threading.Lock()
 
 def index_key(settings: Settings) -> tuple[str, str, str]:
     return (
-        str(Path(settings.data_dir).resolve()),
+        str(resolved(settings.data_dir)),
         settings.sqlalchemy_url,
         settings.embedding_model,
     )

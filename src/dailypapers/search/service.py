@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -169,16 +170,31 @@ def _add_like(q: ParsedQuery, text: str) -> None:
 def _ranked(
     settings: Settings, index: LocalIndex, q: ParsedQuery, mode: str, notes: list[str]
 ) -> list[SearchHit]:
-    """The query's ranking in ``mode``; the keyword search runs beside the embedding."""
+    """The query's ranking in ``mode``; the keyword search runs beside the embedding.
+
+    Keyword mode embeds the query only when the no-match check needs it (the best keyword
+    matches cover under half of the query), so it does not pay for a semantic search.
+    """
     keyword_job = _POOL.submit(index.keyword.rank, q, MAX_DEPTH)
+    if mode == "keyword":
+        kw = keyword_job.result()
+        lazy = functools.partial(_best_similarity, settings, index, q)
+        if _nothing_matches(index, q, kw, lazy, notes):
+            return []
+        return [
+            SearchHit(index.ids[row], score, rank + 1)
+            for rank, (row, score) in enumerate(zip(kw.rows, kw.scores, strict=True))
+        ]
     vector = _query_vector(settings, index, q, notes)
     sem_rows, sem_scores = (
         _semantic(index, q, vector, SEMANTIC_DEPTH) if vector is not None else ([], [])
     )
     kw = keyword_job.result()
-    if vector is not None and _nothing_matches(index, q, vector, kw, sem_scores, notes):
-        return []
-    if mode == "keyword" or (mode == "semantic" and not sem_rows):
+    if vector is not None:
+        best = sem_scores[0] if sem_scores else _nearest(index, vector)
+        if _nothing_matches(index, q, kw, best, notes):
+            return []
+    if mode == "semantic" and not sem_rows:
         ranked = list(zip(kw.rows, kw.scores, strict=True))
     elif mode == "semantic":
         ranked = list(zip(sem_rows, sem_scores, strict=True))
@@ -198,6 +214,20 @@ def _ranked(
         SearchHit(index.ids[row], score, kw_rank.get(row), sem_rank.get(row))
         for row, score in ranked
     ]
+
+
+def _nearest(index: LocalIndex, vector: np.ndarray) -> float:
+    """The cosine of the paper closest to ``vector`` (filters ignored)."""
+    return float(index.vectors.search(vector, 1)[1][0])
+
+
+def _best_similarity(settings: Settings, index: LocalIndex, q: ParsedQuery) -> float | None:
+    """The closest paper's cosine to the query, or None without vectors (keyword mode)."""
+    if len(index.vectors) == 0:
+        return None
+    embedder = get_query_embedder(settings)
+    vector = embedder.embed_passage(q.like) if q.like else embedder.embed_query(q.text)
+    return _nearest(index, vector)
 
 
 def _natural(q: ParsedQuery) -> bool:
@@ -233,8 +263,8 @@ def _complete(
 
 
 def _nothing_matches(
-    index: LocalIndex, q: ParsedQuery, vector: np.ndarray, kw: Ranking,
-    sem_scores: list[float], notes: list[str],
+    index: LocalIndex, q: ParsedQuery, kw: Ranking,
+    similarity: float | Callable[[], float | None], notes: list[str],
 ) -> bool:  # fmt: skip
     """Whether the query is about nothing in the collection (then no results), or only about
     something close to it (a note says the matches are weak).
@@ -242,21 +272,23 @@ def _nothing_matches(
     Nothing matches when no paper holds half of the query's words (by IDF weight) *and* no
     paper's abstract is similar to it (cosine under ``NO_MATCH_SIMILARITY``): both engines
     agree that the query is elsewhere. Thresholds chosen on the labelled and no-match queries
-    of ``tests/search_labelled.py`` (docs/search.md).
+    of ``tests/search_labelled.py`` (docs/search.md). ``similarity`` is the closest paper's
+    cosine, or a function giving it (None without vectors), called only when the keyword side
+    is not enough.
     """
     if q.has_filters or q.phrases:  # the user narrowed it down: show what passes
         return False
-    best = sem_scores[0] if sem_scores else float(index.vectors.search(vector, 1)[1][0])
-    if (
-        best >= WEAK_SIMILARITY
-        or index.keyword.coverage(q, kw.rows[:COVERAGE_DEPTH]) >= MIN_COVERAGE
-    ):
+    if isinstance(similarity, float) and similarity >= WEAK_SIMILARITY:
+        return False
+    if index.keyword.coverage(q, kw.rows[:COVERAGE_DEPTH]) >= MIN_COVERAGE:
+        return False
+    best = similarity if isinstance(similarity, float) else similarity()
+    if best is None or best >= WEAK_SIMILARITY:
         return False
     if best < NO_MATCH_SIMILARITY:
         notes.append("nothing in the collection matches this query")
         return True
-    if best < WEAK_SIMILARITY:
-        notes.append(WEAK_NOTE)
+    notes.append(WEAK_NOTE)
     return False
 
 
