@@ -199,10 +199,3 @@ def safe_next(target: str | None) -> str:
 # outside 1..2**31 - 1 names no row on either database, so it is a 422 before any query runs.
 MAX_DB_ID = 2**31 - 1
 DbId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="A row id (1 to 2147483647).")]
-
-# Annotated shorthands for route signatures: ``session: SessionDep, settings: SettingsDep``.
-SessionDep = Annotated[Session, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-UserDep = Annotated[CurrentUser, Depends(require_user)]
-OptionalUserDep = Annotated[CurrentUser | None, Depends(current_user)]
-AdminDep = Annotated[CurrentUser, Depends(require_admin)]
