@@ -109,6 +109,20 @@ def test_hostile_title_is_escaped_in_html(settings, smtp_server):
     assert "&amp; co" in html
 
 
+def test_math_in_titles_reads_as_text_in_both_parts(settings, smtp_server):
+    settings = smtp_server.settings(settings)
+    add_papers(settings, TODAY, [{"title": r"$\alpha$-Divergence bounds <i>in</i> $\mathcal{O}(n)$",
+                                  "abstract": r"We show $x \ge 0$ for $<script>$ inputs.",
+                                  "upvotes": 5}])  # fmt: skip
+    add_subscribers(settings, ["m@example.org"])
+    send_digests(settings, frequencies=("daily",), as_of=TODAY)
+    mail = smtp_server.to("m@example.org")[0].message
+    text, html = text_part(mail), html_part(mail)
+    assert "\u03b1-Divergence bounds <i>in</i> \U0001d4aa(n)" in text and "$" not in text
+    assert "\u03b1-Divergence bounds &lt;i&gt;in&lt;/i&gt; \U0001d4aa(n)" in html
+    assert "\u2265" in text and "<script>" not in html and "&lt;script&gt;" in html
+
+
 def test_greylisting_is_retried_then_delivered(settings, smtp_server):
     settings = smtp_server.settings(settings)
     _corpus(settings)

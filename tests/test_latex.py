@@ -6,7 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from dailypapers.web.latex import tex, tex_plain
+from dailypapers.texmath import plain as tex_plain
+from dailypapers.web.latex import tex
 from tests.factories import add_papers, make_record
 
 HOSTILE = [
@@ -78,6 +79,13 @@ def test_plain_titles_drop_the_delimiters() -> None:
     assert tex_plain(r"Bounds of $O(n^2)$ sorting") == "Bounds of O(n^2) sorting"
 
 
+def test_plain_reads_formulas_as_text() -> None:
+    assert tex_plain(r"$\alpha$-divergence in $\mathbb{R}^d$") == "\u03b1-divergence in \u211d^d"
+    assert tex_plain(r"A $\frac{1}{2}$-approximation, \(x^2\)") == "A 1/2-approximation, x^2"
+    for untouched in ("Prices of $5 and $6", "An unclosed $x", r"Escaped \$10", "", "No math"):
+        assert tex_plain(untouched) == untouched
+
+
 def test_pages_render_math_in_titles_and_abstracts(settings, client) -> None:
     add_papers(settings, [make_record(
         arxiv_id="2503.00001", title=r"Attention in $\mathcal{O}(n)$ <b>time</b>",
@@ -89,4 +97,4 @@ def test_pages_render_math_in_titles_and_abstracts(settings, client) -> None:
         assert "<math" in html and "<msup>" in html
         assert "<b>time</b>" not in html and "&lt;b&gt;time&lt;/b&gt;" in html
         assert "<script>alert(1)" not in html
-    assert "<title>Attention in \\mathcal{O}(n) &lt;b&gt;time&lt;/b&gt;" in page
+    assert "<title>Attention in \U0001d4aa(n) &lt;b&gt;time&lt;/b&gt;" in page

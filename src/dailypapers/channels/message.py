@@ -24,6 +24,7 @@ import orjson
 
 from dailypapers.store.queries.hf import daily_item_to_hf
 from dailypapers.store.queries.papers import FeedItem
+from dailypapers.texmath import plain
 
 ZWSP = "\u200b"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#|<>~&!])")
@@ -86,7 +87,7 @@ def to_markdown(msg: Message, base_url: str) -> str:
         for e in section.entries:
             note = f" · {md_escape(e.note)}" if e.note else ""
             link = paper_url(base_url, e.item.paper.id)
-            lines.append(f"- [{md_escape(e.item.paper.title)}]({link}){note}")
+            lines.append(f"- [{md_escape(plain(e.item.paper.title))}]({link}){note}")
     return "\n".join(lines)
 
 
@@ -98,7 +99,7 @@ def to_text(msg: Message, base_url: str) -> str:
         lines += ["", clean(section.name)]
         for e in section.entries:
             note = f" ({clean(e.note)})" if e.note else ""
-            lines += [f"- {clean(e.item.paper.title)}{note}",
+            lines += [f"- {clean(plain(e.item.paper.title))}{note}",
                       f"  {paper_url(base_url, e.item.paper.id)}"]  # fmt: skip
     return "\n".join(lines)
 

@@ -25,6 +25,7 @@ from dailypapers.digest.tokens import make_manage_token
 from dailypapers.mail.mime import address_header, alternative
 from dailypapers.mail.smtp import envelope_sender
 from dailypapers.store.urls import clean_url
+from dailypapers.texmath import plain
 
 TEMPLATES = Path(__file__).parent / "templates"
 ABSTRACT_CHARS = 320
@@ -41,6 +42,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["short"] = short_abstract
+    env.filters["plain_tex"] = plain  # mail clients do not render math: read it as text
     env.filters["byline"] = byline
     env.filters["facts"] = facts
     return env

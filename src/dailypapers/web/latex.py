@@ -19,13 +19,8 @@ from jinja2 import Environment
 from latex2mathml.converter import convert
 from markupsafe import Markup, escape
 
-# $$display$$, $inline$ (not an escaped \$, not empty, no line of prices "$5 and $6"), \(…\).
-_MATH = re.compile(
-    r"(?<!\\)\$\$(?P<display>[^$]{1,400}?)\$\$"
-    r"|(?<![\\$])\$(?P<inline>[^\s$](?:[^$]{0,398}[^\s$\\])?)\$(?!\d)"
-    r"|\\\((?P<paren>.{1,400}?)\\\)",
-    re.S,
-)
+from dailypapers.texmath import MATH, MAX_FORMULAS, plain, source
+
 _MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
 _TAGS = frozenset(
     {
@@ -90,7 +85,6 @@ _ATTRIBUTES = frozenset(
     }
 )
 _PLAIN_VALUE = re.compile(r"[\w .%#+-]{0,40}")
-MAX_FORMULAS = 40  # per text; the rest stays as source
 
 
 def _write(element: ET.Element, out: list[str]) -> None:
@@ -132,30 +126,22 @@ def tex(text: str | None) -> Markup:
         return escape(text)
     parts: list[str] = []
     last = 0
-    for count, match in enumerate(_MATH.finditer(text)):
+    for count, match in enumerate(MATH.finditer(text)):
         if count >= MAX_FORMULAS:
             break
         display = match.group("display") is not None
-        source = match.group("display") or match.group("inline") or match.group("paren")
-        rendered = formula(source.strip(), display)
+        formula_source = source(match).strip()
+        rendered = formula(formula_source, display)
         if rendered is None:
             continue
         parts.append(str(escape(text[last : match.start()])))
-        parts.append(f'<span class="math" title="{escape(source.strip())}">{rendered}</span>')
+        parts.append(f'<span class="math" title="{escape(formula_source)}">{rendered}</span>')
         last = match.end()
     parts.append(str(escape(text[last:])))
     return Markup("".join(parts))  # noqa: S704 - every piece escaped or sanitised above
 
 
-def tex_plain(text: str | None) -> str:
-    """``text`` with the ``$`` delimiters dropped: for ``<title>`` and meta descriptions."""
-    return _MATH.sub(
-        lambda m: (m.group("display") or m.group("inline") or m.group("paren")).strip(),
-        text or "",
-    )
-
-
 def register(env: Environment) -> None:
     """Add the ``tex`` and ``tex_plain`` filters to a Jinja environment."""
     env.filters["tex"] = tex
-    env.filters["tex_plain"] = tex_plain
+    env.filters["tex_plain"] = plain
