@@ -17,10 +17,13 @@ from dailypapers.foryou import personal
 from dailypapers.search import start_warm_up
 from dailypapers.store import db
 from dailypapers.web import metrics
+from dailypapers.web.api import account as api_account
 from dailypapers.web.api import admin as api_admin
 from dailypapers.web.api import channels as api_channels
+from dailypapers.web.api import citations as api_citations
 from dailypapers.web.api import community as api_community
 from dailypapers.web.api import daily_papers as api_daily_papers
+from dailypapers.web.api import follows as api_follows
 from dailypapers.web.api import foryou as api_foryou
 from dailypapers.web.api import health as api_health
 from dailypapers.web.api import library as api_library
@@ -75,6 +78,9 @@ ROUTERS: list[APIRouter] = [
     admin.router,
     api_admin.router,
     api_library.router,
+    api_follows.router,
+    api_account.router,
+    api_citations.router,
     library_pages.router,
     following.router,
     your_data.router,

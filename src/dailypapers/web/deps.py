@@ -26,6 +26,7 @@ from dailypapers.community.auth import (
 )
 from dailypapers.config import Settings
 from dailypapers.store.db import writing
+from dailypapers.web.security import require_csrf
 
 T = TypeVar("T")
 _AUTH_REQUIRED = (
@@ -179,6 +180,15 @@ def _come_back(request: Request) -> str:
     if referer.netloc == request.url.netloc and referer.path:
         return referer.path + (f"?{referer.query}" if referer.query else "")
     return "/"
+
+
+async def require_writer(
+    request: Request, user: CurrentUser = Depends(require_user)
+) -> CurrentUser:
+    """The user of an API write: 401 without credentials first, then the CSRF check (a Bearer
+    token passes it; the site's own scripts send the ``X-CSRF-Token`` header)."""
+    await require_csrf(request)
+    return user
 
 
 async def require_admin(user: CurrentUser = Depends(require_user)) -> CurrentUser:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -17,16 +17,10 @@ from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
 from dailypapers.store.db import writing
 from dailypapers.web.api.schemas import errors
-from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user, require_writer
 from dailypapers.web.ratelimit import rate_limit
-from dailypapers.web.security import require_csrf
 
 router = APIRouter(tags=["channels"])
-
-
-async def _writer(request: Request, user: CurrentUser = Depends(require_user)) -> CurrentUser:
-    await require_csrf(request)
-    return user
 
 
 class ChannelIn(BaseModel):
@@ -51,8 +45,8 @@ def list_channels(
     dependencies=[Depends(rate_limit("channel", per_hour=30))],
 )  # fmt: skip
 def add_channel(
-    body: ChannelIn, user: CurrentUser = Depends(_writer), session: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
+    body: ChannelIn, user: CurrentUser = Depends(require_writer),
+    session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep),
 ) -> dict:  # fmt: skip
     """Validates the URL (and refuses private addresses); a webhook's ``secret`` is shown once."""
     with writing(session, settings):
@@ -65,8 +59,8 @@ def add_channel(
 @router.delete("/api/me/channels/{channel_id}", summary="Delete a channel",
                responses=errors(401, 403, 404, 422))  # fmt: skip
 def delete_channel(
-    channel_id: DbId, user: CurrentUser = Depends(_writer), session: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
+    channel_id: DbId, user: CurrentUser = Depends(require_writer),
+    session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep),
 ) -> dict:  # fmt: skip
     """Delete one of your channels; nothing more is sent to it."""
     with writing(session, settings):
@@ -80,8 +74,8 @@ def delete_channel(
     dependencies=[Depends(rate_limit("channel-test", per_minute=5))],
 )  # fmt: skip
 def test_channel(
-    channel_id: DbId, user: CurrentUser = Depends(_writer), session: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
+    channel_id: DbId, user: CurrentUser = Depends(require_writer),
+    session: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep),
 ) -> dict:  # fmt: skip
     """One attempt, no retry: ``status`` is ``sent``, ``temporary`` or ``permanent``."""
     outcome = channels.send_test(session, settings, channels.get_channel(session, user.id,

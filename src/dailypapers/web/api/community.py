@@ -7,7 +7,7 @@ own scripts use the session cookie plus the ``X-CSRF-Token`` header. Errors are 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -36,17 +36,10 @@ from dailypapers.web.api.schemas import (
     VoteOut,
     errors,
 )
-from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user, require_writer
 from dailypapers.web.ratelimit import rate_limit
-from dailypapers.web.security import require_csrf
 
 router = APIRouter(tags=["community"])
-
-
-async def writer(request: Request, user: CurrentUser = Depends(require_user)) -> CurrentUser:
-    """The user of a write request: 401 without credentials first, then the CSRF check."""
-    await require_csrf(request)
-    return user
 
 
 class SubmitIn(BaseModel):
@@ -85,7 +78,7 @@ def me(user: CurrentUser = Depends(require_user)) -> dict:
     dependencies=[Depends(rate_limit("submit", per_minute=10))],
 )
 def submit(
-    body: SubmitIn, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
+    body: SubmitIn, settings: Settings = _SETTINGS, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     """Add a paper by arXiv id or URL; metadata from the local database or the arXiv API."""
@@ -106,7 +99,7 @@ def submit(
     dependencies=[Depends(rate_limit("upvote", per_minute=60))],
 )
 def upvote(
-    paper_id: str, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
+    paper_id: str, settings: Settings = _SETTINGS, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     """Add your upvote; a second call changes nothing."""
@@ -123,7 +116,7 @@ def upvote(
     dependencies=[Depends(rate_limit("upvote", per_minute=60))],
 )
 def remove_upvote(
-    paper_id: str, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
+    paper_id: str, settings: Settings = _SETTINGS, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     """Remove your upvote; a second call changes nothing."""
@@ -153,7 +146,7 @@ def list_comments(paper_id: str, session: Session = Depends(get_db)) -> list[dic
 )
 def add_comment(
     paper_id: str, body: CommentIn, settings: Settings = _SETTINGS,
-    user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
+    user: CurrentUser = Depends(require_writer), session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     """Post a plain-text comment (links become links)."""
     with writing(session, settings):
@@ -169,7 +162,7 @@ def add_comment(
     dependencies=[Depends(rate_limit("comment", per_minute=10))],
 )
 def edit_comment(
-    comment_id: DbId, body: CommentIn, user: CurrentUser = Depends(writer),
+    comment_id: DbId, body: CommentIn, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     """Replace the text of one of your comments."""
@@ -180,7 +173,7 @@ def edit_comment(
 @router.delete("/api/comments/{comment_id}", summary="Delete your comment (admins: any)",
                response_model=CommentDeleted, responses=errors(401, 403, 404, 422))  # fmt: skip
 def delete_comment(
-    comment_id: DbId, settings: Settings = _SETTINGS, user: CurrentUser = Depends(writer),
+    comment_id: DbId, settings: Settings = _SETTINGS, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db),
 ) -> dict:  # fmt: skip
     """Delete one of your comments; administrators may delete any."""
@@ -197,7 +190,7 @@ def delete_comment(
     dependencies=[Depends(rate_limit("claim", per_hour=claims.CLAIMS_PER_HOUR))],
 )
 def claim(
-    paper_id: str, user: CurrentUser = Depends(writer), session: Session = Depends(get_db),
+    paper_id: str, user: CurrentUser = Depends(require_writer), session: Session = Depends(get_db),
     settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     """Ask to be recognised as an author; an administrator approves the claim."""
@@ -209,7 +202,7 @@ def claim(
 @router.put("/api/papers/{paper_id:paper_id}/links", summary="Set code and project links",
             response_model=LinksOut, responses=errors(401, 403, 404, 422))  # fmt: skip
 def set_links(
-    paper_id: str, body: LinksIn, user: CurrentUser = Depends(writer),
+    paper_id: str, body: LinksIn, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     """For confirmed authors and admins; an empty or null value clears a link."""
@@ -240,7 +233,7 @@ def tokens(user: CurrentUser = Depends(require_user), session: Session = Depends
     dependencies=[Depends(rate_limit("token", per_hour=30))],
 )
 def new_token(
-    body: TokenIn, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
+    body: TokenIn, user: CurrentUser = Depends(require_writer), session: Session = Depends(get_db)
 ) -> dict:
     """A new token for `Authorization: Bearer`; store it, it is not shown again."""
     token = create_api_token(session, user.id, body.name)
@@ -251,7 +244,7 @@ def new_token(
 @router.delete("/api/tokens/{token_id}", summary="Revoke an API token",
                response_model=TokenRevoked, responses=errors(401, 403, 404, 422))  # fmt: skip
 def revoke_token(
-    token_id: DbId, user: CurrentUser = Depends(writer), session: Session = Depends(get_db)
+    token_id: DbId, user: CurrentUser = Depends(require_writer), session: Session = Depends(get_db)
 ) -> dict:
     """Revoke one of your tokens; requests with it fail from now on."""
     if not revoke_api_token(session, user.id, token_id):

@@ -21,10 +21,9 @@ from dailypapers.store.db import writing
 from dailypapers.store.models_foryou import ForYouRule
 from dailypapers.store.queries.feed import default_window
 from dailypapers.store.queries.foryou import rules_of
-from dailypapers.web.api.community import writer
 from dailypapers.web.api.daily_papers import window_from_params
 from dailypapers.web.api.schemas import daily_item_to_hf
-from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user
+from dailypapers.web.deps import DbId, get_db, get_settings_dep, require_user, require_writer
 from dailypapers.web.ratelimit import rate_limit
 
 router = APIRouter(tags=["for you"])
@@ -94,7 +93,7 @@ def for_you(
     dependencies=[Depends(rate_limit("not-interested", per_minute=120))],
 )
 def not_interested(
-    body: NotInterestedIn, user: CurrentUser = Depends(writer),
+    body: NotInterestedIn, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     with writing(session, settings):
@@ -108,7 +107,7 @@ def not_interested(
     dependencies=[Depends(rate_limit("not-interested", per_minute=120))],
 )
 def interested_again(
-    paper_id: str, user: CurrentUser = Depends(writer),
+    paper_id: str, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     with writing(session, settings):
@@ -134,7 +133,7 @@ def list_rules(
     dependencies=[Depends(rate_limit("rules", per_minute=30))],
 )
 def add_rule(
-    body: RuleIn, user: CurrentUser = Depends(writer),
+    body: RuleIn, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     with writing(session, settings):
@@ -149,7 +148,7 @@ def add_rule(
     dependencies=[Depends(rate_limit("rules", per_minute=30))],
 )
 def delete_rule(
-    rule_id: DbId, user: CurrentUser = Depends(writer),
+    rule_id: DbId, user: CurrentUser = Depends(require_writer),
     session: Session = Depends(get_db), settings: Settings = _SETTINGS,
 ) -> dict:  # fmt: skip
     with writing(session, settings):

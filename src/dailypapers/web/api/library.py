@@ -1,6 +1,6 @@
-"""The library API: ``/api/me/library``, ``/api/me/collections``, ``/api/me/read``,
-``/api/me/follows``, imports and exports, the user's own data (``/api/me/export``, ``DELETE
-/api/me``), and the public citation exports ``/papers/{id}.bib|.ris`` and ``/search.bib``.
+"""The library API: ``/api/me/library`` (saves, imports, exports), ``/api/me/collections`` and
+``/api/me/read``. Follows are in ``follows.py``, the user's own data in ``account.py``, public
+citation exports in ``citations.py``.
 
 Scripts send ``Authorization: Bearer TOKEN``; the site's own scripts use the session cookie and
 the ``X-CSRF-Token`` header. Errors are ``{"error": "..."}`` with the status of the domain error.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -19,69 +19,24 @@ from starlette.concurrency import run_in_threadpool
 import dailypapers.web.convertors  # noqa: F401  (registers the ``paper_id`` path convertor)
 from dailypapers.community.auth import CurrentUser
 from dailypapers.config import Settings
-from dailypapers.errors import Invalid
-from dailypapers.library import account, collections, exports, follows, importer, reads, saves
-from dailypapers.library.common import existing_paper_id
-from dailypapers.library.formats.export import EXPORT_FORMATS, EXTENSIONS, MEDIA_TYPES
+from dailypapers.library import collections, exports, importer, reads, saves
 from dailypapers.library.notes import render_note
 from dailypapers.library.search import build_filter
 from dailypapers.library.tasks import queue_fetch
-from dailypapers.search import QueryError, SearchRequest, get_index, search
+from dailypapers.search import get_index
 from dailypapers.store.db import writing
-from dailypapers.store.models_library import Collection, Follow
+from dailypapers.store.models_library import Collection
 from dailypapers.store.queries import library as queries
 from dailypapers.store.queries.papers import require_paper_id
-from dailypapers.web.deps import get_db, get_settings_dep, require_user
+from dailypapers.web.api.citations import download, file_responses
+from dailypapers.web.deps import get_db, get_settings_dep, require_user, require_writer
 from dailypapers.web.ratelimit import rate_limit
-from dailypapers.web.security import require_csrf
 
 router = APIRouter(tags=["library"])
-
-
-def _file(*formats: str) -> dict[int | str, dict[str, Any]]:
-    """The documented 200 answer of an export route: a text file in one of ``formats``."""
-    content = {MEDIA_TYPES[f]: {"schema": {"type": "array" if f == "csl-json" else "string"}}
-               for f in formats}  # fmt: skip
-    return {200: {"description": "The file, as an attachment.", "content": content}}
-
-
-_EXPORT_ME: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "One JSON document.",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        key: {"description": text}
-                        for key, text in (
-                            ("account", "name, email, dates and settings"),
-                            ("library", "saved papers with tags, notes and read state"),
-                            ("collections", "your collections"),
-                            ("follows", "what you follow"),
-                            ("votes", "papers you upvoted"),
-                            ("comments", "your comments"),
-                            ("submissions", "papers you submitted"),
-                            ("subscriptions", "digest subscriptions"),
-                            ("tokens", "names of your API tokens"),
-                        )
-                    },
-                },
-            }
-        },
-    }
-}
-
 _SETTINGS = Depends(get_settings_dep)
 _DB = Depends(get_db)
-_WRITES = [Depends(rate_limit("library", per_minute=120))]
+WRITES = [Depends(rate_limit("library", per_minute=120))]  # every library write, follows too
 Format = Literal["bibtex", "ris", "csl-json"]
-
-
-async def writer(request: Request, user: CurrentUser = Depends(require_user)) -> CurrentUser:
-    """The user of a write request: 401 without credentials first, then the CSRF check."""
-    await require_csrf(request)
-    return user
 
 
 class SaveIn(BaseModel):
@@ -110,15 +65,6 @@ class CollectionPatch(BaseModel):
     name: str | None = None
     description: str | None = None
     public: bool | None = None
-
-
-class FollowIn(BaseModel):
-    kind: Literal["author", "org", "category", "search"]
-    value: str = Field(..., examples=["Yann LeCun", "cs.LG", '"diffusion policy" has:code'])
-
-
-class DeleteAccountIn(BaseModel):
-    confirm: str = Field(..., description="Your user name, to confirm")
 
 
 # --- serialisers ---------------------------------------------------------------------------------
@@ -151,18 +97,6 @@ def collection_json(c: Collection, settings: Settings, count: int = 0) -> dict[s
         "papers": count,
         "url": f"{base}/collections/{c.share_slug}" if c.is_public else None,
         "feed": f"{base}/collections/{c.share_slug}.xml" if c.is_public else None,
-    }
-
-
-def follow_json(f: Follow, settings: Settings) -> dict[str, Any]:
-    base = settings.base_url.rstrip("/")
-    return {
-        "id": f.id,
-        "kind": f.kind,
-        "value": f.value,
-        "createdAt": f.created_at.isoformat() + "Z",
-        "page": f"{base}/following/{f.id}",
-        "topic": follows.topic_line(f.kind, f.value),
     }
 
 
@@ -202,10 +136,10 @@ def list_library(
     return {"total": total, "page": page, "items": [item_json(i) for i in items]}
 
 
-@router.post("/api/me/library", status_code=201, summary="Save a paper", dependencies=_WRITES)
+@router.post("/api/me/library", status_code=201, summary="Save a paper", dependencies=WRITES)
 def save(
     body: SaveIn,
-    user: CurrentUser = Depends(writer),
+    user: CurrentUser = Depends(require_writer),
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
@@ -226,12 +160,12 @@ def save(
 @router.patch(
     "/api/me/library/{paper_id:paper_id}",
     summary="Change tags, note, collections",
-    dependencies=_WRITES,
+    dependencies=WRITES,
 )
 def patch_saved(
     paper_id: str,
     body: SavedPatch,
-    user: CurrentUser = Depends(writer),
+    user: CurrentUser = Depends(require_writer),
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
@@ -250,12 +184,10 @@ def patch_saved(
     return _saved_json(session, user.id, pid)
 
 
-@router.delete(
-    "/api/me/library/{paper_id:paper_id}", summary="Unsave a paper", dependencies=_WRITES
-)
+@router.delete("/api/me/library/{paper_id:paper_id}", summary="Unsave a paper", dependencies=WRITES)
 def unsave(
     paper_id: str,
-    user: CurrentUser = Depends(writer),
+    user: CurrentUser = Depends(require_writer),
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
@@ -273,7 +205,7 @@ async def import_library(
     file: UploadFile = File(..., description=".bib, .ris, .json (CSL JSON) or .txt"),
     collection: str | None = Form(None),
     dry_run: bool = Form(False),
-    user: CurrentUser = Depends(writer),
+    user: CurrentUser = Depends(require_writer),
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
@@ -304,19 +236,11 @@ def _import(
     return report
 
 
-def _download(text: str, fmt: str, stem: str) -> Response:
-    return Response(
-        text,
-        media_type=MEDIA_TYPES[fmt] + "; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{EXTENSIONS[fmt]}"'},
-    )
-
-
 @router.get(
     "/api/me/library/export",
     summary="Download your library (or one collection)",
     response_class=Response,
-    responses=_file("bibtex", "ris", "csl-json"),
+    responses=file_responses("bibtex", "ris", "csl-json"),
 )
 def export_library(
     format: Format = "bibtex",
@@ -325,7 +249,7 @@ def export_library(
     session: Session = _DB,
 ) -> Response:
     text = exports.export_library(session, user.id, format, collection=collection)
-    return _download(text, format, collection or "library")
+    return download(text, format, collection or "library")
 
 
 # --- collections ---------------------------------------------------------------------------------
@@ -342,11 +266,11 @@ def list_collections(
 
 
 @router.post(
-    "/api/me/collections", status_code=201, summary="Create a collection", dependencies=_WRITES
+    "/api/me/collections", status_code=201, summary="Create a collection", dependencies=WRITES
 )
 def create_collection(
     body: CollectionIn,
-    user: CurrentUser = Depends(writer),
+    user: CurrentUser = Depends(require_writer),
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
@@ -358,12 +282,12 @@ def create_collection(
 
 
 @router.patch(
-    "/api/me/collections/{slug}", summary="Rename, describe, share or unshare", dependencies=_WRITES
+    "/api/me/collections/{slug}", summary="Rename, describe, share or unshare", dependencies=WRITES
 )
 def patch_collection(
     slug: str,
     body: CollectionPatch,
-    user: CurrentUser = Depends(writer),
+    user: CurrentUser = Depends(require_writer),
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
@@ -383,11 +307,11 @@ def patch_collection(
 @router.delete(
     "/api/me/collections/{slug}",
     summary="Delete a collection (papers stay saved)",
-    dependencies=_WRITES,
+    dependencies=WRITES,
 )
 def delete_collection(
     slug: str,
-    user: CurrentUser = Depends(writer),
+    user: CurrentUser = Depends(require_writer),
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
@@ -397,10 +321,10 @@ def delete_collection(
 
 
 # --- read state ----------------------------------------------------------------------------------
-@router.post("/api/me/read/{paper_id:paper_id}", summary="Mark a paper read", dependencies=_WRITES)
+@router.post("/api/me/read/{paper_id:paper_id}", summary="Mark a paper read", dependencies=WRITES)
 def mark_read(
     paper_id: str,
-    user: CurrentUser = Depends(writer),
+    user: CurrentUser = Depends(require_writer),
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
@@ -410,169 +334,14 @@ def mark_read(
 
 
 @router.delete(
-    "/api/me/read/{paper_id:paper_id}", summary="Mark a paper unread", dependencies=_WRITES
+    "/api/me/read/{paper_id:paper_id}", summary="Mark a paper unread", dependencies=WRITES
 )
 def mark_unread(
     paper_id: str,
-    user: CurrentUser = Depends(writer),
+    user: CurrentUser = Depends(require_writer),
     session: Session = _DB,
     settings: Settings = _SETTINGS,
 ) -> dict[str, Any]:
     with writing(session, settings):
         reads.mark_unread(session, user.id, paper_id)
     return {"paperId": require_paper_id(paper_id), "read": False}
-
-
-# --- follows -------------------------------------------------------------------------------------
-@router.get("/api/me/follows", summary="What you follow")
-def list_follows(
-    user: CurrentUser = Depends(require_user),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> list[dict[str, Any]]:
-    return [follow_json(f, settings) for f in follows.list_follows(session, user.id)]
-
-
-@router.post(
-    "/api/me/follows",
-    status_code=201,
-    summary="Follow an author, organization, category or search",
-    dependencies=_WRITES,
-)
-def add_follow(
-    body: FollowIn,
-    user: CurrentUser = Depends(writer),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> dict[str, Any]:
-    with writing(session, settings):
-        row, created = follows.follow(session, user.id, body.kind, body.value)
-    return follow_json(row, settings) | {"created": created}
-
-
-@router.delete("/api/me/follows", summary="Unfollow (body: kind and value)", dependencies=_WRITES)
-def remove_follow(
-    body: FollowIn,
-    user: CurrentUser = Depends(writer),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> dict[str, Any]:
-    with writing(session, settings):
-        removed = follows.unfollow(session, user.id, body.kind, body.value)
-    return {"kind": body.kind, "value": body.value, "removed": removed}
-
-
-# --- your data -----------------------------------------------------------------------------------
-@router.get(
-    "/api/me/export",
-    summary="Everything the service holds about you (one JSON file)",
-    response_class=Response,
-    responses=_EXPORT_ME,
-)
-def export_me(user: CurrentUser = Depends(require_user), session: Session = _DB) -> Response:
-    data = account.export_personal_data(session, user.id)
-    return JSONResponse(
-        data,
-        headers={
-            "Content-Disposition": f'attachment; filename="{user.username}-dailypapers.json"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-@router.delete(
-    "/api/me",
-    summary="Delete your account and all its data",
-    dependencies=[Depends(rate_limit("account-delete", per_hour=10))],
-)
-def delete_me(
-    body: DeleteAccountIn,
-    user: CurrentUser = Depends(writer),
-    session: Session = _DB,
-    settings: Settings = _SETTINGS,
-) -> dict[str, Any]:
-    """Send ``{"confirm": "<your user name>"}``. Votes and comments stop counting at once."""
-    if body.confirm != user.username:
-        raise Invalid("To delete your account, send your user name as confirm.")
-    with writing(session, settings):
-        counts = account.delete_account(session, settings, user.id)
-    return {
-        "deleted": user.username,
-        "votesWithdrawn": counts.get("votes", 0),
-        "commentsDeleted": counts.get("comments", 0),
-    }
-
-
-# --- public citation exports ---------------------------------------------------------------------
-@router.get(
-    "/papers/{paper_id:paper_id}.bib",
-    summary="BibTeX of a paper",
-    tags=["cite"],
-    response_class=Response,
-    responses=_file("bibtex"),
-)
-def paper_bib(paper_id: str, session: Session = _DB) -> Response:
-    return _cite(session, paper_id, "bibtex")
-
-
-@router.get(
-    "/papers/{paper_id:paper_id}.ris",
-    summary="RIS of a paper",
-    tags=["cite"],
-    response_class=Response,
-    responses=_file("ris"),
-)
-def paper_ris(paper_id: str, session: Session = _DB) -> Response:
-    return _cite(session, paper_id, "ris")
-
-
-def _cite(session: Session, raw: str, fmt: str) -> Response:
-    pid = existing_paper_id(session, raw)
-    text = exports.export_papers(session, [pid], fmt)
-    return Response(
-        text,
-        media_type=MEDIA_TYPES[fmt] + "; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
-
-
-def _search_export(
-    session: Session, settings: Settings, q: str, sort: str, page: int, limit: int, fmt: str
-) -> Response:
-    try:
-        result = search(settings, session, SearchRequest(q=q, sort=sort, page=page, limit=limit))
-    except QueryError as exc:
-        raise Invalid(str(exc)) from None
-    text = exports.export_papers(session, [it.paper.id for it in result.items], fmt)
-    return _download(text, fmt, "search")
-
-
-_Q = Query(..., max_length=500, description="The query language of /search")
-
-
-def _add_search_export(suffix: str, fmt: str, label: str) -> None:
-    """Register ``GET /search.{suffix}``: one search result page as a ``label`` file."""
-
-    def export(
-        q: str = _Q,
-        sort: str = "relevance",
-        page: int = Query(1, ge=1, le=1000),
-        limit: int = Query(25, ge=1, le=100),
-        session: Session = _DB,
-        settings: Settings = _SETTINGS,
-    ) -> Response:
-        return _search_export(session, settings, q, sort, page, limit, fmt)
-
-    export.__name__ = f"search_{fmt.replace('-', '_')}"
-    router.add_api_route(
-        f"/search.{suffix}", export, methods=["GET"], summary=f"A search result page as {label}",
-        tags=["cite"], response_class=Response, responses=_file(fmt),
-    )  # fmt: skip
-
-
-for _suffix, _fmt, _label in (("bib", "bibtex", "BibTeX"), ("ris", "ris", "RIS"),
-                              ("csl.json", "csl-json", "CSL JSON")):  # fmt: skip
-    _add_search_export(_suffix, _fmt, _label)
-
-
-assert set(EXPORT_FORMATS) == set(MEDIA_TYPES)
