@@ -188,10 +188,12 @@ def _ranked(
         deeper = dict(list(zip(kw.rows, kw.scores, strict=True))[HYBRID_KEYWORD_DEPTH:])
         keyword.update((r, deeper[r]) for r in semantic if r in deeper)  # no need to ask again
         _complete(index, q, vector, keyword, semantic)
+        listing = not q.like and hybrid.lists_topics(q.terms)  # a field: no near lift
         share = hybrid.share_for(distinctive=kw.distinctive, near=bool(kw.near),
-                                 natural=_natural(q))  # fmt: skip
-        lifted = kw.near if kw.distinctive else {}
-        ranked = hybrid.combine(keyword, semantic, share, lifted, kw.first)[:MAX_DEPTH]
+                                 natural=_natural(q), listing=listing)  # fmt: skip
+        lifted = kw.near if kw.distinctive and not listing else {}
+        first = None if listing else kw.first
+        ranked = hybrid.combine(keyword, semantic, share, lifted, first)[:MAX_DEPTH]
     kw_rank = {r: i + 1 for i, r in enumerate(kw.rows)}
     sem_rank = {r: i + 1 for i, r in enumerate(sem_rows)}
     return [
