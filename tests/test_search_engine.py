@@ -192,3 +192,28 @@ def test_a_list_of_topics_is_not_taken_for_a_remembered_phrase(settings, session
         hybrid_first = _ids(settings, session, q=listed, mode="hybrid")[:1]
         same += hybrid_first == _ids(settings, session, q=listed, mode="semantic")[:1]
     assert same >= 10
+
+
+def test_a_query_with_only_a_few_look_alikes_gets_weak_matches(
+    settings, session, monkeypatch
+) -> None:
+    from dailypapers.search import service
+
+    rows = load_papers(settings, 400)
+    outside = "knitting patterns for wool sweaters"  # its words are nowhere together
+    inside = " ".join(rows[5]["title"].split()[:6])  # a paper holds all of these words
+
+    def weak(q: str) -> bool:
+        return search(settings, session, SearchRequest(q=q, mode="hybrid")).weak
+
+    # Only the spread decides here: every best cosine counts as strong, none as no match.
+    monkeypatch.setattr(service, "WEAK_SIMILARITY", 0.0)
+    monkeypatch.setattr(service, "NO_MATCH_SIMILARITY", 0.0)
+    assert not weak(outside)  # a collection this small is not judged by its spread
+    monkeypatch.setattr(service, "SPREAD_MIN_PAPERS", 0)
+    monkeypatch.setattr(service, "SPREAD_RANK", 5)
+    monkeypatch.setattr(service, "MIN_SIMILARITY", -1.0)  # list every neighbour
+    monkeypatch.setattr(service, "WEAK_SPREAD", 1.0)  # every neighbourhood is thin
+    assert weak(outside) and not weak(inside)  # holding the words is enough
+    monkeypatch.setattr(service, "WEAK_SPREAD", 0.0)  # none is
+    assert not weak(outside)

@@ -50,6 +50,12 @@ COVERAGE_DEPTH = 20
 MIN_COVERAGE = 0.5
 NO_MATCH_SIMILARITY = 0.4
 WEAK_SIMILARITY = 0.44
+# A field has many papers near the query; an outside query only a few look-alikes: its
+# SPREAD_RANK-th neighbour is under WEAK_SPREAD times as similar as its best one. Measured at
+# 75k papers; a smaller collection may hold fewer than SPREAD_RANK papers of a real field.
+SPREAD_RANK = 100
+WEAK_SPREAD = 0.545
+SPREAD_MIN_PAPERS = 50_000
 WEAK_NOTE = "only weak matches: no paper is really about this query"
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
 
@@ -243,22 +249,26 @@ def _nothing_matches(
 
     Nothing matches when no paper holds half of the query's words (by IDF weight) *and* no
     paper's abstract is similar to it (cosine under ``NO_MATCH_SIMILARITY``): both engines
-    agree that the query is elsewhere. Thresholds chosen on the labelled and no-match queries
-    of ``tests/search_labelled.py`` (docs/search.md).
+    agree that the query is elsewhere. The matches are weak when, still without half of the
+    words, the best cosine is under ``WEAK_SIMILARITY`` or only a few papers come near it
+    (``WEAK_SPREAD``). Thresholds chosen on the labelled and no-match queries of
+    ``tests/search_labelled.py`` (docs/search.md).
     """
     if q.has_filters or q.phrases:  # the user narrowed it down: show what passes
         return False
     best = sem_scores[0] if sem_scores else float(index.vectors.search(vector, 1)[1][0])
-    if (
-        best >= WEAK_SIMILARITY
-        or index.keyword.coverage(q, kw.rows[:COVERAGE_DEPTH]) >= MIN_COVERAGE
-    ):
+    # sem_scores stop at MIN_SIMILARITY: fewer than SPREAD_RANK of them is a thin neighbourhood
+    thin = len(index.vectors) >= SPREAD_MIN_PAPERS and (
+        len(sem_scores) < SPREAD_RANK or sem_scores[SPREAD_RANK - 1] < WEAK_SPREAD * best
+    )
+    if best >= WEAK_SIMILARITY and not thin:
+        return False
+    if index.keyword.coverage(q, kw.rows[:COVERAGE_DEPTH]) >= MIN_COVERAGE:
         return False
     if best < NO_MATCH_SIMILARITY:
         notes.append("nothing in the collection matches this query")
         return True
-    if best < WEAK_SIMILARITY:
-        notes.append(WEAK_NOTE)
+    notes.append(WEAK_NOTE)
     return False
 
 
