@@ -158,3 +158,62 @@ def test_hybrid_leans_on_meaning_for_a_sentence_and_on_words_for_key_words() -> 
     assert hybrid.share_for(distinctive=False, near=False, natural=True) == hybrid.QUESTION_SHARE
     ranked = hybrid.combine({1: 10.0, 2: 9.0}, {1: 0.2, 2: 0.9, 3: 0.5}, 0.1, lifted={1}, first=1)
     assert [r for r, _ in ranked] == [1, 2, 3]
+
+
+def test_a_list_of_topics_is_told_from_key_words_and_sentences() -> None:
+    from dailypapers.search import hybrid
+    from dailypapers.search.query import parse_query
+
+    def lists(text: str) -> bool:
+        return hybrid.lists_topics(parse_query(text).terms)
+
+    assert lists("speech synthesis and audio generation")
+    assert lists("attacks, malware and privacy protection")
+    assert lists("auctions, equilibria, mechanism design")
+    assert lists("retrieval & ranking")
+    assert not lists("how to compress neural networks for mobile phones")
+    assert not lists("rock-and-roll music generation")  # one word
+    assert not lists("knowledge distillation")
+    assert not lists("diffusion AND video")  # an operator: dropped by the parser
+    assert not lists('"question and answer" datasets')  # inside a phrase
+    assert not lists("and there were none,")  # at the ends
+    assert hybrid.share_for(distinctive=True, near=True, natural=True, listing=True) == (
+        hybrid.LIST_SHARE
+    )
+
+
+def test_a_list_of_topics_is_not_taken_for_a_remembered_phrase(settings, session) -> None:
+    rows = load_papers(settings, 400)
+    known = labelled.known_item_queries(rows, 12, seed=3)
+    same = 0
+    for query, _ in known:
+        words = query.split()
+        listed = " ".join([*words[:-1], "and", words[-1]])
+        hybrid_first = _ids(settings, session, q=listed, mode="hybrid")[:1]
+        same += hybrid_first == _ids(settings, session, q=listed, mode="semantic")[:1]
+    assert same >= 10
+
+
+def test_a_query_with_only_a_few_look_alikes_gets_weak_matches(
+    settings, session, monkeypatch
+) -> None:
+    from dailypapers.search import service
+
+    rows = load_papers(settings, 400)
+    outside = "knitting patterns for wool sweaters"  # its words are nowhere together
+    inside = " ".join(rows[5]["title"].split()[:6])  # a paper holds all of these words
+
+    def weak(q: str) -> bool:
+        return search(settings, session, SearchRequest(q=q, mode="hybrid")).weak
+
+    # Only the spread decides here: every best cosine counts as strong, none as no match.
+    monkeypatch.setattr(service, "WEAK_SIMILARITY", 0.0)
+    monkeypatch.setattr(service, "NO_MATCH_SIMILARITY", 0.0)
+    assert not weak(outside)  # a collection this small is not judged by its spread
+    monkeypatch.setattr(service, "SPREAD_MIN_PAPERS", 0)
+    monkeypatch.setattr(service, "SPREAD_RANK", 5)
+    monkeypatch.setattr(service, "MIN_SIMILARITY", -1.0)  # list every neighbour
+    monkeypatch.setattr(service, "WEAK_SPREAD", 1.0)  # every neighbourhood is thin
+    assert weak(outside) and not weak(inside)  # holding the words is enough
+    monkeypatch.setattr(service, "WEAK_SPREAD", 0.0)  # none is
+    assert not weak(outside)

@@ -9,13 +9,17 @@ The keyword share depends on what the query looks like (``share_for``):
   together: a remembered phrase of a title or abstract) leans on keyword (``NEAR_SHARE``), and
   those papers get ``NEAR_BONUS`` on top (the only such paper comes first);
 - keyword-style queries (no stopword) or words found together somewhere: ``KEYWORD_SHARE``;
-- a sentence in plain words (it holds stopwords: ``of``, ``to``, ``and``) whose words no paper
-  holds together is about meaning: ``QUESTION_SHARE``.
+- a sentence in plain words (it holds stopwords: ``of``, ``to``, ``for``) whose words no paper
+  holds together is about meaning: ``QUESTION_SHARE``;
+- a list of topics (``lists_topics``: ``speech synthesis and audio generation``, ``attacks,
+  malware and privacy protection``) describes a field, not a paper: it leans almost wholly on
+  meaning (``LIST_SHARE``), and its near matches are neither lifted nor put first (the only
+  paper holding the listed words close together is not the field).
 
 Chosen on the dev half of every label set of ``tests/search_labelled.py`` over one fixed share
-(0.4, the previous choice), reciprocal-rank fusion with k=10 and k=60, weighted or not,
-min-max normalised cosines and a share set by the peakedness of the BM25 scores: see
-docs/search.md for the table.
+(0.4, the previous choice), reciprocal-rank fusion with k=10 and k=60, weighted or not and
+per query type, min-max normalised scores and a share set by the peakedness of the BM25
+scores: see docs/search.md for the tables.
 
 ``fuse`` (reciprocal-rank fusion) stays for the CSFCube evaluation's ``hybrid`` method.
 """
@@ -28,11 +32,23 @@ RRF_K = 10.0
 NEAR_SHARE = 0.6
 KEYWORD_SHARE = 0.3
 QUESTION_SHARE = 0.1
+LIST_SHARE = 0.02
 NEAR_BONUS = 0.05
+_LIST_WORDS = frozenset({"and", "&"})
 
 
-def share_for(*, distinctive: bool, near: bool, natural: bool) -> float:
+def lists_topics(words: Sequence[str]) -> bool:
+    """Whether the query's free words list topics: ``and`` (or ``&``) between them, or a comma
+    after one of them (``attacks,``); ``rock-and-roll`` is one word and does not count."""
+    return any(w.lower() in _LIST_WORDS for w in words[1:-1]) or any(
+        w.endswith(",") for w in words[:-1]
+    )
+
+
+def share_for(*, distinctive: bool, near: bool, natural: bool, listing: bool = False) -> float:
     """The keyword share of a query (see the module docstring)."""
+    if listing:
+        return LIST_SHARE
     if distinctive:
         return NEAR_SHARE
     return KEYWORD_SHARE if near or not natural else QUESTION_SHARE

@@ -51,6 +51,12 @@ COVERAGE_DEPTH = 20
 MIN_COVERAGE = 0.5
 NO_MATCH_SIMILARITY = 0.4
 WEAK_SIMILARITY = 0.44
+# A field has many papers near the query; an outside query only a few look-alikes: its
+# SPREAD_RANK-th neighbour is under WEAK_SPREAD times as similar as its best one. Measured at
+# 75k papers; a smaller collection may hold fewer than SPREAD_RANK papers of a real field.
+SPREAD_RANK = 100
+WEAK_SPREAD = 0.545
+SPREAD_MIN_PAPERS = 50_000
 WEAK_NOTE = "only weak matches: no paper is really about this query"
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search")
 
@@ -178,7 +184,7 @@ def _ranked(
     keyword_job = _POOL.submit(index.keyword.rank, q, MAX_DEPTH)
     if mode == "keyword":
         kw = keyword_job.result()
-        lazy = functools.partial(_best_similarity, settings, index, q)
+        lazy = functools.partial(_keyword_mode_nearness, settings, index, q)
         if _nothing_matches(index, q, kw, lazy, notes):
             return []
         return [
@@ -190,10 +196,9 @@ def _ranked(
         _semantic(index, q, vector, SEMANTIC_DEPTH) if vector is not None else ([], [])
     )
     kw = keyword_job.result()
-    if vector is not None:
-        best = sem_scores[0] if sem_scores else _nearest(index, vector)
-        if _nothing_matches(index, q, kw, best, notes):
-            return []
+    nearness = _nearness(index, vector, sem_scores) if vector is not None else None
+    if nearness is not None and _nothing_matches(index, q, kw, nearness, notes):
+        return []
     if mode == "semantic" and not sem_rows:
         ranked = list(zip(kw.rows, kw.scores, strict=True))
     elif mode == "semantic":
@@ -204,10 +209,12 @@ def _ranked(
         deeper = dict(list(zip(kw.rows, kw.scores, strict=True))[HYBRID_KEYWORD_DEPTH:])
         keyword.update((r, deeper[r]) for r in semantic if r in deeper)  # no need to ask again
         _complete(index, q, vector, keyword, semantic)
+        listing = not q.like and hybrid.lists_topics(q.terms)  # a field: no near lift
         share = hybrid.share_for(distinctive=kw.distinctive, near=bool(kw.near),
-                                 natural=_natural(q))  # fmt: skip
-        lifted = kw.near if kw.distinctive else {}
-        ranked = hybrid.combine(keyword, semantic, share, lifted, kw.first)[:MAX_DEPTH]
+                                 natural=_natural(q), listing=listing)  # fmt: skip
+        lifted = kw.near if kw.distinctive and not listing else {}
+        first = None if listing else kw.first
+        ranked = hybrid.combine(keyword, semantic, share, lifted, first)[:MAX_DEPTH]
     kw_rank = {r: i + 1 for i, r in enumerate(kw.rows)}
     sem_rank = {r: i + 1 for i, r in enumerate(sem_rows)}
     return [
@@ -216,18 +223,35 @@ def _ranked(
     ]
 
 
-def _nearest(index: LocalIndex, vector: np.ndarray) -> float:
-    """The cosine of the paper closest to ``vector`` (filters ignored)."""
-    return float(index.vectors.search(vector, 1)[1][0])
+@dataclass(frozen=True, slots=True)
+class Nearness:
+    """How near the collection comes to a query: the best cosine, and whether only a few
+    papers come near it (``thin``: its ``SPREAD_RANK``-th neighbour is far below the best)."""
+
+    best: float
+    thin: bool
 
 
-def _best_similarity(settings: Settings, index: LocalIndex, q: ParsedQuery) -> float | None:
-    """The closest paper's cosine to the query, or None without vectors (keyword mode)."""
+def _nearness(index: LocalIndex, vector: np.ndarray, sem_scores: list[float]) -> Nearness:
+    """``Nearness`` from the query's semantic neighbour scores (best first)."""
+    best = sem_scores[0] if sem_scores else float(index.vectors.search(vector, 1)[1][0])
+    # sem_scores stop at MIN_SIMILARITY: fewer than SPREAD_RANK of them is a thin neighbourhood
+    thin = len(index.vectors) >= SPREAD_MIN_PAPERS and (
+        len(sem_scores) < SPREAD_RANK or sem_scores[SPREAD_RANK - 1] < WEAK_SPREAD * best
+    )
+    return Nearness(best, thin)
+
+
+def _keyword_mode_nearness(
+    settings: Settings, index: LocalIndex, q: ParsedQuery
+) -> Nearness | None:
+    """Keyword mode's ``Nearness``, computed only when asked (None without vectors): the same
+    neighbours as hybrid and semantic modes look at, so all three modes agree."""
     if len(index.vectors) == 0:
         return None
     embedder = get_query_embedder(settings)
     vector = embedder.embed_passage(q.like) if q.like else embedder.embed_query(q.text)
-    return _nearest(index, vector)
+    return _nearness(index, vector, _semantic(index, q, vector, SEMANTIC_DEPTH)[1])
 
 
 def _natural(q: ParsedQuery) -> bool:
@@ -264,28 +288,29 @@ def _complete(
 
 def _nothing_matches(
     index: LocalIndex, q: ParsedQuery, kw: Ranking,
-    similarity: float | Callable[[], float | None], notes: list[str],
+    nearness: Nearness | Callable[[], Nearness | None], notes: list[str],
 ) -> bool:  # fmt: skip
     """Whether the query is about nothing in the collection (then no results), or only about
     something close to it (a note says the matches are weak).
 
     Nothing matches when no paper holds half of the query's words (by IDF weight) *and* no
     paper's abstract is similar to it (cosine under ``NO_MATCH_SIMILARITY``): both engines
-    agree that the query is elsewhere. Thresholds chosen on the labelled and no-match queries
-    of ``tests/search_labelled.py`` (docs/search.md). ``similarity`` is the closest paper's
-    cosine, or a function giving it (None without vectors), called only when the keyword side
-    is not enough.
+    agree that the query is elsewhere. The matches are weak when, still without half of the
+    words, the best cosine is under ``WEAK_SIMILARITY`` or only a few papers come near it
+    (``WEAK_SPREAD``). Thresholds chosen on the labelled and no-match queries of
+    ``tests/search_labelled.py`` (docs/search.md). ``nearness`` may be a function (keyword
+    mode): it is called only when the keyword side is not enough.
     """
     if q.has_filters or q.phrases:  # the user narrowed it down: show what passes
         return False
-    if isinstance(similarity, float) and similarity >= WEAK_SIMILARITY:
+    if isinstance(nearness, Nearness) and nearness.best >= WEAK_SIMILARITY and not nearness.thin:
         return False
     if index.keyword.coverage(q, kw.rows[:COVERAGE_DEPTH]) >= MIN_COVERAGE:
         return False
-    best = similarity if isinstance(similarity, float) else similarity()
-    if best is None or best >= WEAK_SIMILARITY:
+    near = nearness if isinstance(nearness, Nearness) else nearness()
+    if near is None or (near.best >= WEAK_SIMILARITY and not near.thin):
         return False
-    if best < NO_MATCH_SIMILARITY:
+    if near.best < NO_MATCH_SIMILARITY:
         notes.append("nothing in the collection matches this query")
         return True
     notes.append(WEAK_NOTE)
