@@ -55,6 +55,7 @@ class RankerConfig:
     follow_boost: float = 1.0
     always_boost: float = 3.0
     content_only: bool = False  # no author/organization/follow evidence (evaluation)
+    rare_terms: bool = False  # idf: keep terms seen in fewer than 2 background papers
     seed: int = 20260301
 
 
@@ -67,14 +68,66 @@ class Scored:
     reasons: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Background:
+    """The user-independent part of every fit over one pool: a fixed-seed sample of it split
+    into training negatives and the reference sample (ids, vectors, tf-idf rows) and the idf.
+
+    The idf comes from these sampled papers alone, so it is the same for every user and the
+    sample's tf-idf rows are weighted once (kept per process, ``foryou.personal``). A user's
+    own signal papers are left out of the sample at fit time (``Background.without``).
+    """
+
+    train_ids: tuple[str, ...]
+    ref_ids: tuple[str, ...]
+    train_vectors: np.ndarray
+    ref_vectors: np.ndarray
+    idf: Sparse
+    idf_dense: np.ndarray
+    train_tfidf: sp.csr_matrix
+    ref_tfidf: sp.csr_matrix
+
+    def mask(self, taken: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the training and reference samples that are not among ``taken``."""
+        train = np.asarray([i not in taken for i in self.train_ids], dtype=bool)
+        ref = np.asarray([i not in taken for i in self.ref_ids], dtype=bool)
+        return train, ref
+
+
+def background(space: PaperSpace, pool: Sequence[str], config: RankerConfig | None = None
+               ) -> Background:  # fmt: skip
+    """Sample ``pool`` (papers ``space`` holds) once for every user: see ``Background``."""
+    cfg = config or RankerConfig()
+    free = [pid for pid in pool if pid in space.index]
+    sample = background_sample(free, cfg.background + cfg.reference, cfg.seed)
+    order = np.random.default_rng(cfg.seed + 1).permutation(len(sample))
+    n_ref = min(cfg.reference, len(sample) // 3)
+    ref_ids = [sample[i] for i in sorted(order[:n_ref].tolist())]
+    train_ids = [sample[i] for i in sorted(order[n_ref:].tolist())]
+    ref, train = space.rows(ref_ids), space.rows(train_ids)
+    if space.doc_freq is not None:
+        freq, n = space.doc_freq
+    else:
+        both = np.concatenate([train, ref])
+        freq, n = lexical.doc_freq(sp.csr_matrix(space.counts[both])), len(both)
+    idf = lexical.idf_weights(freq, n, rare=cfg.rare_terms)
+    with single_threaded():
+        return Background(
+            tuple(train_ids), tuple(ref_ids), space.vectors[train].copy(),
+            space.vectors[ref].copy(), Sparse.of(idf), idf,
+            lexical.weigh(sp.csr_matrix(space.counts[train]), idf),
+            lexical.weigh(sp.csr_matrix(space.counts[ref]), idf),
+        )  # fmt: skip
+
+
 @dataclass(slots=True)
 class _Fit:
     pos: np.ndarray
     pos_w: np.ndarray
     neg: np.ndarray
     neg_w: np.ndarray
-    train_bg: np.ndarray
-    ref: np.ndarray
+    train: np.ndarray  # which rows of the background's training sample are used
+    ref: np.ndarray  # which rows of the reference sample are used
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +181,7 @@ class Model:
     scales: dict[str, Scale] = field(default_factory=dict)
     centre: np.ndarray | None = None
     dense: LogisticRegression | None = None
-    idf: Sparse | None = None
+    idf: np.ndarray | None = None  # the background's (shared, not copied)
     svm: tuple[Sparse, float] | None = None
     pos_tfidf: sp.csr_matrix | None = None
     knn_k: int = 2
@@ -145,7 +198,8 @@ def _labels(signals: Signals, space: PaperSpace, as_of: dt.date, cfg: RankerConf
     pos_w = np.asarray([w for i, w in zip(pos.ids, pos.weights, strict=True) if i in space.index])
     neg_rows = space.rows(neg.ids)
     neg_w = np.asarray([w for i, w in zip(neg.ids, neg.weights, strict=True) if i in space.index])
-    return _Fit(pos_rows, pos_w, neg_rows, neg_w, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    none = np.zeros(0, dtype=bool)
+    return _Fit(pos_rows, pos_w, neg_rows, neg_w, none, none)
 
 
 def label_key(signals: Signals, as_of: dt.date, cfg: RankerConfig) -> tuple:
@@ -157,25 +211,16 @@ def label_key(signals: Signals, as_of: dt.date, cfg: RankerConfig) -> tuple:
     return (tuple(pos.ids), tuple(pos.weights), tuple(neg.ids), tuple(neg.weights))
 
 
-def _backgrounds(space: PaperSpace, pool: Sequence[str], fit: _Fit, cfg: RankerConfig) -> None:
-    taken = {space.ids[i] for i in [*fit.pos.tolist(), *fit.neg.tolist()]}
-    free = [pid for pid in pool if pid not in taken and pid in space.index]
-    sample = background_sample(free, cfg.background + cfg.reference, cfg.seed)
-    order = np.random.default_rng(cfg.seed + 1).permutation(len(sample))
-    n_ref = min(cfg.reference, len(sample) // 3)
-    fit.ref = space.rows([sample[i] for i in sorted(order[:n_ref].tolist())])
-    fit.train_bg = space.rows([sample[i] for i in sorted(order[n_ref:].tolist())])
-
-
-def _train(fit: _Fit, cfg: RankerConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows, labels and sample weights; each class carries half of the total weight."""
-    rows = np.concatenate([fit.pos, fit.neg, fit.train_bg])
-    y = np.concatenate([np.ones(len(fit.pos)), np.zeros(len(fit.neg) + len(fit.train_bg))])
-    neg_w = np.concatenate([fit.neg_w * cfg.negative_weight, np.ones(len(fit.train_bg))])
+def _train(fit: _Fit, cfg: RankerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and sample weights of the rows (positives, negatives, background); each class
+    carries half of the total weight."""
+    n_bg = int(fit.train.sum())
+    y = np.concatenate([np.ones(len(fit.pos)), np.zeros(len(fit.neg) + n_bg)])
+    neg_w = np.concatenate([fit.neg_w * cfg.negative_weight, np.ones(n_bg)])
     pos_w = fit.pos_w / fit.pos_w.sum()
     neg_w = neg_w / max(neg_w.sum(), 1e-9)
-    weights = np.concatenate([pos_w, neg_w]) * len(rows) / 2.0
-    return rows, y, weights
+    weights = np.concatenate([pos_w, neg_w]) * len(y) / 2.0
+    return y, weights
 
 
 Feats: TypeAlias = np.ndarray | sp.csr_matrix
@@ -207,24 +252,24 @@ def _svm_scores(feats: sp.csr_matrix, svm: tuple[Sparse, float]) -> np.ndarray:
     return np.asarray(feats @ weights.dense()).ravel() + intercept
 
 
-def _fit_dense(space: PaperSpace, fit: _Fit, cfg: RankerConfig) -> LogisticRegression:
-    rows, y, w = _train(fit, cfg)
+def _fit_dense(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
+               ) -> LogisticRegression:  # fmt: skip
+    y, w = _train(fit, cfg)
+    vecs = space.vectors
+    x = np.concatenate([vecs[fit.pos], vecs[fit.neg], bg.train_vectors[fit.train]])
     model = LogisticRegression(C=cfg.dense_c, max_iter=500)
-    model.fit(space.vectors[rows], y, sample_weight=w)
+    model.fit(x, y, sample_weight=w)
     return model
 
 
-def _fit_lexical(space: PaperSpace, fit: _Fit, cfg: RankerConfig) -> tuple[Sparse, Sparse, float]:
-    """The idf over the fit's own papers (signals, background, reference; or the corpus's when
-    the space has it) and the linear SVM over those tf-idf rows."""
-    rows, y, w = _train(fit, cfg)
-    if space.doc_freq is not None:
-        freq, n = space.doc_freq
-    else:
-        own = np.unique(np.concatenate([rows, fit.ref]))
-        freq, n = lexical.doc_freq(sp.csr_matrix(space.counts[own])), len(own)
-    idf = lexical.idf_weights(freq, n)
-    feats = lexical.weigh(sp.csr_matrix(space.counts[rows]), idf)
+def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
+                 ) -> tuple[sp.csr_matrix, Sparse, float]:  # fmt: skip
+    """The positives' tf-idf rows and the linear SVM over the signal papers' and the
+    background's tf-idf rows (the background's idf)."""
+    y, w = _train(fit, cfg)
+    own = lexical.weigh(sp.csr_matrix(space.counts[np.concatenate([fit.pos, fit.neg])]),
+                        bg.idf_dense)  # fmt: skip
+    feats = sp.csr_matrix(sp.vstack([own, bg.train_tfidf[fit.train]], format="csr"))
     # Fitted over the terms present only (a few hundred thousand of 2^20 columns): liblinear
     # then spends nothing on empty columns, and the weights come out identical.
     used = np.zeros(feats.shape[1], dtype=bool)
@@ -240,7 +285,7 @@ def _fit_lexical(space: PaperSpace, fit: _Fit, cfg: RankerConfig) -> tuple[Spars
     coef = model.coef_.ravel()
     keep = coef != 0
     weights = Sparse(cols[keep].astype(np.int32), coef[keep].copy())
-    return Sparse.of(idf), weights, float(model.intercept_[0])
+    return own[: len(fit.pos)], weights, float(model.intercept_[0])
 
 
 def _parts(method: str, cfg: RankerConfig) -> tuple[str, ...]:
@@ -262,25 +307,29 @@ def fit(
     pool: Sequence[str],
     as_of: dt.date,
     config: RankerConfig | None = None,
+    shared: Background | None = None,
 ) -> Model:
     """The user's model: labels from the signals (weights decayed to ``as_of``), background
-    and reference samples from ``pool``, and each part fitted and scaled. ``space`` must hold
-    the signal papers and the pool; it need not hold any candidate."""
+    and reference samples from ``pool`` (the user's own signal papers left out), and each part
+    fitted and scaled. ``space`` must hold the signal papers, and the pool unless ``shared``
+    (``background(space, pool, config)``, user-independent) is given; it need not hold any
+    candidate."""
     cfg = config or RankerConfig()
+    bg = shared if shared is not None else background(space, pool, cfg)
     with single_threaded():
-        return _fit(signals, space, pool, as_of, cfg)
+        return _fit(signals, space, bg, as_of, cfg)
 
 
 def _fit(
-    signals: Signals, space: PaperSpace, pool: Sequence[str], as_of: dt.date, cfg: RankerConfig
+    signals: Signals, space: PaperSpace, bg: Background, as_of: dt.date, cfg: RankerConfig
 ) -> Model:
     fit = _labels(signals, space, as_of, cfg)
     seen = frozenset(space.ids[r] for r in [*fit.pos.tolist(), *fit.neg.tolist()])
-    _backgrounds(space, pool, fit, cfg)
     if not len(fit.pos):
         return Model("none", seen)
+    fit.train, fit.ref = bg.mask(frozenset(s.paper_id for s in signals.papers))
     method = cfg.method if len(fit.pos) >= cfg.min_positives else "centroid"
-    vecs, ref = space.vectors, space.vectors[fit.ref]
+    vecs, ref = space.vectors, bg.ref_vectors[fit.ref]
     model: dict = {"method": method, "seen": seen, "knn_k": cfg.knn_k,
                    "pos_ids": tuple(space.ids[r] for r in fit.pos.tolist()),
                    "pos_vectors": vecs[fit.pos].copy()}  # fmt: skip
@@ -295,17 +344,16 @@ def _fit(
         model["centre"] = centre
         scales["centroid"] = Scale.of(ref @ centre)
     if "dense" in parts:
-        dense = model["dense"] = _fit_dense(space, fit, cfg)
+        dense = model["dense"] = _fit_dense(space, bg, fit, cfg)
         scales["dense"] = Scale.of(dense.decision_function(ref))
     if "knn" in parts:
         scales["knn"] = Scale.of(_top(ref, vecs[fit.pos], cfg.knn_k))
     if "lexical" in parts:
-        idf, weights, intercept = _fit_lexical(space, fit, cfg)
-        ref_feats = lexical.weigh(sp.csr_matrix(space.counts[fit.ref]), idf.dense())
-        model["idf"], model["svm"] = idf, (weights, intercept)
+        pos_feats, weights, intercept = _fit_lexical(space, bg, fit, cfg)
+        ref_feats = bg.ref_tfidf[fit.ref]
+        model["idf"], model["svm"] = bg.idf_dense, (weights, intercept)
         scales["lexical"] = Scale.of(_svm_scores(ref_feats, model["svm"]))
         if "lexical_knn" in parts:
-            pos_feats = lexical.weigh(sp.csr_matrix(space.counts[fit.pos]), idf.dense())
             model["pos_tfidf"] = pos_feats
             scales["lexical_knn"] = Scale.of(_top(ref_feats, pos_feats, cfg.knn_k))
     return Model(scales=scales, **model)
@@ -326,7 +374,7 @@ def components(
     if "knn" in model.scales:
         out["knn"] = model.scales["knn"].apply(_top(vecs, model.pos_vectors, model.knn_k))
     if model.idf is not None and model.svm is not None:
-        feats = lexical.weigh(sp.csr_matrix(space.counts[cand]), model.idf.dense())
+        feats = lexical.weigh(sp.csr_matrix(space.counts[cand]), model.idf)
         if cfg.lexical_weight or model.method == "lexical":
             out["lexical"] = model.scales["lexical"].apply(_svm_scores(feats, model.svm))
         if model.pos_tfidf is not None:
@@ -456,6 +504,7 @@ def rank(
     as_of: dt.date,
     config: RankerConfig | None = None,
     explained: bool = True,
+    shared: Background | None = None,
 ) -> list[Scored]:
     """Rank ``candidates`` for a user, best first: ``fit`` then ``score`` (and reasons).
 
@@ -465,7 +514,7 @@ def rank(
     upvoted or marked "not interested" are left out, as are papers a ``never`` rule matches.
     """
     cfg = config or RankerConfig()
-    model = fit(signals, space, pool=pool, as_of=as_of, config=cfg)
+    model = fit(signals, space, pool=pool, as_of=as_of, config=cfg, shared=shared)
     ranked = score(signals, model, space, candidates, cfg)
     reasons = (explain_ranked(signals, model, space, ranked.ids, ranked.always, cfg)
                if explained else [()] * len(ranked.ids))  # fmt: skip
