@@ -17,7 +17,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -264,6 +264,32 @@ def shared_background(
     return found
 
 
+_WINDOWS: OrderedDict[tuple, PaperSpace] = OrderedDict()
+_WINDOWS_LOCK = threading.Lock()
+WINDOW_SPACES = 8  # windows' paper spaces kept per process (a digest run uses a few)
+
+
+def window_space(
+    session: Session, candidates: Sequence[str], digest: str, *, contract: str, dim: int,
+    stamp: tuple,
+) -> PaperSpace:  # fmt: skip
+    """The ``PaperSpace`` of a window's papers (``digest`` names the candidate list), shared by
+    the users ranking it, with its tf-idf rows under the shared background's idf (paper data
+    only)."""
+    key = (stamp, contract, digest)
+    with _WINDOWS_LOCK:
+        found = _WINDOWS.get(key)
+        if found is not None:
+            _WINDOWS.move_to_end(key)
+            return found
+    found = PAPERS.space(session, candidates, contract=contract, dim=dim, stamp=stamp)
+    with _WINDOWS_LOCK:
+        _WINDOWS[key] = found
+        while len(_WINDOWS) > WINDOW_SPACES:
+            _WINDOWS.popitem(last=False)
+    return found
+
+
 def signal_key(signals: Signals, cfg: RankerConfig, paper_stamp: tuple) -> tuple:
     """The memo key: the user's exact signal set, the configuration and the papers' stamp
     (plain values, compared in full: two keys are equal only for equal signal sets)."""
@@ -321,10 +347,12 @@ def ranked_window(
     window_key = (labels, digest)
     ranked = entry.get("window", window_key) if model.has_positives else None
     if ranked is None:
-        space = PAPERS.space(session, candidates, contract=contract, dim=dim, stamp=paper_stamp)
+        space = window_space(session, candidates, digest, contract=contract, dim=dim,
+                             stamp=paper_stamp)  # fmt: skip
         if not model.has_positives:  # popularity ranks: read it fresh, it has no stamp
             fresh = q.trending_scores(session, space.ids)
-            space.popularity = np.asarray([fresh.get(i, 0.0) for i in space.ids], dtype=float)
+            space = replace(space, popularity=np.asarray([fresh.get(i, 0.0) for i in space.ids],
+                                                         dtype=float))  # fmt: skip
         ranked = score(signals, model, space, candidates, cfg)
         if model.has_positives:
             entry.put("window", window_key, ranked)

@@ -56,6 +56,9 @@ class RankerConfig:
     always_boost: float = 3.0
     content_only: bool = False  # no author/organization/follow evidence (evaluation)
     rare_terms: bool = False  # idf: keep terms seen in fewer than 2 background papers
+    dense_model: str = "logistic"  # or "whitened": the class means' difference, whitened
+    dense_shrink: float = 0.1  # "whitened": ridge added to the background's covariance
+    lexical_model: str = "svm"  # or "rocchio": the class means' difference of tf-idf rows
     seed: int = 20260301
 
 
@@ -86,6 +89,7 @@ class Background:
     idf_dense: np.ndarray
     train_tfidf: sp.csr_matrix
     ref_tfidf: sp.csr_matrix
+    whitening: np.ndarray | None = None  # (covariance + ridge)^-1 of the training vectors
 
     def mask(self, taken: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the training and reference samples that are not among ``taken``."""
@@ -112,11 +116,17 @@ def background(space: PaperSpace, pool: Sequence[str], config: RankerConfig | No
         freq, n = lexical.doc_freq(sp.csr_matrix(space.counts[both])), len(both)
     idf = lexical.idf_weights(freq, n, rare=cfg.rare_terms)
     with single_threaded():
+        vectors = space.vectors[train].astype(np.float64)
+        whitening = None
+        if cfg.dense_model == "whitened" and len(train) > 1:
+            cov = np.cov(vectors, rowvar=False)
+            ridge = cfg.dense_shrink * float(np.trace(cov)) / cov.shape[0]
+            whitening = np.linalg.inv(cov + ridge * np.eye(cov.shape[0]))
         return Background(
             tuple(train_ids), tuple(ref_ids), space.vectors[train].copy(),
             space.vectors[ref].copy(), Sparse.of(idf), idf,
             lexical.weigh(sp.csr_matrix(space.counts[train]), idf),
-            lexical.weigh(sp.csr_matrix(space.counts[ref]), idf),
+            lexical.weigh(sp.csr_matrix(space.counts[ref]), idf), whitening,
         )  # fmt: skip
 
 
@@ -180,7 +190,7 @@ class Model:
     pos_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     scales: dict[str, Scale] = field(default_factory=dict)
     centre: np.ndarray | None = None
-    dense: LogisticRegression | None = None
+    dense: tuple[np.ndarray, float] | None = None  # weights and intercept over the vectors
     idf: np.ndarray | None = None  # the background's (shared, not copied)
     svm: tuple[Sparse, float] | None = None
     pos_tfidf: sp.csr_matrix | None = None
@@ -252,14 +262,24 @@ def _svm_scores(feats: sp.csr_matrix, svm: tuple[Sparse, float]) -> np.ndarray:
     return np.asarray(feats @ weights.dense()).ravel() + intercept
 
 
+def _class_means_gap(x: Feats, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The weighted mean of the positive rows minus that of the negative rows."""
+    pos, neg = w * y, w * (1.0 - y)
+    gap = x.T @ (pos / pos.sum()) - x.T @ (neg / max(neg.sum(), 1e-12))
+    return np.asarray(gap, dtype=np.float64).ravel()
+
+
 def _fit_dense(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
-               ) -> LogisticRegression:  # fmt: skip
+               ) -> tuple[np.ndarray, float]:  # fmt: skip
+    """Weights and intercept of a linear score over the vectors."""
     y, w = _train(fit, cfg)
     vecs = space.vectors
     x = np.concatenate([vecs[fit.pos], vecs[fit.neg], bg.train_vectors[fit.train]])
+    if cfg.dense_model == "whitened" and bg.whitening is not None:
+        return bg.whitening @ _class_means_gap(x, y, w), 0.0
     model = LogisticRegression(C=cfg.dense_c, max_iter=500)
     model.fit(x, y, sample_weight=w)
-    return model
+    return model.coef_.ravel().copy(), float(model.intercept_[0])
 
 
 def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
@@ -270,6 +290,8 @@ def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
     own = lexical.weigh(sp.csr_matrix(space.counts[np.concatenate([fit.pos, fit.neg])]),
                         bg.idf_dense)  # fmt: skip
     feats = sp.csr_matrix(sp.vstack([own, bg.train_tfidf[fit.train]], format="csr"))
+    if cfg.lexical_model == "rocchio":
+        return own[: len(fit.pos)], Sparse.of(_class_means_gap(feats, y, w)), 0.0
     # Fitted over the terms present only (a few hundred thousand of 2^20 columns): liblinear
     # then spends nothing on empty columns, and the weights come out identical.
     used = np.zeros(feats.shape[1], dtype=bool)
@@ -345,7 +367,7 @@ def _fit(
         scales["centroid"] = Scale.of(ref @ centre)
     if "dense" in parts:
         dense = model["dense"] = _fit_dense(space, bg, fit, cfg)
-        scales["dense"] = Scale.of(dense.decision_function(ref))
+        scales["dense"] = Scale.of(ref @ dense[0] + dense[1])
     if "knn" in parts:
         scales["knn"] = Scale.of(_top(ref, vecs[fit.pos], cfg.knn_k))
     if "lexical" in parts:
@@ -370,11 +392,12 @@ def components(
     if model.centre is not None:
         out["centroid"] = model.scales["centroid"].apply(vecs @ model.centre)
     if model.dense is not None:
-        out["dense"] = model.scales["dense"].apply(model.dense.decision_function(vecs))
+        coef, intercept = model.dense
+        out["dense"] = model.scales["dense"].apply(vecs @ coef + intercept)
     if "knn" in model.scales:
         out["knn"] = model.scales["knn"].apply(_top(vecs, model.pos_vectors, model.knn_k))
     if model.idf is not None and model.svm is not None:
-        feats = lexical.weigh(sp.csr_matrix(space.counts[cand]), model.idf)
+        feats = space.tfidf(model.idf)[cand]
         if cfg.lexical_weight or model.method == "lexical":
             out["lexical"] = model.scales["lexical"].apply(_svm_scores(feats, model.svm))
         if model.pos_tfidf is not None:
