@@ -40,7 +40,7 @@ class RankerConfig:
     """Every knob of the ranking; the defaults are the ones tuned on the development users."""
 
     method: str = "hybrid"
-    dense_c: float = 1.0  # logistic regression inverse regularisation
+    dense_c: float = 1.0  # "logistic": inverse regularisation
     lexical_c: float = 0.1  # linear SVM C
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
@@ -55,10 +55,11 @@ class RankerConfig:
     follow_boost: float = 1.0
     always_boost: float = 3.0
     content_only: bool = False  # no author/organization/follow evidence (evaluation)
-    rare_terms: bool = False  # idf: keep terms seen in fewer than 2 background papers
-    dense_model: str = "logistic"  # or "whitened": the class means' difference, whitened
-    dense_shrink: float = 0.1  # "whitened": ridge added to the background's covariance
+    rare_terms: bool = True  # idf: terms seen in 0-1 background papers weigh as seen once
+    dense_model: str = "whitened"  # or "logistic" (regression, C = dense_c)
+    dense_shrink: float = 1.0  # "whitened": ridge (times the mean variance) on the covariance
     lexical_model: str = "svm"  # or "rocchio": the class means' difference of tf-idf rows
+    lexical_tol: float = 1e-3  # the SVM's stopping tolerance
     seed: int = 20260301
 
 
@@ -262,11 +263,11 @@ def _svm_scores(feats: sp.csr_matrix, svm: tuple[Sparse, float]) -> np.ndarray:
     return np.asarray(feats @ weights.dense()).ravel() + intercept
 
 
-def _class_means_gap(x: Feats, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The weighted mean of the positive rows minus that of the negative rows."""
+def _class_means_coefficients(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Row coefficients whose weighted sum of rows is the weighted mean of the positive rows
+    minus that of the negative rows."""
     pos, neg = w * y, w * (1.0 - y)
-    gap = x.T @ (pos / pos.sum()) - x.T @ (neg / max(neg.sum(), 1e-12))
-    return np.asarray(gap, dtype=np.float64).ravel()
+    return pos / pos.sum() - neg / max(neg.sum(), 1e-12)
 
 
 def _fit_dense(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
@@ -276,7 +277,8 @@ def _fit_dense(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
     vecs = space.vectors
     x = np.concatenate([vecs[fit.pos], vecs[fit.neg], bg.train_vectors[fit.train]])
     if cfg.dense_model == "whitened" and bg.whitening is not None:
-        return bg.whitening @ _class_means_gap(x, y, w), 0.0
+        gap = _class_means_coefficients(y, w).astype(np.float32) @ x
+        return bg.whitening @ gap.astype(np.float64), 0.0
     model = LogisticRegression(C=cfg.dense_c, max_iter=500)
     model.fit(x, y, sample_weight=w)
     return model.coef_.ravel().copy(), float(model.intercept_[0])
@@ -291,7 +293,12 @@ def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
                         bg.idf_dense)  # fmt: skip
     feats = sp.csr_matrix(sp.vstack([own, bg.train_tfidf[fit.train]], format="csr"))
     if cfg.lexical_model == "rocchio":
-        return own[: len(fit.pos)], Sparse.of(_class_means_gap(feats, y, w)), 0.0
+        per_row = np.repeat(_class_means_coefficients(y, w), np.diff(feats.indptr))
+        gap = np.bincount(feats.indices, weights=feats.data * per_row, minlength=feats.shape[1])
+        used = np.zeros(feats.shape[1], dtype=bool)
+        used[feats.indices] = True
+        cols = np.flatnonzero(used)
+        return own[: len(fit.pos)], Sparse(cols.astype(np.int32), gap[cols]), 0.0
     # Fitted over the terms present only (a few hundred thousand of 2^20 columns): liblinear
     # then spends nothing on empty columns, and the weights come out identical.
     used = np.zeros(feats.shape[1], dtype=bool)
@@ -302,7 +309,7 @@ def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
     compact = sp.csr_matrix((feats.data, renumber[feats.indices], feats.indptr),
                             shape=(feats.shape[0], len(cols)))  # fmt: skip
     compact.has_sorted_indices = feats.has_sorted_indices  # renumbering keeps the order
-    model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000)
+    model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000, tol=cfg.lexical_tol)
     model.fit(compact, y, sample_weight=w)
     coef = model.coef_.ravel()
     keep = coef != 0
