@@ -81,6 +81,34 @@ def test_picks_ranked_ahead_in_workers_equal_picks_ranked_inline(
             ahead.close()
 
 
+class Ahead:
+    """Stands for the workers' ordered results (``IMapIterator.next(timeout)``)."""
+
+    def __init__(self, results: list) -> None:
+        self.results = iter(results)
+
+    def next(self, timeout: float) -> object:
+        found = next(self.results)
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+def test_a_failed_worker_falls_back_to_ranking_inline(settings: Settings) -> None:
+    store_world(settings, PAPERS, VECS)
+    uid, _ = make_user(settings, "fallback")
+    upvote(settings, uid, 0, 4, 8, 12)
+    with db.session_scope(settings) as session:
+        expected = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4).picks(
+            uid, START, LAST, set()
+        )
+        picks = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4)
+        picks._pending = {(uid, START, LAST)}
+        picks._ahead = Ahead([RuntimeError("worker died")])  # type: ignore[assignment]
+        assert picks.picks(uid, START, LAST, set()) == expected
+        assert picks._ahead is None and not picks._pending
+
+
 def test_a_signal_removed_after_ranking_ahead_is_not_mailed(settings: Settings) -> None:
     store_world(settings, PAPERS, VECS)
     uid, _ = make_user(settings, "forgets")
@@ -97,7 +125,7 @@ def test_a_signal_removed_after_ranking_ahead_is_not_mailed(settings: Settings) 
                                as_of=LAST, config=foryou_digest.DIGEST_CONFIG)  # fmt: skip
         assert top not in window.ranked.ids
         stale._pending = {(uid, START, LAST)}
-        stale._ahead = iter([((uid, START, LAST), foryou_digest.Prepared(
+        stale._ahead = Ahead([((uid, START, LAST), foryou_digest.Prepared(
             window.signals, window.stamp, window.ranked))])  # fmt: skip
         service.unmark_not_interested(session, uid, top)  # removed before the mail is composed
         session.flush()

@@ -16,11 +16,12 @@ either way.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.pool import Pool
+from multiprocessing.pool import IMapIterator, Pool
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,8 @@ DIGEST_CONFIG = RankerConfig()
 ForYouPick = Callable[[int, Window, set[str]], list[str]]
 PREFETCH_MIN = 50  # linked digests from which a run ranks ahead in worker processes
 WORKERS = 2
+AHEAD_TIMEOUT = 300.0  # seconds to wait for the next ranking made ahead before giving up
+log = logging.getLogger(__name__)
 Request = tuple[int, dt.date, dt.date]  # user, first and last day of the window
 
 
@@ -64,7 +67,7 @@ class PersonalPicks:
         self.threshold, self.limit = threshold, limit
         self._windows: dict[tuple[dt.date, dt.date], list[str]] = {}
         self._pool: Pool | None = None
-        self._ahead: Iterator[tuple[Request, Prepared | None]] | None = None
+        self._ahead: IMapIterator | None = None
         self._ready: dict[Request, Prepared | None] = {}
         self._pending: set[Request] = set()
 
@@ -95,9 +98,14 @@ class PersonalPicks:
     def _prepared(self, request: Request) -> Prepared | None:
         if request not in self._pending or self._ahead is None:
             return None
-        while request not in self._ready:
-            done, prepared = next(self._ahead)
-            self._ready[done] = prepared
+        try:
+            while request not in self._ready:
+                done, prepared = self._ahead.next(AHEAD_TIMEOUT)
+                self._ready[done] = prepared
+        except Exception:  # a worker failed, died or hangs: the mails rank inline from here
+            log.exception("For you: ranking ahead failed; ranking in the composing process")
+            self.close()
+            return None
         self._pending.discard(request)
         return self._ready.pop(request)
 
