@@ -83,8 +83,13 @@ class PersonalPicks:
         workers = min(WORKERS, os.cpu_count() or 1)
         if len(wanted) < PREFETCH_MIN or workers < 2 or self._pool is not None:
             return
-        self._pool = mp.get_context("spawn").Pool(workers, _init_worker, (settings, self.key,
-                                                                          self.dim))  # fmt: skip
+        try:  # e.g. not allowed in a daemonic process: the mails then rank inline
+            self._pool = mp.get_context("spawn").Pool(
+                workers, _init_worker, (settings, self.key, self.dim)
+            )
+        except (AssertionError, OSError):
+            log.exception("For you: no worker processes; ranking in the composing process")
+            return
         self._pending = set(wanted)
         self._ahead = self._pool.imap(_rank_ahead, wanted, chunksize=4)
 
