@@ -77,6 +77,7 @@ def test_picks_ranked_ahead_in_workers_equal_picks_ranked_inline(
         try:
             assert ahead._pool is not None  # ranked in a worker process
             assert ahead.picks(uid, START, LAST, set()) == expected
+            assert ahead._pool is not None and not ahead._pending  # taken from the worker
         finally:
             ahead.close()
 

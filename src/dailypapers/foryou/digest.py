@@ -91,7 +91,7 @@ class PersonalPicks:
             log.exception("For you: no worker processes; ranking in the composing process")
             return
         self._pending = set(wanted)
-        self._ahead = self._pool.imap(_rank_ahead, wanted, chunksize=4)
+        self._ahead = self._pool.imap(_rank_ahead, wanted)  # chunks of 1: next(timeout)
 
     def close(self) -> None:
         """Stop the worker processes (the end of a run)."""
