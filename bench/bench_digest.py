@@ -16,7 +16,9 @@ Figures: digests/s, total time of the send phase, peak memory of this process.
 from one to three primary categories, saved over the past year), stores the corpus's
 precomputed MiniLM vectors, and so gives those digests a "For you" section first (issue 11:
 10,000 subscribers, 2,000 linked, under 2 minutes). It also reports how many linked digests
-got a section and the time spent choosing their papers (fitting each account's model).
+got a section and the time the composing process spent choosing their papers: with 50 or
+more linked digests their windows are ranked ahead in two worker processes while the other
+digests are composed (``foryou.digest``), so that is mostly waiting for the workers.
 """
 
 from __future__ import annotations

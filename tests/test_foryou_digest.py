@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from dailypapers.config import Settings
 from dailypapers.digest.compose import Composer
 from dailypapers.feed.windows import Window
+from dailypapers.foryou import digest as foryou_digest
+from dailypapers.foryou import service
 from dailypapers.foryou.digest import PersonalPicks
+from dailypapers.foryou.personal import load_signals, ranked_window
 from dailypapers.store import db
 from dailypapers.store.models import Subscription
 from tests.community_fixtures import make_user
@@ -54,3 +59,78 @@ def test_for_you_section_comes_first_without_repeats(settings: Settings) -> None
         assert "cs.RO" in " ".join(labels[1:])
         plain = Composer(session, settings, LAST).compose(sub, set())
         assert plain is not None and plain.sections[0].label != "For you"
+
+
+def test_picks_ranked_ahead_in_workers_equal_picks_ranked_inline(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_world(settings, PAPERS, VECS)
+    uid, _ = make_user(settings, "ahead")
+    upvote(settings, uid, 0, 4, 8, 12)
+    with db.session_scope(settings) as session:
+        inline = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4)
+        expected = inline.picks(uid, START, LAST, set())
+    monkeypatch.setattr(foryou_digest, "PREFETCH_MIN", 1)
+    with db.session_scope(settings) as session:
+        ahead = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4)
+        ahead.prefetch(settings, [(uid, START, LAST)])
+        try:
+            assert ahead._pool is not None  # ranked in a worker process
+            assert ahead.picks(uid, START, LAST, set()) == expected
+            assert ahead._pool is not None and not ahead._pending  # taken from the worker
+        finally:
+            ahead.close()
+
+
+class Ahead:
+    """Stands for the workers' ordered results (``IMapIterator.next(timeout)``)."""
+
+    def __init__(self, results: list) -> None:
+        self.results = iter(results)
+
+    def next(self, timeout: float) -> object:
+        found = next(self.results)
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+def test_a_failed_worker_falls_back_to_ranking_inline(settings: Settings) -> None:
+    store_world(settings, PAPERS, VECS)
+    uid, _ = make_user(settings, "fallback")
+    upvote(settings, uid, 0, 4, 8, 12)
+    with db.session_scope(settings) as session:
+        expected = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4).picks(
+            uid, START, LAST, set()
+        )
+        picks = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4)
+        picks._pending = {(uid, START, LAST)}
+        picks._ahead = Ahead([RuntimeError("worker died")])  # type: ignore[assignment]
+        assert picks.picks(uid, START, LAST, set()) == expected
+        assert picks._ahead is None and not picks._pending
+
+
+def test_a_signal_removed_after_ranking_ahead_is_not_mailed(settings: Settings) -> None:
+    store_world(settings, PAPERS, VECS)
+    uid, _ = make_user(settings, "forgets")
+    upvote(settings, uid, 0, 4, 8, 12)
+    with db.session_scope(settings) as session:
+        top = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4).picks(
+            uid, START, LAST, set()
+        )[0]
+        service.mark_not_interested(session, uid, top)
+    with db.session_scope(settings) as session:  # ranked ahead with the mark
+        stale = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4)
+        window = ranked_window(session, None, load_signals(session, uid),
+                               stale.candidates(START, LAST), contract=stale.key, dim=stale.dim,
+                               as_of=LAST, config=foryou_digest.DIGEST_CONFIG)  # fmt: skip
+        assert top not in window.ranked.ids
+        stale._pending = {(uid, START, LAST)}
+        stale._ahead = Ahead([((uid, START, LAST), foryou_digest.Prepared(
+            window.signals, window.stamp, window.ranked))])  # fmt: skip
+        service.unmark_not_interested(session, uid, top)  # removed before the mail is composed
+        session.flush()
+        picks = stale.picks(uid, START, LAST, set())
+    with db.session_scope(settings) as session:
+        fresh = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4)
+        assert picks == fresh.picks(uid, START, LAST, set()) and picks[0] == top

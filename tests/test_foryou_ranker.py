@@ -15,6 +15,7 @@ from dailypapers.foryou import (
     Signals,
     rank,
 )
+from dailypapers.foryou.ranker import background, fit, score
 from dailypapers.search.query import QueryError
 from tests.foryou_fixtures import space, world
 
@@ -133,3 +134,24 @@ def test_decay_weighs_recent_signals_more() -> None:
     new_lang = saves(1, 5, 9, 13, 17, 21)
     top = ranked(Signals(papers=(*old_robots, *new_lang)), decay=decay)[:5]
     assert all(topic(s.paper_id) == "language" for s in top)
+
+
+def test_the_shared_background_leaves_out_the_users_papers_and_changes_nothing() -> None:
+    cfg = RankerConfig(background=120, reference=40)
+    shared = background(SPACE, POOL, cfg)  # drawn once, for every user
+    in_sample = [shared.train_ids[0], shared.ref_ids[0]]  # the user saved two sampled papers
+    signals = Signals(papers=(*ROBOTS, *(PaperSignal(i, "save", AT) for i in in_sample)))
+    model = fit(signals, SPACE, pool=POOL, as_of=AS_OF, config=cfg, shared=shared)
+    alone = fit(signals, SPACE, pool=POOL, as_of=AS_OF, config=cfg)
+    assert score(signals, model, SPACE, CANDIDATES, cfg) == score(
+        signals, alone, SPACE, CANDIDATES, cfg
+    )
+    train, ref = shared.mask(frozenset(in_sample))
+    assert not train[0] and not ref[0] and train[1:].all() and ref[1:].all()
+    # with one of them removed, the result is that of a user who never saved it
+    fewer = Signals(papers=(*ROBOTS, PaperSignal(in_sample[0], "save", AT)))
+    again = fit(fewer, SPACE, pool=POOL, as_of=AS_OF, config=cfg, shared=shared)
+    fresh = fit(fewer, SPACE, pool=POOL, as_of=AS_OF, config=cfg)
+    assert score(fewer, again, SPACE, CANDIDATES, cfg) == score(
+        fewer, fresh, SPACE, CANDIDATES, cfg
+    )

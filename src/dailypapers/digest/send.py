@@ -31,7 +31,8 @@ from dailypapers.digest.compose import Composer, Digest, period_key
 from dailypapers.digest.delivery import Delivery, DigestAborted, Job
 from dailypapers.digest.render import DigestRenderer, OutgoingMail
 from dailypapers.digest.sendlog import SendLog, SendRows
-from dailypapers.foryou.digest import picker
+from dailypapers.feed.windows import Window
+from dailypapers.foryou.digest import Picker, picker
 from dailypapers.mail.dkim_sign import check_dkim
 from dailypapers.mail.smtp import sign
 from dailypapers.store import db
@@ -158,6 +159,8 @@ class _Run:
                                  digest_for_you_papers, threshold=self.settings.
                                  digest_for_you_threshold)  # fmt: skip
             composer = Composer(session, self.settings, self.as_of, for_you=for_you)
+            if for_you is not None:
+                work = self._rank_ahead(session, composer, for_you, work)
             delivery = None if self.out_dir else Delivery(self.settings, self.rows, self.outcome)
             try:
                 for start in range(0, len(work), CHUNK):
@@ -166,6 +169,26 @@ class _Run:
             finally:
                 if delivery is not None:
                     delivery.finish()
+                if for_you is not None:
+                    for_you.close()
+
+    def _rank_ahead(self, session: Session, composer: Composer, for_you: Picker,
+                    work: list[int]) -> list[int]:  # fmt: skip
+        """Start ranking the linked subscribers' windows in worker processes and put their
+        digests last, so that the others are composed meanwhile (mails are independent)."""
+        linked = [sid for sid in work if sid in for_you.links]
+        if not linked:
+            return work
+        windows: list[tuple[int, Window]] = []
+        for start in range(0, len(linked), 500):
+            part = linked[start : start + 500]
+            subs = session.scalars(select(Subscription).where(Subscription.id.in_(part))).all()
+            by_id = {s.id: composer.window_for(s) for s in subs}
+            windows += [(sid, by_id[sid]) for sid in part if sid in by_id]
+        session.commit()
+        for_you.prefetch(self.settings, windows)
+        chosen = set(linked)
+        return [sid for sid in work if sid not in chosen] + linked
 
     def _chunk(self, session: Session, composer: Composer, ids: list[int], keys: set[str],
                delivery: Delivery | None) -> None:  # fmt: skip

@@ -2,27 +2,59 @@
 account, above a score threshold (so that "nothing relevant" means "no section").
 
 One ``PersonalPicks`` serves a whole digest run: each window's paper ids are read once; each
-user's signals are read afresh, so a removed signal never reaches a later mail. Papers'
-vectors, term counts and the background pool are shared through ``personal`` (paper data),
-the user's model through ``memo`` (keyed by the exact signal set).
+user's signals are read afresh when the mail is composed, so a removed signal never reaches a
+later mail. Papers' vectors, term counts and the background are shared through ``personal``
+(paper data), the user's model through ``memo`` (keyed by the exact signal set).
+
+A run with many linked subscribers ranks their windows ahead in worker processes
+(``prefetch``, both cores). A ranking made ahead is used only if the signals read when the
+mail is composed, and the papers' stamp, are exactly those it was made from; otherwise the
+window is ranked again there. The ranking is a pure function of both, so the mail is the same
+either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import logging
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.pool import IMapIterator, Pool
 
 from sqlalchemy.orm import Session
 
+from dailypapers.config import Settings
 from dailypapers.feed.windows import Window
-from dailypapers.foryou.personal import load_signals, ranked_window
-from dailypapers.foryou.ranker import RankerConfig
+from dailypapers.foryou.personal import load_signals, ranked_window, stamp
+from dailypapers.foryou.ranker import Ranked, RankerConfig
+from dailypapers.foryou.signals import Signals
 from dailypapers.search import contract_for
+from dailypapers.store import db
 from dailypapers.store.queries import foryou as q
 
 # The same configuration as the page, so that the mail shows what /for-you shows.
 DIGEST_CONFIG = RankerConfig()
 ForYouPick = Callable[[int, Window, set[str]], list[str]]
+PREFETCH_MIN = 50  # linked digests from which a run ranks ahead in worker processes
+WORKERS = 2
+AHEAD_TIMEOUT = 300.0  # seconds to wait for the next ranking made ahead before giving up
+log = logging.getLogger(__name__)
+Request = tuple[int, dt.date, dt.date]  # user, first and last day of the window
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A window ranked ahead, with what it was ranked from."""
+
+    signals: Signals
+    stamp: tuple
+    ranked: Ranked
+
+
+def _usable(signals: Signals) -> bool:
+    return bool(signals.positives() or signals.rules or signals.follows)
 
 
 class PersonalPicks:
@@ -34,11 +66,53 @@ class PersonalPicks:
         self.key, self.dim = contract.key, contract.dim
         self.threshold, self.limit = threshold, limit
         self._windows: dict[tuple[dt.date, dt.date], list[str]] = {}
+        self._pool: Pool | None = None
+        self._ahead: IMapIterator | None = None
+        self._ready: dict[Request, Prepared | None] = {}
+        self._pending: set[Request] = set()
 
     def candidates(self, start: dt.date, end: dt.date) -> list[str]:
         if (start, end) not in self._windows:
             self._windows[(start, end)] = q.window_paper_ids(self.session, start, end)
         return self._windows[(start, end)]
+
+    def prefetch(self, settings: Settings, requests: Sequence[Request]) -> None:
+        """Rank these windows ahead in ``WORKERS`` processes, in this order (the order the
+        mails will ask for them); nothing for fewer than ``PREFETCH_MIN`` or one core."""
+        wanted = list(dict.fromkeys(requests))
+        workers = min(WORKERS, os.cpu_count() or 1)
+        if len(wanted) < PREFETCH_MIN or workers < 2 or self._pool is not None:
+            return
+        try:  # e.g. not allowed in a daemonic process: the mails then rank inline
+            self._pool = mp.get_context("spawn").Pool(
+                workers, _init_worker, (settings, self.key, self.dim)
+            )
+        except (AssertionError, OSError):
+            log.exception("For you: no worker processes; ranking in the composing process")
+            return
+        self._pending = set(wanted)
+        self._ahead = self._pool.imap(_rank_ahead, wanted)  # chunks of 1: next(timeout)
+
+    def close(self) -> None:
+        """Stop the worker processes (the end of a run)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+        self._pool, self._ahead, self._pending, self._ready = None, None, set(), {}
+
+    def _prepared(self, request: Request) -> Prepared | None:
+        if request not in self._pending or self._ahead is None:
+            return None
+        try:
+            while request not in self._ready:
+                done, prepared = self._ahead.next(AHEAD_TIMEOUT)
+                self._ready[done] = prepared
+        except Exception:  # a worker failed, died or hangs: the mails rank inline from here
+            log.exception("For you: ranking ahead failed; ranking in the composing process")
+            self.close()
+            return None
+        self._pending.discard(request)
+        return self._ready.pop(request)
 
     def picks(self, user_id: int, start: dt.date, end: dt.date, exclude: set[str]) -> list[str]:
         """Ids of the user's best papers of the window, best first, at or above the threshold;
@@ -50,24 +124,76 @@ class PersonalPicks:
         if not self.limit:
             return []
         signals = load_signals(self.session, user_id)
-        if not signals.positives() and not signals.rules and not signals.follows:
+        ahead = self._prepared((user_id, start, end))
+        if not _usable(signals):
             return []
-        window = ranked_window(self.session, user_id, signals, self.candidates(start, end),
-                               contract=self.key, dim=self.dim, as_of=end,
-                               config=DIGEST_CONFIG)  # fmt: skip
-        ranked = window.ranked
+        if (
+            ahead is not None
+            and ahead.signals == signals
+            and ahead.stamp == stamp(self.session, self.key)
+        ):
+            ranked = ahead.ranked
+        else:
+            ranked = ranked_window(self.session, user_id, signals, self.candidates(start, end),
+                                   contract=self.key, dim=self.dim, as_of=end,
+                                   config=DIGEST_CONFIG).ranked  # fmt: skip
         chosen = [i for i, s in zip(ranked.ids, ranked.scores, strict=True)
                   if s >= self.threshold and i not in exclude]  # fmt: skip
         return chosen[: self.limit]
 
 
-def picker(session: Session, model: str, *, threshold: float, limit: int) -> ForYouPick:
+@dataclass(slots=True)
+class _Worker:
+    settings: Settings
+    contract: str
+    dim: int
+    windows: dict[tuple[dt.date, dt.date], list[str]]
+
+
+_WORKER: list[_Worker] = []  # a worker process's settings (set by ``_init_worker``)
+
+
+def _init_worker(settings: Settings, contract: str, dim: int) -> None:
+    _WORKER[:] = [_Worker(settings, contract, dim, {})]
+
+
+def _rank_ahead(request: Request) -> tuple[Request, Prepared | None]:
+    """In a worker: the user's window ranked from the signals read now (None without any)."""
+    user_id, start, end = request
+    work = _WORKER[0]
+    with db.session_scope(work.settings) as session:
+        signals = load_signals(session, user_id)
+        if not _usable(signals):
+            return request, None
+        if (start, end) not in work.windows:
+            work.windows[(start, end)] = q.window_paper_ids(session, start, end)
+        window = ranked_window(session, None, signals, work.windows[(start, end)],
+                               contract=work.contract, dim=work.dim, as_of=end,
+                               config=DIGEST_CONFIG)  # fmt: skip
+        return request, Prepared(signals, window.stamp, window.ranked)
+
+
+class Picker:
     """A digest run's "For you" picker: linked subscribers get their account's picks."""
-    picks = PersonalPicks(session, model, threshold=threshold, limit=limit)
-    links = q.linked_users(session)
 
-    def pick(subscription_id: int, window: Window, used: set[str]) -> list[str]:
-        user_id = links.get(subscription_id)
-        return picks.picks(user_id, window.start, window.end, used) if user_id else []
+    def __init__(self, session: Session, model: str, *, threshold: float, limit: int) -> None:
+        self.picks = PersonalPicks(session, model, threshold=threshold, limit=limit)
+        self.links = q.linked_users(session)
 
-    return pick
+    def __call__(self, subscription_id: int, window: Window, used: set[str]) -> list[str]:
+        user_id = self.links.get(subscription_id)
+        return self.picks.picks(user_id, window.start, window.end, used) if user_id else []
+
+    def prefetch(self, settings: Settings, windows: Sequence[tuple[int, Window]]) -> None:
+        """Rank ahead the windows of these (subscription, window) pairs that are linked."""
+        requests = [(self.links[sid], w.start, w.end) for sid, w in windows if sid in self.links]
+        if self.picks.limit:
+            self.picks.prefetch(settings, requests)
+
+    def close(self) -> None:
+        self.picks.close()
+
+
+def picker(session: Session, model: str, *, threshold: float, limit: int) -> Picker:
+    """A digest run's "For you" picker (see ``Picker``)."""
+    return Picker(session, model, threshold=threshold, limit=limit)

@@ -39,14 +39,18 @@ def doc_freq(rows: sp.csr_matrix) -> np.ndarray:
     return np.bincount(rows.indices, minlength=rows.shape[1]).astype(np.float32)
 
 
-def idf_weights(freq: np.ndarray, n: int) -> np.ndarray:
+def idf_weights(freq: np.ndarray, n: int, *, rare: bool = False) -> np.ndarray:
     """Smooth idf from document frequencies over ``n`` documents (float32, one per hashed term).
 
-    Terms seen in a single document of the pool, or in more than a tenth of it, get no weight
-    (arxiv-sanity's ``min_df``/``max_df`` idea, scaled to a pool of a few thousand papers).
+    Terms in more than a tenth of the documents get no weight, nor do terms seen in a single
+    document (arxiv-sanity's ``max_df``/``min_df`` idea, scaled to a pool of a few thousand
+    papers) unless ``rare``: then terms seen in one document or none weigh as one seen once.
     """
-    idf = np.log((1.0 + n) / (1.0 + freq)) + 1.0
-    idf[(freq < 2) | (freq > max(2.0, 0.1 * n))] = 0.0
+    idf = np.log((1.0 + n) / (1.0 + np.maximum(freq, 1.0 if rare else 0.0))) + 1.0
+    dropped = freq > max(2.0, 0.1 * n)
+    if not rare:
+        dropped |= freq < 2
+    idf[dropped] = 0.0
     return np.asarray(idf, dtype=np.float32)
 
 

@@ -17,7 +17,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,10 +28,12 @@ from dailypapers.foryou import lexical
 from dailypapers.foryou.memo import MEMO
 from dailypapers.foryou.memo import Entry as MemoEntry
 from dailypapers.foryou.ranker import (
+    Background,
     Model,
     Ranked,
     RankerConfig,
     Scored,
+    background,
     explain_ranked,
     fit,
     label_key,
@@ -235,6 +237,59 @@ def pool_sample(session: Session, contract: str, seed: int, paper_stamp: tuple) 
     return found
 
 
+_BACKGROUNDS: OrderedDict[tuple, Background] = OrderedDict()
+_BACKGROUNDS_LOCK = threading.Lock()
+BACKGROUNDS = 4  # configurations kept per process (the page's and the digest's are one)
+
+
+def shared_background(
+    session: Session, contract: str, dim: int, cfg: RankerConfig, paper_stamp: tuple
+) -> Background:
+    """The user-independent part of every fit (``ranker.Background``: samples of the pool,
+    their vectors and tf-idf rows, the idf), built once per configuration and papers' stamp.
+    Paper data only, no user's: a user's signal papers are left out of it at fit time."""
+    key = (cfg, paper_stamp)
+    with _BACKGROUNDS_LOCK:
+        found = _BACKGROUNDS.get(key)
+        if found is not None:
+            _BACKGROUNDS.move_to_end(key)
+            return found
+    pool = pool_sample(session, contract, cfg.seed, paper_stamp)
+    space = PAPERS.space(session, pool, contract=contract, dim=dim, stamp=paper_stamp)
+    found = background(space, pool, cfg)
+    with _BACKGROUNDS_LOCK:
+        _BACKGROUNDS[key] = found
+        while len(_BACKGROUNDS) > BACKGROUNDS:
+            _BACKGROUNDS.popitem(last=False)
+    return found
+
+
+_WINDOWS: OrderedDict[tuple, PaperSpace] = OrderedDict()
+_WINDOWS_LOCK = threading.Lock()
+WINDOW_SPACES = 8  # windows' paper spaces kept per process (a digest run uses a few)
+
+
+def window_space(
+    session: Session, candidates: Sequence[str], digest: str, *, contract: str, dim: int,
+    stamp: tuple,
+) -> PaperSpace:  # fmt: skip
+    """The ``PaperSpace`` of a window's papers (``digest`` names the candidate list), shared by
+    the users ranking it, with its tf-idf rows under the shared background's idf (paper data
+    only)."""
+    key = (stamp, contract, digest)
+    with _WINDOWS_LOCK:
+        found = _WINDOWS.get(key)
+        if found is not None:
+            _WINDOWS.move_to_end(key)
+            return found
+    found = PAPERS.space(session, candidates, contract=contract, dim=dim, stamp=stamp)
+    with _WINDOWS_LOCK:
+        _WINDOWS[key] = found
+        while len(_WINDOWS) > WINDOW_SPACES:
+            _WINDOWS.popitem(last=False)
+    return found
+
+
 def signal_key(signals: Signals, cfg: RankerConfig, paper_stamp: tuple) -> tuple:
     """The memo key: the user's exact signal set, the configuration and the papers' stamp
     (plain values, compared in full: two keys are equal only for equal signal sets)."""
@@ -283,19 +338,21 @@ def ranked_window(
         entry.put("labels", as_of, labels)
     model = entry.get("model", labels)
     if model is None:
-        pool = pool_sample(session, contract, cfg.seed, paper_stamp)
-        space = PAPERS.space(session, [*pool, *(s.paper_id for s in signals.papers)],
-                             contract=contract, dim=dim, stamp=paper_stamp)  # fmt: skip
-        model = fit(signals, space, pool=pool, as_of=as_of, config=cfg)
+        shared = shared_background(session, contract, dim, cfg, paper_stamp)
+        space = PAPERS.space(session, [s.paper_id for s in signals.papers], contract=contract,
+                             dim=dim, stamp=paper_stamp)  # fmt: skip
+        model = fit(signals, space, pool=(), as_of=as_of, config=cfg, shared=shared)
         entry.put("model", labels, model)
     digest = hashlib.sha1("\n".join(candidates).encode(), usedforsecurity=False).hexdigest()
     window_key = (labels, digest)
     ranked = entry.get("window", window_key) if model.has_positives else None
     if ranked is None:
-        space = PAPERS.space(session, candidates, contract=contract, dim=dim, stamp=paper_stamp)
+        space = window_space(session, candidates, digest, contract=contract, dim=dim,
+                             stamp=paper_stamp)  # fmt: skip
         if not model.has_positives:  # popularity ranks: read it fresh, it has no stamp
             fresh = q.trending_scores(session, space.ids)
-            space.popularity = np.asarray([fresh.get(i, 0.0) for i in space.ids], dtype=float)
+            space = replace(space, popularity=np.asarray([fresh.get(i, 0.0) for i in space.ids],
+                                                         dtype=float))  # fmt: skip
         ranked = score(signals, model, space, candidates, cfg)
         if model.has_positives:
             entry.put("window", window_key, ranked)
@@ -399,8 +456,9 @@ def page(
 
 
 def warm_up(settings: Settings, weeks: int = WARM_WEEKS, chunk: int = 500) -> int:
-    """Prepare ``PAPERS`` with the background pool and the latest ``weeks`` of the feed (paper
-    data only), so that first views after a start do not hash texts. Each chunk of papers uses
+    """Prepare ``PAPERS`` with the background pool and the latest ``weeks`` of the feed, and
+    the shared background (paper data only), so that first views after a start do not hash
+    texts. Each chunk of papers uses
     its own short session. Returns how many papers were prepared."""
     contract = contract_for(settings.embedding_model)
     with db.session_scope(settings) as session:
@@ -414,6 +472,8 @@ def warm_up(settings: Settings, weeks: int = WARM_WEEKS, chunk: int = 500) -> in
         with db.session_scope(settings) as session:
             PAPERS.space(session, ids[at : at + chunk], contract=contract.key,
                          dim=contract.dim, stamp=paper_stamp)  # fmt: skip
+    with db.session_scope(settings) as session:
+        shared_background(session, contract.key, contract.dim, RankerConfig(), paper_stamp)
     return len(ids)
 
 

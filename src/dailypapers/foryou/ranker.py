@@ -40,7 +40,7 @@ class RankerConfig:
     """Every knob of the ranking; the defaults are the ones tuned on the development users."""
 
     method: str = "hybrid"
-    dense_c: float = 1.0  # logistic regression inverse regularisation
+    dense_c: float = 1.0  # "logistic": inverse regularisation
     lexical_c: float = 0.1  # linear SVM C
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
@@ -55,6 +55,11 @@ class RankerConfig:
     follow_boost: float = 1.0
     always_boost: float = 3.0
     content_only: bool = False  # no author/organization/follow evidence (evaluation)
+    rare_terms: bool = True  # idf: terms seen in 0-1 background papers weigh as seen once
+    dense_model: str = "whitened"  # or "logistic" (regression, C = dense_c)
+    dense_shrink: float = 1.0  # "whitened": ridge (times the mean variance) on the covariance
+    lexical_model: str = "svm"  # or "rocchio": the class means' difference of tf-idf rows
+    lexical_tol: float = 1e-3  # the SVM's stopping tolerance
     seed: int = 20260301
 
 
@@ -67,14 +72,73 @@ class Scored:
     reasons: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Background:
+    """The user-independent part of every fit over one pool: a fixed-seed sample of it split
+    into training negatives and the reference sample (ids, vectors, tf-idf rows) and the idf.
+
+    The idf comes from these sampled papers alone, so it is the same for every user and the
+    sample's tf-idf rows are weighted once (kept per process, ``foryou.personal``). A user's
+    own signal papers are left out of the sample at fit time (``Background.without``).
+    """
+
+    train_ids: tuple[str, ...]
+    ref_ids: tuple[str, ...]
+    train_vectors: np.ndarray
+    ref_vectors: np.ndarray
+    idf: Sparse
+    idf_dense: np.ndarray
+    train_tfidf: sp.csr_matrix
+    ref_tfidf: sp.csr_matrix
+    whitening: np.ndarray | None = None  # (covariance + ridge)^-1 of the training vectors
+
+    def mask(self, taken: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the training and reference samples that are not among ``taken``."""
+        train = np.asarray([i not in taken for i in self.train_ids], dtype=bool)
+        ref = np.asarray([i not in taken for i in self.ref_ids], dtype=bool)
+        return train, ref
+
+
+def background(space: PaperSpace, pool: Sequence[str], config: RankerConfig | None = None
+               ) -> Background:  # fmt: skip
+    """Sample ``pool`` (papers ``space`` holds) once for every user: see ``Background``."""
+    cfg = config or RankerConfig()
+    free = [pid for pid in pool if pid in space.index]
+    sample = background_sample(free, cfg.background + cfg.reference, cfg.seed)
+    order = np.random.default_rng(cfg.seed + 1).permutation(len(sample))
+    n_ref = min(cfg.reference, len(sample) // 3)
+    ref_ids = [sample[i] for i in sorted(order[:n_ref].tolist())]
+    train_ids = [sample[i] for i in sorted(order[n_ref:].tolist())]
+    ref, train = space.rows(ref_ids), space.rows(train_ids)
+    if space.doc_freq is not None:
+        freq, n = space.doc_freq
+    else:
+        both = np.concatenate([train, ref])
+        freq, n = lexical.doc_freq(sp.csr_matrix(space.counts[both])), len(both)
+    idf = lexical.idf_weights(freq, n, rare=cfg.rare_terms)
+    with single_threaded():
+        vectors = space.vectors[train].astype(np.float64)
+        whitening = None
+        if cfg.dense_model == "whitened" and len(train) > 1:
+            cov = np.cov(vectors, rowvar=False)
+            ridge = cfg.dense_shrink * float(np.trace(cov)) / cov.shape[0]
+            whitening = np.linalg.inv(cov + ridge * np.eye(cov.shape[0]))
+        return Background(
+            tuple(train_ids), tuple(ref_ids), space.vectors[train].copy(),
+            space.vectors[ref].copy(), Sparse.of(idf), idf,
+            lexical.weigh(sp.csr_matrix(space.counts[train]), idf),
+            lexical.weigh(sp.csr_matrix(space.counts[ref]), idf), whitening,
+        )  # fmt: skip
+
+
 @dataclass(slots=True)
 class _Fit:
     pos: np.ndarray
     pos_w: np.ndarray
     neg: np.ndarray
     neg_w: np.ndarray
-    train_bg: np.ndarray
-    ref: np.ndarray
+    train: np.ndarray  # which rows of the background's training sample are used
+    ref: np.ndarray  # which rows of the reference sample are used
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +191,8 @@ class Model:
     pos_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     scales: dict[str, Scale] = field(default_factory=dict)
     centre: np.ndarray | None = None
-    dense: LogisticRegression | None = None
-    idf: Sparse | None = None
+    dense: tuple[np.ndarray, float] | None = None  # weights and intercept over the vectors
+    idf: np.ndarray | None = None  # the background's (shared, not copied)
     svm: tuple[Sparse, float] | None = None
     pos_tfidf: sp.csr_matrix | None = None
     knn_k: int = 2
@@ -145,7 +209,8 @@ def _labels(signals: Signals, space: PaperSpace, as_of: dt.date, cfg: RankerConf
     pos_w = np.asarray([w for i, w in zip(pos.ids, pos.weights, strict=True) if i in space.index])
     neg_rows = space.rows(neg.ids)
     neg_w = np.asarray([w for i, w in zip(neg.ids, neg.weights, strict=True) if i in space.index])
-    return _Fit(pos_rows, pos_w, neg_rows, neg_w, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    none = np.zeros(0, dtype=bool)
+    return _Fit(pos_rows, pos_w, neg_rows, neg_w, none, none)
 
 
 def label_key(signals: Signals, as_of: dt.date, cfg: RankerConfig) -> tuple:
@@ -157,25 +222,16 @@ def label_key(signals: Signals, as_of: dt.date, cfg: RankerConfig) -> tuple:
     return (tuple(pos.ids), tuple(pos.weights), tuple(neg.ids), tuple(neg.weights))
 
 
-def _backgrounds(space: PaperSpace, pool: Sequence[str], fit: _Fit, cfg: RankerConfig) -> None:
-    taken = {space.ids[i] for i in [*fit.pos.tolist(), *fit.neg.tolist()]}
-    free = [pid for pid in pool if pid not in taken and pid in space.index]
-    sample = background_sample(free, cfg.background + cfg.reference, cfg.seed)
-    order = np.random.default_rng(cfg.seed + 1).permutation(len(sample))
-    n_ref = min(cfg.reference, len(sample) // 3)
-    fit.ref = space.rows([sample[i] for i in sorted(order[:n_ref].tolist())])
-    fit.train_bg = space.rows([sample[i] for i in sorted(order[n_ref:].tolist())])
-
-
-def _train(fit: _Fit, cfg: RankerConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows, labels and sample weights; each class carries half of the total weight."""
-    rows = np.concatenate([fit.pos, fit.neg, fit.train_bg])
-    y = np.concatenate([np.ones(len(fit.pos)), np.zeros(len(fit.neg) + len(fit.train_bg))])
-    neg_w = np.concatenate([fit.neg_w * cfg.negative_weight, np.ones(len(fit.train_bg))])
+def _train(fit: _Fit, cfg: RankerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and sample weights of the rows (positives, negatives, background); each class
+    carries half of the total weight."""
+    n_bg = int(fit.train.sum())
+    y = np.concatenate([np.ones(len(fit.pos)), np.zeros(len(fit.neg) + n_bg)])
+    neg_w = np.concatenate([fit.neg_w * cfg.negative_weight, np.ones(n_bg)])
     pos_w = fit.pos_w / fit.pos_w.sum()
     neg_w = neg_w / max(neg_w.sum(), 1e-9)
-    weights = np.concatenate([pos_w, neg_w]) * len(rows) / 2.0
-    return rows, y, weights
+    weights = np.concatenate([pos_w, neg_w]) * len(y) / 2.0
+    return y, weights
 
 
 Feats: TypeAlias = np.ndarray | sp.csr_matrix
@@ -207,24 +263,42 @@ def _svm_scores(feats: sp.csr_matrix, svm: tuple[Sparse, float]) -> np.ndarray:
     return np.asarray(feats @ weights.dense()).ravel() + intercept
 
 
-def _fit_dense(space: PaperSpace, fit: _Fit, cfg: RankerConfig) -> LogisticRegression:
-    rows, y, w = _train(fit, cfg)
+def _class_means_coefficients(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Row coefficients whose weighted sum of rows is the weighted mean of the positive rows
+    minus that of the negative rows."""
+    pos, neg = w * y, w * (1.0 - y)
+    return pos / pos.sum() - neg / max(neg.sum(), 1e-12)
+
+
+def _fit_dense(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
+               ) -> tuple[np.ndarray, float]:  # fmt: skip
+    """Weights and intercept of a linear score over the vectors."""
+    y, w = _train(fit, cfg)
+    vecs = space.vectors
+    x = np.concatenate([vecs[fit.pos], vecs[fit.neg], bg.train_vectors[fit.train]])
+    if cfg.dense_model == "whitened" and bg.whitening is not None:
+        gap = _class_means_coefficients(y, w).astype(np.float32) @ x
+        return bg.whitening @ gap.astype(np.float64), 0.0
     model = LogisticRegression(C=cfg.dense_c, max_iter=500)
-    model.fit(space.vectors[rows], y, sample_weight=w)
-    return model
+    model.fit(x, y, sample_weight=w)
+    return model.coef_.ravel().copy(), float(model.intercept_[0])
 
 
-def _fit_lexical(space: PaperSpace, fit: _Fit, cfg: RankerConfig) -> tuple[Sparse, Sparse, float]:
-    """The idf over the fit's own papers (signals, background, reference; or the corpus's when
-    the space has it) and the linear SVM over those tf-idf rows."""
-    rows, y, w = _train(fit, cfg)
-    if space.doc_freq is not None:
-        freq, n = space.doc_freq
-    else:
-        own = np.unique(np.concatenate([rows, fit.ref]))
-        freq, n = lexical.doc_freq(sp.csr_matrix(space.counts[own])), len(own)
-    idf = lexical.idf_weights(freq, n)
-    feats = lexical.weigh(sp.csr_matrix(space.counts[rows]), idf)
+def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
+                 ) -> tuple[sp.csr_matrix, Sparse, float]:  # fmt: skip
+    """The positives' tf-idf rows and the linear SVM over the signal papers' and the
+    background's tf-idf rows (the background's idf)."""
+    y, w = _train(fit, cfg)
+    own = lexical.weigh(sp.csr_matrix(space.counts[np.concatenate([fit.pos, fit.neg])]),
+                        bg.idf_dense)  # fmt: skip
+    feats = sp.csr_matrix(sp.vstack([own, bg.train_tfidf[fit.train]], format="csr"))
+    if cfg.lexical_model == "rocchio":
+        per_row = np.repeat(_class_means_coefficients(y, w), np.diff(feats.indptr))
+        gap = np.bincount(feats.indices, weights=feats.data * per_row, minlength=feats.shape[1])
+        used = np.zeros(feats.shape[1], dtype=bool)
+        used[feats.indices] = True
+        cols = np.flatnonzero(used)
+        return own[: len(fit.pos)], Sparse(cols.astype(np.int32), gap[cols]), 0.0
     # Fitted over the terms present only (a few hundred thousand of 2^20 columns): liblinear
     # then spends nothing on empty columns, and the weights come out identical.
     used = np.zeros(feats.shape[1], dtype=bool)
@@ -235,12 +309,12 @@ def _fit_lexical(space: PaperSpace, fit: _Fit, cfg: RankerConfig) -> tuple[Spars
     compact = sp.csr_matrix((feats.data, renumber[feats.indices], feats.indptr),
                             shape=(feats.shape[0], len(cols)))  # fmt: skip
     compact.has_sorted_indices = feats.has_sorted_indices  # renumbering keeps the order
-    model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000)
+    model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000, tol=cfg.lexical_tol)
     model.fit(compact, y, sample_weight=w)
     coef = model.coef_.ravel()
     keep = coef != 0
     weights = Sparse(cols[keep].astype(np.int32), coef[keep].copy())
-    return Sparse.of(idf), weights, float(model.intercept_[0])
+    return own[: len(fit.pos)], weights, float(model.intercept_[0])
 
 
 def _parts(method: str, cfg: RankerConfig) -> tuple[str, ...]:
@@ -262,25 +336,29 @@ def fit(
     pool: Sequence[str],
     as_of: dt.date,
     config: RankerConfig | None = None,
+    shared: Background | None = None,
 ) -> Model:
     """The user's model: labels from the signals (weights decayed to ``as_of``), background
-    and reference samples from ``pool``, and each part fitted and scaled. ``space`` must hold
-    the signal papers and the pool; it need not hold any candidate."""
+    and reference samples from ``pool`` (the user's own signal papers left out), and each part
+    fitted and scaled. ``space`` must hold the signal papers, and the pool unless ``shared``
+    (``background(space, pool, config)``, user-independent) is given; it need not hold any
+    candidate."""
     cfg = config or RankerConfig()
+    bg = shared if shared is not None else background(space, pool, cfg)
     with single_threaded():
-        return _fit(signals, space, pool, as_of, cfg)
+        return _fit(signals, space, bg, as_of, cfg)
 
 
 def _fit(
-    signals: Signals, space: PaperSpace, pool: Sequence[str], as_of: dt.date, cfg: RankerConfig
+    signals: Signals, space: PaperSpace, bg: Background, as_of: dt.date, cfg: RankerConfig
 ) -> Model:
     fit = _labels(signals, space, as_of, cfg)
     seen = frozenset(space.ids[r] for r in [*fit.pos.tolist(), *fit.neg.tolist()])
-    _backgrounds(space, pool, fit, cfg)
     if not len(fit.pos):
         return Model("none", seen)
+    fit.train, fit.ref = bg.mask(frozenset(s.paper_id for s in signals.papers))
     method = cfg.method if len(fit.pos) >= cfg.min_positives else "centroid"
-    vecs, ref = space.vectors, space.vectors[fit.ref]
+    vecs, ref = space.vectors, bg.ref_vectors[fit.ref]
     model: dict = {"method": method, "seen": seen, "knn_k": cfg.knn_k,
                    "pos_ids": tuple(space.ids[r] for r in fit.pos.tolist()),
                    "pos_vectors": vecs[fit.pos].copy()}  # fmt: skip
@@ -295,17 +373,16 @@ def _fit(
         model["centre"] = centre
         scales["centroid"] = Scale.of(ref @ centre)
     if "dense" in parts:
-        dense = model["dense"] = _fit_dense(space, fit, cfg)
-        scales["dense"] = Scale.of(dense.decision_function(ref))
+        dense = model["dense"] = _fit_dense(space, bg, fit, cfg)
+        scales["dense"] = Scale.of(ref @ dense[0] + dense[1])
     if "knn" in parts:
         scales["knn"] = Scale.of(_top(ref, vecs[fit.pos], cfg.knn_k))
     if "lexical" in parts:
-        idf, weights, intercept = _fit_lexical(space, fit, cfg)
-        ref_feats = lexical.weigh(sp.csr_matrix(space.counts[fit.ref]), idf.dense())
-        model["idf"], model["svm"] = idf, (weights, intercept)
+        pos_feats, weights, intercept = _fit_lexical(space, bg, fit, cfg)
+        ref_feats = bg.ref_tfidf[fit.ref]
+        model["idf"], model["svm"] = bg.idf_dense, (weights, intercept)
         scales["lexical"] = Scale.of(_svm_scores(ref_feats, model["svm"]))
         if "lexical_knn" in parts:
-            pos_feats = lexical.weigh(sp.csr_matrix(space.counts[fit.pos]), idf.dense())
             model["pos_tfidf"] = pos_feats
             scales["lexical_knn"] = Scale.of(_top(ref_feats, pos_feats, cfg.knn_k))
     return Model(scales=scales, **model)
@@ -322,11 +399,12 @@ def components(
     if model.centre is not None:
         out["centroid"] = model.scales["centroid"].apply(vecs @ model.centre)
     if model.dense is not None:
-        out["dense"] = model.scales["dense"].apply(model.dense.decision_function(vecs))
+        coef, intercept = model.dense
+        out["dense"] = model.scales["dense"].apply(vecs @ coef + intercept)
     if "knn" in model.scales:
         out["knn"] = model.scales["knn"].apply(_top(vecs, model.pos_vectors, model.knn_k))
     if model.idf is not None and model.svm is not None:
-        feats = lexical.weigh(sp.csr_matrix(space.counts[cand]), model.idf.dense())
+        feats = space.tfidf(model.idf)[cand]
         if cfg.lexical_weight or model.method == "lexical":
             out["lexical"] = model.scales["lexical"].apply(_svm_scores(feats, model.svm))
         if model.pos_tfidf is not None:
@@ -456,6 +534,7 @@ def rank(
     as_of: dt.date,
     config: RankerConfig | None = None,
     explained: bool = True,
+    shared: Background | None = None,
 ) -> list[Scored]:
     """Rank ``candidates`` for a user, best first: ``fit`` then ``score`` (and reasons).
 
@@ -465,7 +544,7 @@ def rank(
     upvoted or marked "not interested" are left out, as are papers a ``never`` rule matches.
     """
     cfg = config or RankerConfig()
-    model = fit(signals, space, pool=pool, as_of=as_of, config=cfg)
+    model = fit(signals, space, pool=pool, as_of=as_of, config=cfg, shared=shared)
     ranked = score(signals, model, space, candidates, cfg)
     reasons = (explain_ranked(signals, model, space, ranked.ids, ranked.always, cfg)
                if explained else [()] * len(ranked.ids))  # fmt: skip
