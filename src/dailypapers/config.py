@@ -136,7 +136,8 @@ class Settings(BaseSettings):
     search_exact_max: int = Field(
         200_000, ge=0,
         description="Up to this many papers, semantic search compares the query with every "
-        "vector (exact); above, it walks an HNSW graph (faster, about 0.9 recall@10).",
+        "vector (exact); above, an HNSW graph proposes candidates whose similarity is then "
+        "computed exactly (faster; about 0.999 recall@10 and 0.99 recall@100 at 75k papers).",
     )  # fmt: skip
 
     # --- mail -------------------------------------------------------------------------------

@@ -195,6 +195,13 @@ def _ranked(
     sem_rows, sem_scores = (
         _semantic(index, q, vector, SEMANTIC_DEPTH) if vector is not None else ([], [])
     )
+    # Hybrid fusion needs the BM25 score of every semantic candidate: asked for now, beside
+    # the keyword ranking still running (two tantivy searches on two cores).
+    scoring_job = (
+        _POOL.submit(index.keyword.search, q, len(sem_rows), sem_rows)
+        if mode == "hybrid" and sem_rows
+        else None
+    )
     kw = keyword_job.result()
     nearness = _nearness(index, vector, sem_scores) if vector is not None else None
     if nearness is not None and _nothing_matches(index, q, kw, nearness, notes):
@@ -207,8 +214,11 @@ def _ranked(
         keyword = dict(zip(kw.rows[:HYBRID_KEYWORD_DEPTH], kw.scores, strict=False))
         semantic = dict(zip(sem_rows, sem_scores, strict=True))
         deeper = dict(list(zip(kw.rows, kw.scores, strict=True))[HYBRID_KEYWORD_DEPTH:])
-        keyword.update((r, deeper[r]) for r in semantic if r in deeper)  # no need to ask again
-        _complete(index, q, vector, keyword, semantic)
+        keyword.update((r, deeper[r]) for r in semantic if r in deeper)  # near lifts kept
+        if scoring_job is not None:
+            rows, scores = scoring_job.result()
+            keyword.update((r, sc) for r, sc in zip(rows, scores, strict=True) if r not in keyword)
+        _add_cosines(index, vector, keyword, semantic)
         listing = not q.like and hybrid.lists_topics(q.terms)  # a field: no near lift
         share = hybrid.share_for(distinctive=kw.distinctive, near=bool(kw.near),
                                  natural=_natural(q), listing=listing)  # fmt: skip
@@ -271,15 +281,12 @@ def _query_vector(
     return embedder.embed_passage(q.like) if q.like else embedder.embed_query(q.text)
 
 
-def _complete(
-    index: LocalIndex, q: ParsedQuery, vector: np.ndarray | None,
+def _add_cosines(
+    index: LocalIndex, vector: np.ndarray | None,
     keyword: dict[int, float], semantic: dict[int, float],
 ) -> None:  # fmt: skip
-    """Score each candidate with the engine that did not find it (hybrid fusion needs both)."""
-    only_semantic = [r for r in semantic if r not in keyword]
-    if only_semantic:
-        rows, scores = index.keyword.search(q, len(only_semantic), rows=only_semantic)
-        keyword.update(zip(rows, scores, strict=True))
+    """Give each keyword candidate the semantic search did not find its cosine (hybrid fusion
+    scores every candidate with both engines)."""
     only_keyword = [r for r in keyword if r not in semantic]
     if only_keyword and vector is not None:
         found, cosines = index.vectors.search(vector, len(only_keyword), np.array(only_keyword))
