@@ -30,9 +30,7 @@ def _fill(settings) -> None:
 def _settled(client: TestClient, path: str, **params: str):
     """A response whose ETag is current: revalidated until it answers 304 (at most ~5 s).
 
-    The data version in the ETag may still move just after the papers are written: on
-    PostgreSQL it includes row-change statistics, which follow a commit within about a second,
-    and the start-up sync of the search index may move the index state once."""
+    The start-up sync of the search index may move the index state in the ETag once."""
     page = client.get(path, params=params)
     for _ in range(25):
         again = client.get(path, params=params, headers={"If-None-Match": page.headers["etag"]})

@@ -76,9 +76,10 @@ def move_counts(
         values["trending_score"] = _score_expr(settings, new_votes, new_comments)
     stmt = update(Paper).where(Paper.id == paper_id).values(values)
     row = session.execute(stmt.returning(Paper.upvotes, Paper.num_comments)).one()
-    if not sql:
-        refresh_scores(session, settings, [paper_id])
-    bump_data_version(session)  # cached feed/API lists show the new counts at once
+    if sql:
+        bump_data_version(session)  # cached feed/API lists show the new counts at once
+    else:
+        refresh_scores(session, settings, [paper_id])  # bumps it too
     return int(row[0]), int(row[1])
 
 
@@ -103,7 +104,6 @@ def _sql_math(url: str) -> bool:
 def refresh_paper(session: Session, settings: Settings, paper_id: str) -> None:
     """Recompute one paper's score (call in the transaction that changed its counts)."""
     refresh_scores(session, settings, [paper_id])
-    bump_data_version(session)  # cached feed/API lists show the new counts at once
 
 
 def refresh_scores(
@@ -113,7 +113,9 @@ def refresh_scores(
 
     One ``UPDATE`` per 2,000 ids (a whole 75k-paper database takes well under a second on
     SQLite). Importers call it for the papers they changed; votes and comments for theirs.
+    Bumps the data version: cached feed/API lists show the new scores at once.
     """
+    bump_data_version(session)
     ids = None if paper_ids is None else list(dict.fromkeys(paper_ids))
     if not _sql_math(settings.sqlalchemy_url):
         return _refresh_in_python(session, settings, ids)

@@ -25,11 +25,12 @@ def data_version(session: Session) -> str:
     """A fingerprint that changes whenever anything the feed shows changes (one cheap query).
 
     Parts: the explicit counter (``bump_data_version``), the newest ``papers.updated_at`` and
-    the number of feed entries. On SQLite, sums of upvotes and trending scores read from their
-    indexes (a few ms at 75k papers) also catch writers that do not bump the counter. On
-    PostgreSQL those sums would scan the whole papers heap (over 100 ms), so its cumulative
-    row-change statistics stand in for them: they move within about a second of any committed
-    write to ``papers``.
+    the number of feed entries. Every writer of list-visible counts bumps the counter (votes,
+    comments and trending scores go through ``store.trending``). On SQLite, sums of upvotes
+    and trending scores read from their indexes (a few ms at 75k papers) also catch a writer
+    that forgot to. PostgreSQL has no such cheap sums (they would scan the whole papers heap),
+    and its row-change statistics are no stand-in: a backend may flush them up to ten seconds
+    after its commit, so the fingerprint would move long after the write it reflects.
     """
     parts = [
         select(func.max(_P.updated_at)).scalar_subquery(),
@@ -39,10 +40,6 @@ def data_version(session: Session) -> str:
         parts += [
             select(text("last_value + is_called::int"))  # a fresh sequence: 1, false
             .select_from(text(_PG_SEQUENCE))
-            .scalar_subquery(),
-            select(text("n_tup_ins + n_tup_upd + n_tup_del"))
-            .select_from(text("pg_stat_all_tables"))
-            .where(text("relid = 'papers'::regclass"))
             .scalar_subquery(),
         ]
     else:
