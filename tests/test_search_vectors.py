@@ -1,0 +1,49 @@
+"""The vector index's int8 scan: candidates from int8, scores and order exact (float)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dailypapers.search.vectors import SCAN_INT8_MIN, VectorIndex
+from tests.conftest import SHARED
+
+VECTORS = SHARED / "corpus" / "arxiv-cs-74k.minilm.f16.npy"
+
+
+def _exact(mat: np.ndarray, rows: np.ndarray, query: np.ndarray, k: int):
+    scores = np.asarray(mat, np.float32) @ query
+    order = np.argsort(-scores, kind="stable")[:k]
+    return rows[order], scores[order]
+
+
+def test_int8_scan_finds_the_exact_neighbours_of_real_vectors() -> None:
+    mat = np.load(VECTORS, mmap_mode="r")[:30_000]
+    rows = np.arange(len(mat), dtype=np.int64) * 3 + 7  # row numbers are not positions
+    index = VectorIndex(384, rows, mat)
+    assert index.base8 is not None and index.base32 is None
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        query = mat[rng.integers(len(mat))].astype(np.float32)
+        query += rng.uniform(0.0, 0.3) * rng.standard_normal(384).astype(np.float32)
+        query /= np.linalg.norm(query)
+        for k in (1, 10, 200):
+            found, scores = index.search(query, k)
+            want, want_scores = _exact(mat, rows, query, k)
+            assert set(found.tolist()) == set(want.tolist())
+            np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-6)
+            assert np.all(np.diff(scores) <= 0)
+
+
+def test_small_collections_are_scanned_in_float32_and_the_delta_counts() -> None:
+    rng = np.random.default_rng(1)
+    mat = rng.standard_normal((SCAN_INT8_MIN + 50, 16)).astype(np.float32)
+    mat /= np.linalg.norm(mat, axis=1, keepdims=True)
+    small = VectorIndex(16, np.arange(100), mat[:100].astype(np.float16))
+    assert small.base32 is not None and small.base8 is None
+    big = VectorIndex(16, np.arange(len(mat)), mat.astype(np.float16))
+    query = mat[3]
+    assert big.search(query, 1)[0].tolist() == [3]
+    big.put([3], [-query])  # re-embedded since the snapshot: its new vector counts
+    assert 3 not in big.search(query, 5)[0].tolist()
+    big.put([len(mat) + 9], [query])  # a new row, only in the delta
+    assert big.search(query, 1)[0].tolist() == [len(mat) + 9]
