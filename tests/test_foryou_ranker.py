@@ -155,3 +155,30 @@ def test_the_shared_background_leaves_out_the_users_papers_and_changes_nothing()
     assert score(fewer, again, SPACE, CANDIDATES, cfg) == score(
         fewer, fresh, SPACE, CANDIDATES, cfg
     )
+
+
+def test_background_terms_numbered_once_stack_like_the_whole_matrix() -> None:
+    """The SVM's matrix: the user's rows over the background's numbering plus their own new
+    terms equal the plain stack of both (and the user's rows are left as they were)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from dailypapers.foryou.ranker import Compact
+
+    def rows(n: int, seed: int) -> sp.csr_matrix:
+        m = sp.random(n, 4000, density=0.02, format="csr", random_state=seed, dtype=np.float32)
+        m.sort_indices()
+        return sp.csr_matrix(m)
+
+    shared, own = rows(120, 1), rows(30, 2)
+    before = own.copy()
+    keep = np.ones(120, dtype=bool)
+    keep[[3, 50]] = False
+    stacked = Compact.of(shared).stacked_below(own, keep)
+    plain = sp.vstack([own, shared[keep]], format="csr")
+    back = sp.csr_matrix((stacked.matrix.data, stacked.terms[stacked.matrix.indices],
+                          stacked.matrix.indptr), shape=plain.shape)  # fmt: skip
+    assert abs(back - plain).max() == 0 and (back != plain).nnz == 0
+    assert stacked.matrix.has_sorted_indices
+    assert len(np.unique(stacked.terms)) == len(stacked.terms)
+    assert (own != before).nnz == 0 and np.array_equal(own.data, before.data)

@@ -78,8 +78,9 @@ class Background:
     into training negatives and the reference sample (ids, vectors, tf-idf rows) and the idf.
 
     The idf comes from these sampled papers alone, so it is the same for every user and the
-    sample's tf-idf rows are weighted once (kept per process, ``foryou.personal``). A user's
-    own signal papers are left out of the sample at fit time (``Background.without``).
+    sample's tf-idf rows are weighted once (kept per process, ``foryou.personal``), and
+    numbered once over the terms they use (``train_terms``, what the SVM is fitted on). A
+    user's own signal papers are left out of the sample at fit time (``Background.mask``).
     """
 
     train_ids: tuple[str, ...]
@@ -91,6 +92,7 @@ class Background:
     train_tfidf: sp.csr_matrix
     ref_tfidf: sp.csr_matrix
     whitening: np.ndarray | None = None  # (covariance + ridge)^-1 of the training vectors
+    train_terms: Compact | None = None  # ``train_tfidf`` over the terms it uses
 
     def mask(self, taken: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the training and reference samples that are not among ``taken``."""
@@ -123,12 +125,49 @@ def background(space: PaperSpace, pool: Sequence[str], config: RankerConfig | No
             cov = np.cov(vectors, rowvar=False)
             ridge = cfg.dense_shrink * float(np.trace(cov)) / cov.shape[0]
             whitening = np.linalg.inv(cov + ridge * np.eye(cov.shape[0]))
+        train_tfidf = lexical.weigh(sp.csr_matrix(space.counts[train]), idf)
         return Background(
             tuple(train_ids), tuple(ref_ids), space.vectors[train].copy(),
-            space.vectors[ref].copy(), Sparse.of(idf), idf,
-            lexical.weigh(sp.csr_matrix(space.counts[train]), idf),
+            space.vectors[ref].copy(), Sparse.of(idf), idf, train_tfidf,
             lexical.weigh(sp.csr_matrix(space.counts[ref]), idf), whitening,
+            Compact.of(train_tfidf),
         )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Compact:
+    """Rows over only the terms they use: column ``j`` of ``matrix`` is hashed term
+    ``terms[j]`` (sorted). The linear SVM is fitted on such a matrix: liblinear then spends
+    nothing on the other terms of the 2^20, and the weights are the same."""
+
+    terms: np.ndarray
+    matrix: sp.csr_matrix
+
+    @classmethod
+    def of(cls, rows: sp.csr_matrix) -> Compact:
+        terms = np.unique(rows.indices).astype(np.int32)
+        column = np.searchsorted(terms, rows.indices).astype(np.int32)
+        matrix = sp.csr_matrix((rows.data, column, rows.indptr), shape=(rows.shape[0], len(terms)))
+        matrix.has_sorted_indices = rows.has_sorted_indices  # numbering keeps the order
+        return cls(terms, matrix)
+
+    def stacked_below(self, rows: sp.csr_matrix, keep: np.ndarray) -> Compact:
+        """``rows`` (over all hashed terms) above this matrix's ``keep`` rows, numbered over
+        these terms and then the terms only ``rows`` use; the shared rows are not renumbered."""
+        at = np.minimum(np.searchsorted(self.terms, rows.indices), max(len(self.terms) - 1, 0))
+        known = (self.terms[at] == rows.indices if len(self.terms)
+                 else np.zeros(len(rows.indices), dtype=bool))  # fmt: skip
+        extra = np.unique(rows.indices[~known]).astype(np.int32)
+        width = len(self.terms) + len(extra)
+        column = np.where(known, at, len(self.terms) + np.searchsorted(extra, rows.indices))
+        top = sp.csr_matrix((rows.data.copy(), column.astype(np.int32), rows.indptr.copy()),
+                            shape=(rows.shape[0], width))  # fmt: skip
+        top.sort_indices()
+        shared = self.matrix if keep.all() else self.matrix[keep]
+        shared = sp.csr_matrix((shared.data, shared.indices, shared.indptr),
+                               shape=(shared.shape[0], width))  # fmt: skip
+        return Compact(np.concatenate([self.terms, extra]),
+                       sp.csr_matrix(sp.vstack([top, shared], format="csr")))  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -159,7 +198,8 @@ class Scale:
 
 @dataclass(frozen=True, slots=True)
 class Sparse:
-    """A vector over hashed terms, stored by its non-zero entries (idf, SVM weights)."""
+    """A vector over hashed terms, stored by its non-zero entries (idf, SVM weights; the
+    indices need not be sorted)."""
 
     indices: np.ndarray
     values: np.ndarray
@@ -291,29 +331,18 @@ def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
     y, w = _train(fit, cfg)
     own = lexical.weigh(sp.csr_matrix(space.counts[np.concatenate([fit.pos, fit.neg])]),
                         bg.idf_dense)  # fmt: skip
-    feats = sp.csr_matrix(sp.vstack([own, bg.train_tfidf[fit.train]], format="csr"))
+    terms = bg.train_terms or Compact.of(bg.train_tfidf)
+    feats = terms.stacked_below(own, fit.train)
     if cfg.lexical_model == "rocchio":
-        per_row = np.repeat(_class_means_coefficients(y, w), np.diff(feats.indptr))
-        gap = np.bincount(feats.indices, weights=feats.data * per_row, minlength=feats.shape[1])
-        used = np.zeros(feats.shape[1], dtype=bool)
-        used[feats.indices] = True
-        cols = np.flatnonzero(used)
-        return own[: len(fit.pos)], Sparse(cols.astype(np.int32), gap[cols]), 0.0
-    # Fitted over the terms present only (a few hundred thousand of 2^20 columns): liblinear
-    # then spends nothing on empty columns, and the weights come out identical.
-    used = np.zeros(feats.shape[1], dtype=bool)
-    used[feats.indices] = True
-    cols = np.flatnonzero(used)
-    renumber = np.zeros(feats.shape[1], dtype=np.int32)
-    renumber[cols] = np.arange(len(cols), dtype=np.int32)
-    compact = sp.csr_matrix((feats.data, renumber[feats.indices], feats.indptr),
-                            shape=(feats.shape[0], len(cols)))  # fmt: skip
-    compact.has_sorted_indices = feats.has_sorted_indices  # renumbering keeps the order
+        rows = feats.matrix
+        per_row = np.repeat(_class_means_coefficients(y, w), np.diff(rows.indptr))
+        gap = np.bincount(rows.indices, weights=rows.data * per_row, minlength=rows.shape[1])
+        return own[: len(fit.pos)], Sparse(feats.terms, gap), 0.0
     model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000, tol=cfg.lexical_tol)
-    model.fit(compact, y, sample_weight=w)
+    model.fit(feats.matrix, y, sample_weight=w)
     coef = model.coef_.ravel()
-    keep = coef != 0
-    weights = Sparse(cols[keep].astype(np.int32), coef[keep].copy())
+    keep = coef != 0  # terms of left-out background rows only: no weight
+    weights = Sparse(feats.terms[keep], coef[keep].copy())
     return own[: len(fit.pos)], weights, float(model.intercept_[0])
 
 
