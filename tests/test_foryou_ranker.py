@@ -172,13 +172,17 @@ def test_background_terms_numbered_once_stack_like_the_whole_matrix() -> None:
 
     shared, own = rows(120, 1), rows(30, 2)
     before = own.copy()
-    keep = np.ones(120, dtype=bool)
-    keep[[3, 50]] = False
-    stacked = Compact.of(shared).stacked_below(own, keep)
-    plain = sp.vstack([own, shared[keep]], format="csr")
-    back = sp.csr_matrix((stacked.matrix.data, stacked.terms[stacked.matrix.indices],
-                          stacked.matrix.indptr), shape=plain.shape)  # fmt: skip
-    assert abs(back - plain).max() == 0 and (back != plain).nnz == 0
-    assert stacked.matrix.has_sorted_indices
-    assert len(np.unique(stacked.terms)) == len(stacked.terms)
+    for dropped in ([], [3, 50], [0, 1, 2, 119], [60, 61], list(range(120))):
+        keep = np.ones(120, dtype=bool)
+        keep[dropped] = False
+        terms, stacked = Compact.of(shared).stacked_below(own, keep)
+        plain = sp.vstack([own, shared[keep]], format="csr")
+        back = sp.csr_matrix((stacked.data, terms[stacked.indices], stacked.indptr),
+                             shape=plain.shape)  # fmt: skip
+        assert (back != plain).nnz == 0 and back.shape == plain.shape
+        assert stacked.has_sorted_indices and len(np.unique(terms)) == len(terms)
+    again = sp.csr_matrix(stacked, copy=True)
+    again.has_sorted_indices = False
+    again.sort_indices()  # the flag it carries is true
+    assert np.array_equal(again.indices, stacked.indices)
     assert (own != before).nnz == 0 and np.array_equal(own.data, before.data)

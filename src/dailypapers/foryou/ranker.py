@@ -137,37 +137,54 @@ def background(space: PaperSpace, pool: Sequence[str], config: RankerConfig | No
 @dataclass(frozen=True, slots=True)
 class Compact:
     """Rows over only the terms they use: column ``j`` of ``matrix`` is hashed term
-    ``terms[j]`` (sorted). The linear SVM is fitted on such a matrix: liblinear then spends
-    nothing on the other terms of the 2^20, and the weights are the same."""
+    ``terms[j]`` (sorted), and ``column`` maps each hashed term to its column (-1: unused).
+    The linear SVM is fitted on such a matrix: liblinear then spends nothing on the other
+    terms of the 2^20, and the weights are the same."""
 
     terms: np.ndarray
     matrix: sp.csr_matrix
+    column: np.ndarray
 
     @classmethod
     def of(cls, rows: sp.csr_matrix) -> Compact:
         terms = np.unique(rows.indices).astype(np.int32)
-        column = np.searchsorted(terms, rows.indices).astype(np.int32)
-        matrix = sp.csr_matrix((rows.data, column, rows.indptr), shape=(rows.shape[0], len(terms)))
+        column = np.full(rows.shape[1], -1, dtype=np.int32)
+        column[terms] = np.arange(len(terms), dtype=np.int32)
+        matrix = sp.csr_matrix((rows.data, column[rows.indices], rows.indptr),
+                               shape=(rows.shape[0], len(terms)))  # fmt: skip
         matrix.has_sorted_indices = rows.has_sorted_indices  # numbering keeps the order
-        return cls(terms, matrix)
+        return cls(terms, matrix, column)
 
-    def stacked_below(self, rows: sp.csr_matrix, keep: np.ndarray) -> Compact:
+    def stacked_below(self, rows: sp.csr_matrix, keep: np.ndarray
+                      ) -> tuple[np.ndarray, sp.csr_matrix]:  # fmt: skip
         """``rows`` (over all hashed terms) above this matrix's ``keep`` rows, numbered over
-        these terms and then the terms only ``rows`` use; the shared rows are not renumbered."""
-        at = np.minimum(np.searchsorted(self.terms, rows.indices), max(len(self.terms) - 1, 0))
-        known = (self.terms[at] == rows.indices if len(self.terms)
-                 else np.zeros(len(rows.indices), dtype=bool))  # fmt: skip
-        extra = np.unique(rows.indices[~known]).astype(np.int32)
+        these terms and then the terms only ``rows`` use (the shared rows keep their numbers):
+        the hashed term of each column, and the matrix."""
+        column = self.column[rows.indices]
+        new = column < 0
+        extra = np.unique(rows.indices[new]).astype(np.int32)
+        column[new] = len(self.terms) + np.searchsorted(extra, rows.indices[new])
         width = len(self.terms) + len(extra)
-        column = np.where(known, at, len(self.terms) + np.searchsorted(extra, rows.indices))
-        top = sp.csr_matrix((rows.data.copy(), column.astype(np.int32), rows.indptr.copy()),
+        top = sp.csr_matrix((rows.data.copy(), column, rows.indptr.copy()),
                             shape=(rows.shape[0], width))  # fmt: skip
         top.sort_indices()
-        shared = self.matrix if keep.all() else self.matrix[keep]
-        shared = sp.csr_matrix((shared.data, shared.indices, shared.indptr),
-                               shape=(shared.shape[0], width))  # fmt: skip
-        return Compact(np.concatenate([self.terms, extra]),
-                       sp.csr_matrix(sp.vstack([top, shared], format="csr")))  # fmt: skip
+        data, indices, indptr = [top.data], [top.indices], [top.indptr]
+        ends, end = self.matrix.indptr, int(top.indptr[-1])
+        dropped = np.flatnonzero(~keep).tolist()
+        for first, last in zip([0, *[d + 1 for d in dropped]], [*dropped, len(keep)],
+                               strict=True):  # fmt: skip
+            if first < last:  # a run of kept rows: one slice of the shared arrays
+                data.append(self.matrix.data[ends[first] : ends[last]])
+                indices.append(self.matrix.indices[ends[first] : ends[last]])
+                indptr.append(ends[first + 1 : last + 1] - ends[first] + end)
+                end += int(ends[last] - ends[first])
+        matrix = sp.csr_matrix(
+            (np.concatenate(data), np.concatenate(indices).astype(np.int32, copy=False),
+             np.concatenate(indptr).astype(np.int32, copy=False)),
+            shape=(top.shape[0] + int(keep.sum()), width),
+        )  # fmt: skip
+        matrix.has_sorted_indices = True
+        return np.concatenate([self.terms, extra]), matrix
 
 
 @dataclass(slots=True)
@@ -331,18 +348,17 @@ def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
     y, w = _train(fit, cfg)
     own = lexical.weigh(sp.csr_matrix(space.counts[np.concatenate([fit.pos, fit.neg])]),
                         bg.idf_dense)  # fmt: skip
-    terms = bg.train_terms or Compact.of(bg.train_tfidf)
-    feats = terms.stacked_below(own, fit.train)
+    shared = bg.train_terms or Compact.of(bg.train_tfidf)
+    terms, feats = shared.stacked_below(own, fit.train)
     if cfg.lexical_model == "rocchio":
-        rows = feats.matrix
-        per_row = np.repeat(_class_means_coefficients(y, w), np.diff(rows.indptr))
-        gap = np.bincount(rows.indices, weights=rows.data * per_row, minlength=rows.shape[1])
-        return own[: len(fit.pos)], Sparse(feats.terms, gap), 0.0
+        per_row = np.repeat(_class_means_coefficients(y, w), np.diff(feats.indptr))
+        gap = np.bincount(feats.indices, weights=feats.data * per_row, minlength=feats.shape[1])
+        return own[: len(fit.pos)], Sparse(terms, gap), 0.0
     model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000, tol=cfg.lexical_tol)
-    model.fit(feats.matrix, y, sample_weight=w)
+    model.fit(feats, y, sample_weight=w)
     coef = model.coef_.ravel()
     keep = coef != 0  # terms of left-out background rows only: no weight
-    weights = Sparse(feats.terms[keep], coef[keep].copy())
+    weights = Sparse(terms[keep], coef[keep].copy())
     return own[: len(fit.pos)], weights, float(model.intercept_[0])
 
 
