@@ -205,6 +205,8 @@ def _ranked(
     kw = keyword_job.result()
     nearness = _nearness(index, vector, sem_scores) if vector is not None else None
     if nearness is not None and _nothing_matches(index, q, kw, nearness, notes):
+        if scoring_job is not None:
+            scoring_job.cancel()  # unless already running: its scores are not needed
         return []
     if mode == "semantic" and not sem_rows:
         ranked = list(zip(kw.rows, kw.scores, strict=True))
@@ -257,10 +259,9 @@ def _keyword_mode_nearness(
 ) -> Nearness | None:
     """Keyword mode's ``Nearness``, computed only when asked (None without vectors): the same
     neighbours as hybrid and semantic modes look at, so all three modes agree."""
-    if len(index.vectors) == 0:
+    vector = _query_vector(settings, index, q, [])
+    if vector is None:
         return None
-    embedder = get_query_embedder(settings)
-    vector = embedder.embed_passage(q.like) if q.like else embedder.embed_query(q.text)
     return _nearness(index, vector, _semantic(index, q, vector, SEMANTIC_DEPTH)[1])
 
 
