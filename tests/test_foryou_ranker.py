@@ -181,8 +181,8 @@ def test_background_terms_numbered_once_stack_like_the_whole_matrix() -> None:
                              shape=plain.shape)  # fmt: skip
         assert (back != plain).nnz == 0 and back.shape == plain.shape
         assert stacked.has_sorted_indices and len(np.unique(terms)) == len(terms)
-    again = sp.csr_matrix(stacked, copy=True)
-    again.has_sorted_indices = False
-    again.sort_indices()  # the flag it carries is true
-    assert np.array_equal(again.indices, stacked.indices)
+        again = sp.csr_matrix(stacked, copy=True)
+        again.has_sorted_indices = False
+        again.sort_indices()  # the flag it carries is true
+        assert np.array_equal(again.indices, stacked.indices)
     assert (own != before).nnz == 0 and np.array_equal(own.data, before.data)

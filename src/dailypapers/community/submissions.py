@@ -24,7 +24,7 @@ from dailypapers.config import Settings
 from dailypapers.store.models import FeedEntry, Paper, utcnow
 from dailypapers.store.papers import upsert_records
 from dailypapers.store.records import PaperRecord, parse_arxiv_id
-from dailypapers.store.trending import refresh_paper
+from dailypapers.store.trending import refresh_scores
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def submit_paper(
     if not _insert_entry(session, settings, user, paper.id, day):
         _already_in_feed(session, paper.id)
         raise CommunityError("This paper was just submitted by someone else.", 409)
-    refresh_paper(session, settings, paper.id)
+    refresh_scores(session, settings, [paper.id])
     return Submission(paper.id, paper.title, day, added)
 
 

@@ -78,9 +78,10 @@ class Background:
     into training negatives and the reference sample (ids, vectors, tf-idf rows) and the idf.
 
     The idf comes from these sampled papers alone, so it is the same for every user and the
-    sample's tf-idf rows are weighted once (kept per process, ``foryou.personal``), and
-    numbered once over the terms they use (``train_terms``, what the SVM is fitted on). A
-    user's own signal papers are left out of the sample at fit time (``Background.mask``).
+    sample's tf-idf rows are weighted once (kept per process, ``foryou.personal``); the
+    training rows are kept numbered over the terms they use (``train_terms``, what the SVM
+    is fitted on). A user's own signal papers are left out of the sample at fit time
+    (``Background.mask``).
     """
 
     train_ids: tuple[str, ...]
@@ -89,10 +90,9 @@ class Background:
     ref_vectors: np.ndarray
     idf: Sparse
     idf_dense: np.ndarray
-    train_tfidf: sp.csr_matrix
+    train_terms: Compact  # the training sample's tf-idf rows over the terms they use
     ref_tfidf: sp.csr_matrix
     whitening: np.ndarray | None = None  # (covariance + ridge)^-1 of the training vectors
-    train_terms: Compact | None = None  # ``train_tfidf`` over the terms it uses
 
     def mask(self, taken: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the training and reference samples that are not among ``taken``."""
@@ -125,12 +125,11 @@ def background(space: PaperSpace, pool: Sequence[str], config: RankerConfig | No
             cov = np.cov(vectors, rowvar=False)
             ridge = cfg.dense_shrink * float(np.trace(cov)) / cov.shape[0]
             whitening = np.linalg.inv(cov + ridge * np.eye(cov.shape[0]))
-        train_tfidf = lexical.weigh(sp.csr_matrix(space.counts[train]), idf)
         return Background(
             tuple(train_ids), tuple(ref_ids), space.vectors[train].copy(),
-            space.vectors[ref].copy(), Sparse.of(idf), idf, train_tfidf,
+            space.vectors[ref].copy(), Sparse.of(idf), idf,
+            Compact.of(lexical.weigh(sp.csr_matrix(space.counts[train]), idf)),
             lexical.weigh(sp.csr_matrix(space.counts[ref]), idf), whitening,
-            Compact.of(train_tfidf),
         )  # fmt: skip
 
 
@@ -348,8 +347,7 @@ def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
     y, w = _train(fit, cfg)
     own = lexical.weigh(sp.csr_matrix(space.counts[np.concatenate([fit.pos, fit.neg])]),
                         bg.idf_dense)  # fmt: skip
-    shared = bg.train_terms or Compact.of(bg.train_tfidf)
-    terms, feats = shared.stacked_below(own, fit.train)
+    terms, feats = bg.train_terms.stacked_below(own, fit.train)
     if cfg.lexical_model == "rocchio":
         per_row = np.repeat(_class_means_coefficients(y, w), np.diff(feats.indptr))
         gap = np.bincount(feats.indices, weights=feats.data * per_row, minlength=feats.shape[1])

@@ -25,7 +25,8 @@ import numpy as np
 # and an onnxruntime loaded after it fails (SIGSEGV from 1.23, "invalid model" before).
 with contextlib.suppress(ImportError):
     import onnxruntime  # noqa: F401
-from usearch.index import Index, MetricKind, search
+from usearch.index import Index, MetricKind
+from usearch.index import search as scan_exhaustively
 
 # Up to this many vectors an exhaustive scan: the graph (with rescoring) takes about 2 ms at
 # 75k but loses deep neighbours (known-item look-ups at rank 50-200: semantic nDCG@10 0.099 vs
@@ -126,8 +127,8 @@ class VectorIndex:
             rows, scores = self.base_rows, self.base32 @ query
             rows, scores = _top(scores, rows, k + len(drows))
         elif self.base8 is not None:
-            found = search(self.base8, _int8(query), min(wanted, len(self.base8)),
-                           MetricKind.IP, exact=True, threads=1)  # fmt: skip
+            found = scan_exhaustively(self.base8, _int8(query), min(wanted, len(self.base8)),
+                                      MetricKind.IP, exact=True, threads=1)  # fmt: skip
             pos = np.sort(found.keys.astype(np.int64))
             rows = self.base_rows[pos]
             scores = np.asarray(self.base[pos], dtype=np.float32) @ query

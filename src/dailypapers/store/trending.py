@@ -101,11 +101,6 @@ def _sql_math(url: str) -> bool:
         engine.dispose()
 
 
-def refresh_paper(session: Session, settings: Settings, paper_id: str) -> None:
-    """Recompute one paper's score (call in the transaction that changed its counts)."""
-    refresh_scores(session, settings, [paper_id])
-
-
 def refresh_scores(
     session: Session, settings: Settings, paper_ids: Iterable[str] | None = None
 ) -> int:
