@@ -186,3 +186,34 @@ def test_background_terms_numbered_once_stack_like_the_whole_matrix() -> None:
         again.sort_indices()  # the flag it carries is true
         assert np.array_equal(again.indices, stacked.indices)
     assert (own != before).nnz == 0 and np.array_equal(own.data, before.data)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_nearest_positives_equal_the_plain_product(threads: int) -> None:
+    """The lexical nearest-positive score: the mean of each row's k highest cosines, equal to
+    the plain product's (rows sharing no term with any positive score 0)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from dailypapers.foryou import lexical, nearest
+
+    counts = SPACE.counts
+    idf = lexical.idf_weights(lexical.doc_freq(counts), counts.shape[0])
+    tfidf = lexical.weigh(counts, idf)
+    positives, feats = tfidf[:40], tfidf[100:300]
+    feats = sp.vstack([feats, sp.csr_matrix((3, feats.shape[1]), dtype=np.float32)], "csr")
+    assert feats.shape[0] == 203 and feats[200:].nnz == 0
+    saved = nearest.THREADS
+    nearest.use_threads(threads)
+    try:
+        index = nearest.Positives.of(positives)
+        for k in (1, 2, 3, 40, 60):
+            plain = np.sort((feats @ positives.T).toarray(), axis=1)[:, -min(k, 40) :].mean(axis=1)
+            got = index.top_mean(feats, k)
+            assert got.shape == (203,) and np.allclose(got, plain, rtol=1e-6, atol=1e-7)
+            assert np.array_equal(got[200:], np.zeros(3)) and (got[:200] > 0).any()
+        first, second = np.sort((feats @ positives.T).toarray(), axis=1)[:, -2:].T
+        assert np.array_equal(index.top_mean(feats, 2), (first + second) / np.float32(2))
+        assert len(index.top_mean(feats[:0], 2)) == 0
+    finally:
+        nearest.use_threads(saved)

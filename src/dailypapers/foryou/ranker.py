@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,6 +26,7 @@ from sklearn.svm import LinearSVC
 
 from dailypapers.foryou import lexical
 from dailypapers.foryou.explain import explain
+from dailypapers.foryou.nearest import Positives
 from dailypapers.foryou.numeric import single_threaded
 from dailypapers.foryou.rules import compile_rule, follow_matches, matches
 from dailypapers.foryou.signals import Decay, Signals, weighted
@@ -250,7 +250,7 @@ class Model:
     dense: tuple[np.ndarray, float] | None = None  # weights and intercept over the vectors
     idf: np.ndarray | None = None  # the background's (shared, not copied)
     svm: tuple[Sparse, float] | None = None
-    pos_tfidf: sp.csr_matrix | None = None
+    pos_tfidf: Positives | None = None
     knn_k: int = 2
 
     @property
@@ -290,20 +290,11 @@ def _train(fit: _Fit, cfg: RankerConfig) -> tuple[np.ndarray, np.ndarray]:
     return y, weights
 
 
-Feats: TypeAlias = np.ndarray | sp.csr_matrix
-
-
-def _similarities(feats: Feats, pos: Feats) -> np.ndarray:
-    sims = feats @ pos.T
-    if isinstance(sims, np.ndarray):
-        return sims
-    return np.asarray(sp.csr_matrix(sims).toarray())
-
-
-def _top(feats: Feats, pos: Feats, k: int) -> np.ndarray:
-    """Mean of the ``k`` highest similarities to a positive: a paper close to one library
-    paper counts even when the library spans several topics (a linear model averages)."""
-    sims = _similarities(feats, pos)
+def _top(vecs: np.ndarray, pos: np.ndarray, k: int) -> np.ndarray:
+    """Mean of the ``k`` highest cosines to a positive: a paper close to one library paper
+    counts even when the library spans several topics (a linear model averages). On tf-idf
+    rows: ``nearest.Positives``."""
+    sims = vecs @ pos.T
     k = min(k, sims.shape[1])
     if k == 2 and len(sims):  # the default: two passes of max instead of a partition
         first = sims.max(axis=1)
@@ -426,8 +417,8 @@ def _fit(
         model["idf"], model["svm"] = bg.idf_dense, (weights, intercept)
         scales["lexical"] = Scale.of(_svm_scores(ref_feats, model["svm"]))
         if "lexical_knn" in parts:
-            model["pos_tfidf"] = pos_feats
-            scales["lexical_knn"] = Scale.of(_top(ref_feats, pos_feats, cfg.knn_k))
+            positives = model["pos_tfidf"] = Positives.of(pos_feats)
+            scales["lexical_knn"] = Scale.of(positives.top_mean(ref_feats, cfg.knn_k))
     return Model(scales=scales, **model)
 
 
@@ -451,7 +442,7 @@ def components(
         if cfg.lexical_weight or model.method == "lexical":
             out["lexical"] = model.scales["lexical"].apply(_svm_scores(feats, model.svm))
         if model.pos_tfidf is not None:
-            near = _top(feats, model.pos_tfidf, model.knn_k)
+            near = model.pos_tfidf.top_mean(feats, model.knn_k)
             out["lexical_knn"] = model.scales["lexical_knn"].apply(near)
     return out
 
