@@ -217,3 +217,30 @@ def test_a_query_with_only_a_few_look_alikes_gets_weak_matches(
     assert weak(outside) and not weak(inside)  # holding the words is enough
     monkeypatch.setattr(service, "WEAK_SPREAD", 0.0)  # none is
     assert not weak(outside)
+
+
+@pytest.mark.parametrize("size", [0, 1, 40])
+def test_a_row_set_restricts_the_keyword_search_to_exactly_those_rows(
+    settings, session, corpus, size, monkeypatch
+) -> None:
+    """BM25 scores of given rows (hybrid's semantic candidates, filter checks) equal the
+    unrestricted search's, in either form of the row set (a disjunction of term queries up
+    to ``ROW_TERMS_MAX`` rows, tantivy's term set above); rows that do not match are left out."""
+    from dailypapers.search import keyword
+    from dailypapers.search.query import parse_query
+
+    index = get_index(settings)
+    q = parse_query("mixture of experts for language models")
+    every = dict(zip(*index.keyword.search(q, 1000), strict=True))
+    assert len(every) > 3
+    others = [r for r in range(len(index.ids)) if r not in every][:5]
+    rows = (sorted(every)[::2] + others)[:size] if size else []
+    expected = {r: every[r] for r in rows if r in every}
+    assert size == 0 or expected
+    results = []
+    for limit in (10**6, 0):  # every row set as a disjunction, then as a term set
+        monkeypatch.setattr(keyword, "ROW_TERMS_MAX", limit)
+        found = dict(zip(*index.keyword.search(q, max(len(rows), 1), rows), strict=True))
+        results.append((found, index.keyword.coverage(q, rows[:20])))
+    assert results[0][0] == results[1][0] == expected
+    assert results[0][1] == results[1][1]

@@ -28,6 +28,10 @@ EXACT_ANALYZER = "dp_en_exact"  # the same without stemming
 # queries of ``tests/search_labelled.py`` (docs/search.md).
 NEAR_SLOP = 10
 NEAR_MAX = 10
+# Up to this many rows, a row set is a disjunction of term queries: 0.6 ms for 200 rows (a
+# hybrid query's semantic candidates) against 2.4 ms for tantivy's term-set query, which wins
+# from about 2,000 rows (bench: 1,000 rows 3.0 against 4.7 ms; 3,000 rows 9.2 against 6.0 ms).
+ROW_TERMS_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,17 @@ class KeywordIndex:
         query = self._parse(f'"{text}"', [field])
         return query if query is not None else self._nothing()
 
+    def _rows(self, rows: list[int]) -> tantivy.Query:
+        """Documents of these rows (to be wrapped or intersected: its own score is not BM25)."""
+        if not rows:
+            return self._nothing()
+        if len(rows) > ROW_TERMS_MAX:
+            return tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "row", int(r)))
+             for r in rows]
+        )  # fmt: skip
+
     def _nothing(self) -> tantivy.Query:
         return tantivy.Query.term_query(self.schema, "row", -1)
 
@@ -291,7 +306,7 @@ class KeywordIndex:
         if filters is not None:
             clauses.append((tantivy.Occur.Must, filters))
         if rows is not None:
-            subset = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+            subset = self._rows(rows)
             clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(subset, 0.0)))
         if not any(occur != tantivy.Occur.MustNot for occur, _ in clauses):
             if not clauses:
@@ -321,7 +336,7 @@ class KeywordIndex:
         if not words or not rows:
             return 0.0 if words else 1.0
         searcher = self.index.searcher()
-        subset = tantivy.Query.term_set_query(self.schema, "row", [int(r) for r in rows])
+        subset = self._rows(rows)
         author = self._author_phrase(words)
         if author is not None and self._matching(searcher, author, subset, len(rows)):
             return 1.0

@@ -195,32 +195,30 @@ def _ranked(
     sem_rows, sem_scores = (
         _semantic(index, q, vector, SEMANTIC_DEPTH) if vector is not None else ([], [])
     )
-    # Hybrid fusion needs the BM25 score of every semantic candidate: asked for now, beside
-    # the keyword ranking still running (two tantivy searches on two cores).
-    scoring_job = (
-        _POOL.submit(index.keyword.search, q, len(sem_rows), sem_rows)
-        if mode == "hybrid" and sem_rows
-        else None
-    )
-    kw = keyword_job.result()
+    kw = keyword_job.result()  # done by now: it ran beside the embedding and the scan
     nearness = _nearness(index, vector, sem_scores) if vector is not None else None
     if nearness is not None and _nothing_matches(index, q, kw, nearness, notes):
-        if scoring_job is not None:
-            scoring_job.cancel()  # unless already running: its scores are not needed
         return []
     if mode == "semantic" and not sem_rows:
         ranked = list(zip(kw.rows, kw.scores, strict=True))
     elif mode == "semantic":
         ranked = list(zip(sem_rows, sem_scores, strict=True))
     else:
+        # Fusion needs the BM25 score of every semantic candidate: those the keyword ranking
+        # did not list are scored by a second tantivy search over just them, in the pool
+        # while this thread gives the keyword candidates their cosines.
+        listed = set(kw.rows)
+        unscored = [r for r in sem_rows if r not in listed]
+        scoring_job = (
+            _POOL.submit(index.keyword.search, q, len(unscored), unscored) if unscored else None
+        )
         keyword = dict(zip(kw.rows[:HYBRID_KEYWORD_DEPTH], kw.scores, strict=False))
         semantic = dict(zip(sem_rows, sem_scores, strict=True))
         deeper = dict(list(zip(kw.rows, kw.scores, strict=True))[HYBRID_KEYWORD_DEPTH:])
         keyword.update((r, deeper[r]) for r in semantic if r in deeper)  # near lifts kept
+        _add_cosines(index, vector, keyword, semantic)  # the scored rows have theirs
         if scoring_job is not None:
-            rows, scores = scoring_job.result()
-            keyword.update((r, sc) for r, sc in zip(rows, scores, strict=True) if r not in keyword)
-        _add_cosines(index, vector, keyword, semantic)
+            keyword.update(zip(*scoring_job.result(), strict=True))
         listing = not q.like and hybrid.lists_topics(q.terms)  # a field: no near lift
         share = hybrid.share_for(distinctive=kw.distinctive, near=bool(kw.near),
                                  natural=_natural(q), listing=listing)  # fmt: skip

@@ -33,6 +33,9 @@ from usearch.index import search as scan_exhaustively
 # 0.104 exact); see docs/search.md.
 EXACT_MAX = 200_000
 SCAN_INT8_MIN = 10_000  # from this many vectors the scan is int8 with exact rescoring
+# Threads of one scan: a request's hybrid keyword search has finished by the time the scan
+# starts (it runs beside the query embedding), so the scan can take both cores of this size.
+SCAN_THREADS = min(2, os.cpu_count() or 1)
 CANDIDATES = 2  # candidates per result asked for, rescored exactly
 MIN_CANDIDATES = 100
 EXPANSION_SEARCH = 512  # the graph's search breadth (usearch's ``ef``)
@@ -128,7 +131,7 @@ class VectorIndex:
             rows, scores = _top(scores, rows, k + len(drows))
         elif self.base8 is not None:
             found = scan_exhaustively(self.base8, _int8(query), min(wanted, len(self.base8)),
-                                      MetricKind.IP, exact=True, threads=1)  # fmt: skip
+                                      MetricKind.IP, exact=True, threads=SCAN_THREADS)  # fmt: skip
             pos = np.sort(found.keys.astype(np.int64))
             rows = self.base_rows[pos]
             scores = np.asarray(self.base[pos], dtype=np.float32) @ query
