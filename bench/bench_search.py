@@ -235,6 +235,8 @@ def _http(env: dict[str, str], queries: list[str], ids: list[str]) -> dict:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.2)
+            while client.get("/readyz").status_code != 200:  # start-up warm-ups finished
+                time.sleep(0.5)
             client.get("/api/papers/search", params={"q": "warm up"})
             for q in queries:  # first pass embeds each query once (cold); second is measured
                 client.get("/api/papers/search", params={"q": q})
