@@ -24,10 +24,10 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-from dailypapers.foryou import lexical
+from dailypapers.foryou import lexical, nearest
 from dailypapers.foryou.explain import explain
 from dailypapers.foryou.nearest import Positives
-from dailypapers.foryou.numeric import single_threaded
+from dailypapers.foryou.numeric import by_halves, single_threaded
 from dailypapers.foryou.rules import compile_rule, follow_matches, matches
 from dailypapers.foryou.signals import Decay, Signals, weighted
 from dailypapers.foryou.space import PaperSpace, background_sample
@@ -436,7 +436,9 @@ def components(
         coef, intercept = model.dense
         out["dense"] = model.scales["dense"].apply(vecs @ coef + intercept)
     if "knn" in model.scales:
-        out["knn"] = model.scales["knn"].apply(_top(vecs, model.pos_vectors, model.knn_k))
+        near = by_halves(lambda part: _top(part, model.pos_vectors, model.knn_k), vecs,
+                         nearest.THREADS)  # fmt: skip
+        out["knn"] = model.scales["knn"].apply(near)
     if model.idf is not None and model.svm is not None:
         feats = space.tfidf(model.idf)[cand]
         if cfg.lexical_weight or model.method == "lexical":
