@@ -195,7 +195,7 @@ def test_nearest_positives_equal_the_plain_product(threads: int) -> None:
     import numpy as np
     import scipy.sparse as sp
 
-    from dailypapers.foryou import lexical, nearest
+    from dailypapers.foryou import lexical, nearest, numeric
 
     counts = SPACE.counts
     idf = lexical.idf_weights(lexical.doc_freq(counts), counts.shape[0])
@@ -203,8 +203,8 @@ def test_nearest_positives_equal_the_plain_product(threads: int) -> None:
     positives, feats = tfidf[:40], tfidf[100:300]
     feats = sp.vstack([feats, sp.csr_matrix((3, feats.shape[1]), dtype=np.float32)], "csr")
     assert feats.shape[0] == 203 and feats[200:].nnz == 0
-    saved = nearest.THREADS
-    nearest.use_threads(threads)
+    saved = numeric.THREADS
+    numeric.use_threads(threads)
     try:
         index = nearest.Positives.of(positives)
         for k in (1, 2, 3, 40, 60):
@@ -216,7 +216,7 @@ def test_nearest_positives_equal_the_plain_product(threads: int) -> None:
         assert np.array_equal(index.top_mean(feats, 2), (first + second) / np.float32(2))
         assert len(index.top_mean(feats[:0], 2)) == 0
     finally:
-        nearest.use_threads(saved)
+        numeric.use_threads(saved)
 
 
 def test_scoring_by_halves_keeps_every_row_in_place() -> None:

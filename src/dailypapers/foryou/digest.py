@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.feed.windows import Window
-from dailypapers.foryou import nearest
+from dailypapers.foryou import numeric
 from dailypapers.foryou.personal import load_signals, ranked_window, stamp
 from dailypapers.foryou.ranker import Ranked, RankerConfig
 from dailypapers.foryou.signals import Signals
@@ -156,7 +156,7 @@ _WORKER: list[_Worker] = []  # a worker process's settings (set by ``_init_worke
 
 def _init_worker(settings: Settings, contract: str, dim: int) -> None:
     _WORKER[:] = [_Worker(settings, contract, dim, {})]
-    nearest.use_threads(1)  # the workers already take a core each
+    numeric.use_threads(1)  # the workers already take a core each
 
 
 def _rank_ahead(request: Request) -> tuple[Request, Prepared | None]:

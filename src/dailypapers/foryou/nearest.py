@@ -5,7 +5,7 @@ The plain way, ``(feats @ positives.T).toarray()`` and then the top ``k`` of eac
 the whole candidates-by-positives product (about 2 million entries for a week against a
 library of 1,000 papers, nearly all non-zero through common words) twice over in scipy's
 two-pass product, and was most of a first view's time. ``sparse_dot_topn`` keeps only the
-top ``k`` of each row while it multiplies, on ``THREADS`` OpenMP threads; both sides are
+top ``k`` of each row while it multiplies, on ``numeric.THREADS`` OpenMP threads; both sides are
 numbered over the positives' terms first (a candidate's other terms add nothing), so the
 product walks a small, dense term range instead of the 2^20 hashed columns.
 
@@ -15,7 +15,6 @@ mean of the top ``k`` counts a missing entry as the zero it is (tf-idf rows are 
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 
@@ -23,16 +22,10 @@ import numpy as np
 import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
 
-THREADS = min(2, os.cpu_count() or 1)  # a web request's product uses both cores of this size
+from dailypapers.foryou import numeric
+
 _tables: list[np.ndarray] = []  # hashed term -> column tables (all -1) not in use now
 _tables_lock = threading.Lock()
-
-
-def use_threads(count: int) -> None:
-    """Set the threads of each product in this process (1 in digest worker processes, which
-    already run one per core)."""
-    global THREADS
-    THREADS = max(1, count)
 
 
 def _numbered(terms: np.ndarray, indices: np.ndarray, width: int) -> np.ndarray:
@@ -83,8 +76,8 @@ class Positives:
         ends = np.concatenate([[0], np.cumsum(known)])[feats.indptr]
         rows = sp.csr_matrix((feats.data[known], column[known], ends.astype(np.int32)),
                              shape=(feats.shape[0], len(self.terms)))  # fmt: skip
-        top = sp_matmul_topn(rows, self.by_term, top_n=k,
-                             n_threads=THREADS if THREADS > 1 else None)  # fmt: skip
+        threads = numeric.THREADS if numeric.THREADS > 1 else None  # None: no OpenMP at all
+        top = sp_matmul_topn(rows, self.by_term, top_n=k, n_threads=threads)
         sums = np.zeros(feats.shape[0], dtype=top.data.dtype)  # the rows' dtype, as before
         filled = np.diff(top.indptr) > 0
         if top.nnz:

@@ -6,10 +6,16 @@ with OpenBLAS's and OpenMP's default two threads competing with the rest of the 
 re-entrant and shared by every thread of the process: the limit is set when the first ranking
 starts and the original restored when the last one ends, so no ranking runs half its work on
 two threads.
+
+Two products of a window's scoring are split explicitly over ``THREADS`` threads instead
+(``by_halves`` here, and ``nearest``'s OpenMP product): a web request has both cores of a
+small machine to itself, while digest worker processes, one per core, set one thread
+(``use_threads``).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +25,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+THREADS = min(2, os.cpu_count() or 1)  # threads of a window's split products
 _LOCK = threading.Lock()
 _state: dict[str, Any] = {"depth": 0, "limiter": None, "controller": None}
 
@@ -41,6 +48,12 @@ def single_threaded() -> Iterator[None]:
             if _state["depth"] == 0 and _state["limiter"] is not None:
                 _state["limiter"].restore_original_limits()
                 _state["limiter"] = None
+
+
+def use_threads(count: int) -> None:
+    """Set ``THREADS`` for this process (1 in digest worker processes)."""
+    global THREADS
+    THREADS = max(1, count)
 
 
 _HALF = ThreadPoolExecutor(max_workers=1, thread_name_prefix="foryou-half")

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-from dailypapers.foryou import lexical, nearest
+from dailypapers.foryou import lexical, numeric
 from dailypapers.foryou.explain import explain
 from dailypapers.foryou.nearest import Positives
 from dailypapers.foryou.numeric import by_halves, single_threaded
@@ -437,7 +437,7 @@ def components(
         out["dense"] = model.scales["dense"].apply(vecs @ coef + intercept)
     if "knn" in model.scales:
         near = by_halves(lambda part: _top(part, model.pos_vectors, model.knn_k), vecs,
-                         nearest.THREADS)  # fmt: skip
+                         numeric.THREADS)  # fmt: skip
         out["knn"] = model.scales["knn"].apply(near)
     if model.idf is not None and model.svm is not None:
         feats = space.tfidf(model.idf)[cand]

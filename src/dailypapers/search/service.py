@@ -195,7 +195,7 @@ def _ranked(
     sem_rows, sem_scores = (
         _semantic(index, q, vector, SEMANTIC_DEPTH) if vector is not None else ([], [])
     )
-    kw = keyword_job.result()  # done by now: it ran beside the embedding and the scan
+    kw = keyword_job.result()  # it ran beside the embedding and the scan
     nearness = _nearness(index, vector, sem_scores) if vector is not None else None
     if nearness is not None and _nothing_matches(index, q, kw, nearness, notes):
         return []

@@ -8,9 +8,9 @@ product is the cosine similarity.
 Both ways only propose candidates (twice as many as asked for) whose cosines are then
 computed exactly from the matrix, so a score never depends on a quantisation and the best of
 them come out in exact order. Up to ``EXACT_MAX`` vectors the candidates come from every
-vector scanned as int8 (usearch's exhaustive SIMD search on one thread: about 6 ms at 75k
-here against 9 ms for a one-thread float32 product, so hybrid's keyword search keeps the
-other core; a quarter of the memory); small collections are scanned in float32 directly.
+vector scanned as int8 (usearch's exhaustive SIMD search on ``SCAN_THREADS`` threads: about
+5 ms at 75k here against 9 ms for a one-thread float32 product; a quarter of the memory);
+small collections are scanned in float32 directly.
 """
 
 from __future__ import annotations
