@@ -217,3 +217,30 @@ def test_above_the_exact_threshold_an_hnsw_graph_serves_semantic_search(settings
     with db.session_scope(graph) as session:  # filters still apply on the graph's results
         res = search(graph, session, SearchRequest(q=f"{rows[9]['title']} -category:cs.CV"))
     assert all("cs.CV" not in i.paper.categories for i in res.items)
+
+
+def test_from_graph_min_hybrid_takes_candidates_from_the_graph_semantic_still_scans(
+    settings,
+) -> None:
+    rows = load_papers(settings, 120)
+    queries = [rows[i]["title"] for i in (3, 40, 77)] + ["graph neural networks for molecules"]
+    scanned = {q: _ids(settings, q) for q in queries}
+    semantic = {q: _ids(settings, q, mode="semantic") for q in queries}
+    graph = settings.model_copy(update={"search_graph_min": 50})
+    forget_indexes()  # (one index per data folder and process, whatever its other settings)
+    rebuild(graph, embed=False)
+    forget_indexes()
+    index = get_index(graph)
+    assert index.vectors.ann is not None and index.vectors.base32 is not None
+    asked: list[bool] = []
+    search_vectors = index.vectors.search
+    index.vectors.search = lambda *a, exact=True, **k: (  # type: ignore[method-assign]
+        asked.append(exact) or search_vectors(*a, exact=exact, **k)
+    )
+    for q in queries:  # at this size the graph finds every neighbour: the same rankings
+        assert _ids(graph, q) == scanned[q]
+        assert False in asked
+        asked.clear()
+        assert _ids(graph, q, mode="semantic") == semantic[q]
+        assert False not in asked
+        asked.clear()

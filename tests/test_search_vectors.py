@@ -1,10 +1,20 @@
-"""The vector index's int8 scan: candidates from int8, scores and order exact (float)."""
+"""The vector index: the int8 scan (candidates from int8, scores and order exact) and the
+graph kept beside it for searches that allow it."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
-from dailypapers.search.vectors import SCAN_INT8_MIN, VectorIndex
+from dailypapers.search.vectors import (
+    SCAN_INT8_MIN,
+    VectorIndex,
+    build_ann,
+    load_snapshot,
+    snapshot_paths,
+    write_snapshot,
+)
 from tests.conftest import SHARED
 
 VECTORS = SHARED / "corpus" / "arxiv-cs-74k.minilm.f16.npy"
@@ -47,3 +57,46 @@ def test_small_collections_are_scanned_in_float32_and_the_delta_counts() -> None
     assert 3 not in big.search(query, 5)[0].tolist()
     big.put([len(mat) + 9], [query])  # a new row, only in the delta
     assert big.search(query, 1)[0].tolist() == [len(mat) + 9]
+
+
+def test_a_graph_beside_the_scan_serves_only_searches_that_allow_it(tmp_path) -> None:
+    mat = np.load(VECTORS, mmap_mode="r")[:12_000]
+    rows = np.arange(len(mat), dtype=np.int64)
+    # A graph of the first 500 vectors only: what it proposes shows which way a search went.
+    graph = build_ann(np.asarray(mat[:500]), rows[:500])
+    index = VectorIndex(384, rows, mat, graph, scan=True)
+    query = np.asarray(mat[7000], np.float32)
+    assert index.search(query, 1)[0].tolist() == [7000]  # exact: every vector scanned
+    found, scores = index.search(query, 10, exact=False)
+    assert set(found.tolist()) <= set(range(500))
+    want, want_scores = _exact(mat[:500], rows[:500], query, 10)
+    assert found.tolist() == want.tolist()  # the graph's candidates, rescored exactly
+    np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-6)
+
+
+def test_snapshots_keep_a_graph_from_graph_min_and_drop_a_stale_one(tmp_path) -> None:
+    mat = np.load(VECTORS, mmap_mode="r")[:600].astype(np.float16)
+    rows = np.arange(len(mat), dtype=np.int64)
+    write_snapshot(tmp_path, "k", rows, mat, exact_max=10_000, graph_min=500)
+    ann_path = snapshot_paths(tmp_path, "k")[2]
+    assert ann_path.exists()
+    index = load_snapshot(tmp_path, "k", 384, exact_max=10_000, graph_min=500)
+    assert index.ann is not None and len(index.ann) == 600 and index.base32 is not None
+    # A smaller snapshot under the threshold: no graph, and the old one is gone.
+    write_snapshot(tmp_path, "k", rows[:400], mat[:400], exact_max=10_000, graph_min=500)
+    assert not ann_path.exists()
+    assert load_snapshot(tmp_path, "k", 384, exact_max=10_000, graph_min=500).ann is None
+    # A snapshot that should have a graph but lacks one (written under other settings): the
+    # scan serves at once, the graph is built in the background and saved for the next start.
+    write_snapshot(tmp_path, "k", rows, mat, exact_max=10_000, graph_min=5_000)
+    assert not ann_path.exists()
+    index = load_snapshot(tmp_path, "k", 384, exact_max=10_000, graph_min=500)
+    query = np.asarray(mat[42], np.float32)
+    assert index.search(query, 1, exact=False)[0].tolist() == [42]
+    for _ in range(300):
+        if index.ann is not None:
+            break
+        time.sleep(0.1)
+    assert index.ann is not None and len(index.ann) == 600
+    assert ann_path.exists()
+    assert index.search(query, 1, exact=False)[0].tolist() == [42]

@@ -95,8 +95,9 @@ class LocalIndex:
     def _load_vectors(self, state: dict) -> None:
         snap = state.get("vectors", {}).get(self.contract.key, {})
         self.vectors: VectorIndex = load_snapshot(
-            self.folder, self.contract.key, self.contract.dim, self.settings.search_exact_max
-        )
+            self.folder, self.contract.key, self.contract.dim,
+            self.settings.search_exact_max, self.settings.search_graph_min, self._locked,
+        )  # fmt: skip
         self.vectors_generation = snap.get("generation")
         self.vectors_wm = _parse(snap.get("wm"))
         self._vec_seen: dict[str, dt.datetime] = {}
@@ -241,7 +242,8 @@ class LocalIndex:
         if not force and delta < max(2000, len(self.vectors.base_rows) // 5):
             return
         rows, mat = self.vectors.merged()
-        write_snapshot(self.folder, self.contract.key, rows, mat, self.settings.search_exact_max)
+        write_snapshot(self.folder, self.contract.key, rows, mat,
+                       self.settings.search_exact_max, self.settings.search_graph_min)  # fmt: skip
         gen = uuid.uuid4().hex
         snaps[self.contract.key] = {"generation": gen, "wm": (self.vectors_wm).isoformat()}
         self._load_vectors(state)

@@ -192,8 +192,20 @@ def _ranked(
             for rank, (row, score) in enumerate(zip(kw.rows, kw.scores, strict=True))
         ]
     vector = _query_vector(settings, index, q, notes)
-    sem_rows, sem_scores = (
-        _semantic(index, q, vector, SEMANTIC_DEPTH) if vector is not None else ([], [])
+    sem_rows, sem_scores = (  # hybrid may take its candidates from the graph (fusion rescores)
+        _semantic(index, q, vector, SEMANTIC_DEPTH, exact=mode != "hybrid")
+        if vector is not None
+        else ([], [])
+    )
+    # Fusion needs the BM25 score of every semantic candidate. Those the keyword ranking does
+    # not list get it from a second tantivy search over just them, started now in the pool:
+    # beside the keyword ranking when that is still running (then every candidate is scored).
+    early = set(keyword_job.result().rows) if keyword_job.done() else set()
+    unscored = [r for r in sem_rows if r not in early]
+    scoring_job = (
+        _POOL.submit(index.keyword.search, q, len(unscored), unscored)
+        if mode == "hybrid" and unscored
+        else None
     )
     kw = keyword_job.result()  # it ran beside the embedding and the scan
     nearness = _nearness(index, vector, sem_scores) if vector is not None else None
@@ -203,22 +215,16 @@ def _ranked(
         ranked = list(zip(kw.rows, kw.scores, strict=True))
     elif mode == "semantic":
         ranked = list(zip(sem_rows, sem_scores, strict=True))
-    else:
-        # Fusion needs the BM25 score of every semantic candidate: those the keyword ranking
-        # did not list are scored by a second tantivy search over just them, in the pool
-        # while this thread gives the keyword candidates their cosines.
+    else:  # the candidates' BM25 scores are computed meanwhile (scoring_job)
         listed = set(kw.rows)
-        unscored = [r for r in sem_rows if r not in listed]
-        scoring_job = (
-            _POOL.submit(index.keyword.search, q, len(unscored), unscored) if unscored else None
-        )
         keyword = dict(zip(kw.rows[:HYBRID_KEYWORD_DEPTH], kw.scores, strict=False))
         semantic = dict(zip(sem_rows, sem_scores, strict=True))
         deeper = dict(list(zip(kw.rows, kw.scores, strict=True))[HYBRID_KEYWORD_DEPTH:])
         keyword.update((r, deeper[r]) for r in semantic if r in deeper)  # near lifts kept
         _add_cosines(index, vector, keyword, semantic)  # the scored rows have theirs
-        if scoring_job is not None:
-            keyword.update(zip(*scoring_job.result(), strict=True))
+        if scoring_job is not None:  # the ranking's own scores carry its near lifts
+            scored = zip(*scoring_job.result(), strict=True)
+            keyword.update((r, s) for r, s in scored if r not in listed)
         listing = not q.like and hybrid.lists_topics(q.terms)  # a field: no near lift
         share = hybrid.share_for(distinctive=kw.distinctive, near=bool(kw.near),
                                  natural=_natural(q), listing=listing)  # fmt: skip
@@ -324,15 +330,16 @@ def _nothing_matches(
 
 
 def _semantic(
-    index: LocalIndex, q: ParsedQuery, vector: np.ndarray, depth: int
+    index: LocalIndex, q: ParsedQuery, vector: np.ndarray, depth: int, exact: bool = True
 ) -> tuple[list[int], list[float]]:
-    """Nearest rows to the query's text that satisfy its filters, phrases and exclusions."""
+    """Nearest rows to the query's text that satisfy its filters, phrases and exclusions
+    (``exact=False``: candidates from the vector graph where there is one)."""
     constraint = dataclasses.replace(q, terms=[])
     if not (constraint.has_filters or constraint.phrases or constraint.excluded):
-        rows, scores = index.vectors.search(vector, depth)
+        rows, scores = index.vectors.search(vector, depth, exact=exact)
         keep = scores >= MIN_SIMILARITY
         return [int(r) for r in rows[keep]], [float(s) for s in scores[keep]]
-    rows, scores = index.vectors.search(vector, depth * 5)
+    rows, scores = index.vectors.search(vector, depth * 5, exact=exact)
     keep = scores >= MIN_SIMILARITY
     rows, scores = rows[keep], scores[keep]
     allowed = set(index.keyword.search(constraint, len(rows), rows=[int(r) for r in rows])[0])
