@@ -244,3 +244,22 @@ def test_a_row_set_restricts_the_keyword_search_to_exactly_those_rows(
         results.append((found, index.keyword.coverage(q, rows[:20])))
     assert results[0][0] == results[1][0] == expected
     assert results[0][1] == results[1][1]
+
+
+def test_coverage_counts_a_word_s_papers_as_a_search_would(settings, session, corpus) -> None:
+    """The no-match check weighs each word by its IDF: the stemmed text field's term statistics
+    for a one-token word, a search for a phrase-like word; both equal counting the matches of
+    the word's own query (title, abstract, exact forms)."""
+    index = get_index(settings)
+    kw = index.keyword
+    searcher = kw.index.searcher()
+    words = ["models", "Learning", "diffusion", "state-of-the-art", "text-to-speech",
+             "graph", "zzyzx", "robots", "ÜBER"]  # fmt: skip
+    one_token = 0
+    for word in words:
+        query = kw._words([word])
+        assert query is not None
+        counted = int(searcher.search(query, 1, count=True).count)  # type: ignore[attr-defined]
+        assert kw._doc_freq(searcher, word, query) == counted, word
+        one_token += len(kw._analyzer.analyze(word)) == 1
+    assert 0 < one_token < len(words)  # both ways were taken

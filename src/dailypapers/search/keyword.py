@@ -128,7 +128,8 @@ class KeywordIndex:
         self.schema = _schema()
         self.weights = weights
         self.index = tantivy.Index(self.schema, path=str(folder), reuse=True)
-        self.index.register_tokenizer(ANALYZER, analyzer(stem))
+        self._analyzer = analyzer(stem)
+        self.index.register_tokenizer(ANALYZER, self._analyzer)
         self.index.register_tokenizer(EXACT_ANALYZER, analyzer(stem=False))
 
     def write(self, docs: Iterable[KeywordDoc], delete_ids: Iterable[str] = ()) -> int:
@@ -345,13 +346,23 @@ class KeywordIndex:
             query = self._words([word])
             if query is None:  # a stopword or punctuation: no weight
                 continue
-            result = searcher.search(query, 1, count=True)
-            freq = int(result.count)  # type: ignore[attr-defined]  # missing from tantivy's stub
+            freq = self._doc_freq(searcher, word, query)
             idf = math.log(1 + (searcher.num_docs - freq + 0.5) / (freq + 0.5))
             total += idf
             for row in self._matching(searcher, query, subset, len(rows)):
                 found[row] += idf
         return max(found.values()) / total if total else 0.0
+
+    def _doc_freq(self, searcher: tantivy.Searcher, word: str, query: tantivy.Query) -> int:
+        """Papers holding ``word`` (its ``_words`` query) in the title or abstract: for a
+        one-token word the stemmed text field's term statistics (as BM25's own), which every
+        match of the other fields implies; a word of several tokens (``state-of-the-art``, a
+        phrase) is counted by a search."""
+        tokens = self._analyzer.analyze(word)
+        if len(tokens) == 1:
+            return int(searcher.doc_freq("text", tokens[0]))
+        result = searcher.search(query, 1, count=True)
+        return int(result.count)  # type: ignore[attr-defined]  # missing from tantivy's stub
 
     def _matching(
         self, searcher: tantivy.Searcher, query: tantivy.Query, subset: tantivy.Query, limit: int

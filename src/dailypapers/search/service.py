@@ -262,11 +262,12 @@ def _keyword_mode_nearness(
     settings: Settings, index: LocalIndex, q: ParsedQuery
 ) -> Nearness | None:
     """Keyword mode's ``Nearness``, computed only when asked (None without vectors): the same
-    neighbours as hybrid and semantic modes look at, so all three modes agree."""
+    neighbours as hybrid looks at (from the graph where there is one; semantic mode's come
+    from the scan, and differ only in the deepest of them)."""
     vector = _query_vector(settings, index, q, [])
     if vector is None:
         return None
-    return _nearness(index, vector, _semantic(index, q, vector, SEMANTIC_DEPTH)[1])
+    return _nearness(index, vector, _semantic(index, q, vector, SEMANTIC_DEPTH, exact=False)[1])
 
 
 def _natural(q: ParsedQuery) -> bool:
