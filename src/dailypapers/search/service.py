@@ -79,7 +79,7 @@ class SearchRequest:
     like: str = ""  # find papers related to this text (a draft abstract, up to MAX_LIKE_CHARS)
 
 
-@dataclass
+@dataclass(slots=True)
 class SearchHit:
     id: str
     score: float
@@ -219,7 +219,8 @@ def _ranked(
         listed = set(kw.rows)
         keyword = dict(zip(kw.rows[:HYBRID_KEYWORD_DEPTH], kw.scores, strict=False))
         semantic = dict(zip(sem_rows, sem_scores, strict=True))
-        deeper = dict(list(zip(kw.rows, kw.scores, strict=True))[HYBRID_KEYWORD_DEPTH:])
+        depth = HYBRID_KEYWORD_DEPTH
+        deeper = dict(zip(kw.rows[depth:], kw.scores[depth:], strict=True))
         keyword.update((r, deeper[r]) for r in semantic if r in deeper)  # near lifts kept
         _add_cosines(index, vector, keyword, semantic)  # the scored rows have theirs
         if scoring_job is not None:  # the ranking's own scores carry its near lifts
@@ -295,8 +296,8 @@ def _add_cosines(
     scores every candidate with both engines)."""
     only_keyword = [r for r in keyword if r not in semantic]
     if only_keyword and vector is not None:
-        found, cosines = index.vectors.search(vector, len(only_keyword), np.array(only_keyword))
-        semantic.update((int(r), float(c)) for r, c in zip(found, cosines, strict=True))
+        found, cosines = index.vectors.cosines(vector, np.array(only_keyword))
+        semantic.update(zip(found.tolist(), cosines.tolist(), strict=True))
 
 
 def _nothing_matches(

@@ -168,9 +168,18 @@ class VectorIndex:
         pos = np.sort(found.keys.astype(np.int64))
         return self.base_rows[pos], np.asarray(self.base[pos], dtype=np.float32) @ query
 
+    def cosines(self, query: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of ``rows`` that have a vector and their cosines with ``query``, in no
+        particular order (``search(allowed=rows)`` without the ranking)."""
+        return self._subset(np.asarray(query, dtype=np.float32), np.asarray(rows, np.int64))
+
     def _search_subset(
         self, query: np.ndarray, rows: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
+        found, scores = self._subset(query, rows)
+        return _top(scores, found, k) if len(found) else (found, scores)
+
+    def _subset(self, query: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         drows, dmat = self._delta_state
         wanted = np.isin(drows, rows)
         rest = rows[~np.isin(rows, drows)]
@@ -181,7 +190,7 @@ class VectorIndex:
         if not len(all_rows):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         mat = np.concatenate([np.asarray(self.base[pos], dtype=np.float32), dmat[wanted]])
-        return _top(mat @ query, all_rows, k)
+        return all_rows, mat @ query
 
     # --- snapshots -------------------------------------------------------------------------
     def merged(self) -> tuple[np.ndarray, np.ndarray]:
