@@ -100,3 +100,31 @@ def test_snapshots_keep_a_graph_from_graph_min_and_drop_a_stale_one(tmp_path) ->
     assert index.ann is not None and len(index.ann) == 600
     assert ann_path.exists()
     assert index.search(query, 1, exact=False)[0].tolist() == [42]
+
+
+def _wait_for_graph(index: VectorIndex) -> None:
+    for _ in range(300):
+        if index.ann is not None:
+            return
+        time.sleep(0.1)
+
+
+def test_a_damaged_graph_file_is_built_again_not_fatal(tmp_path, caplog) -> None:
+    mat = np.load(VECTORS, mmap_mode="r")[:600].astype(np.float16)
+    rows = np.arange(len(mat), dtype=np.int64)
+    write_snapshot(tmp_path, "k", rows, mat, exact_max=10_000, graph_min=500)
+    ann_path = snapshot_paths(tmp_path, "k")[2]
+    whole = ann_path.read_bytes()
+    query = np.asarray(mat[42], np.float32)
+    for damaged in (whole[: len(whole) // 2], b"not a usearch file" * 10):
+        ann_path.write_bytes(damaged)
+        index = load_snapshot(tmp_path, "k", 384, exact_max=10_000, graph_min=500)
+        assert index.search(query, 1)[0].tolist() == [42]  # the scan serves at once
+        assert "unreadable" in caplog.text
+        _wait_for_graph(index)
+        assert index.ann is not None and len(index.ann) == 600
+        assert ann_path.read_bytes() != damaged  # saved over the damaged file
+    # Above the exact limit the graph is the only way: rebuilt at once, not in the background.
+    ann_path.write_bytes(b"garbage")
+    index = load_snapshot(tmp_path, "k", 384, exact_max=500, graph_min=500)
+    assert index.ann is not None and index.search(query, 1)[0].tolist() == [42]

@@ -279,10 +279,15 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 def _restore(path: Path, n: int) -> Index | None:
-    """The saved graph, if it holds exactly the snapshot's ``n`` vectors."""
+    """The saved graph, if it holds exactly the snapshot's ``n`` vectors (a damaged file is
+    logged and treated as missing: the graph is built again and saved over it)."""
     if not path.exists():
         return None
-    ann = Index.restore(str(path), view=True)
+    try:
+        ann = Index.restore(str(path), view=True)
+    except (ValueError, RuntimeError) as exc:  # usearch: "File is corrupted …", "End of file"
+        log.warning("vector graph %s is unreadable (%s); building it again", path, exc)
+        return None
     if ann is None or len(ann) != n:
         return None
     ann.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]  # has a setter
