@@ -38,6 +38,9 @@ def test_status_then_rebuild_then_status(cli_settings: Settings) -> None:
     rebuilt = CliRunner().invoke(app, ["index", "rebuild", "--no-embed"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "indexed 40 papers, 40 with vectors (0 newly embedded)" in rebuilt.output
+    assert "40 papers' term counts stored" in " ".join(rebuilt.output.split())
+    again = CliRunner().invoke(app, ["index", "rebuild", "--no-embed"])
+    assert "0 papers' term counts stored" in " ".join(again.output.split())  # resumable: once
     after = CliRunner().invoke(app, ["index", "status"])
     assert "papers in local index:  40" in after.output
     assert "missing vectors:      0" in after.output

@@ -29,10 +29,12 @@ def rebuild_cmd(
 
     Papers without a vector under the current embedding contract are embedded first and stored
     in the database chunk by chunk, so an interrupted rebuild resumes where it stopped and a
-    later rebuild never embeds the same text again.
+    later rebuild never embeds the same text again. Then the hashed term counts that "For you"
+    ranks with are stored for papers without current ones (the same way, resumable).
 
     Example: dailypapers index rebuild
     """
+    from dailypapers.foryou.terms import store_term_counts
     from dailypapers.search import all_paper_ids, rebuild
 
     settings = data_settings()
@@ -45,9 +47,13 @@ def rebuild_cmd(
             on_embed=lambda n: bar.advance(embed_task, n),
             on_index=lambda n: bar.advance(index_task, n),
         )  # fmt: skip
+        terms_task = bar.add_task("term counts", total=total)
+        counted = store_term_counts(settings, progress=lambda n: bar.advance(terms_task, n))
+        bar.update(terms_task, completed=total)
     console.print(
         f"indexed {result['keyword_docs']} papers, {result['vectors']} with vectors "
-        f"({result['embedded']} newly embedded) in {result['folder']}"
+        f"({result['embedded']} newly embedded) in {result['folder']}; "
+        f"{counted} papers' term counts stored"
     )
 
 

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.foryou import lexical
+from dailypapers.foryou import lexical, terms
 from dailypapers.foryou.memo import MEMO
 from dailypapers.foryou.memo import Entry as MemoEntry
 from dailypapers.foryou.ranker import (
@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 
 
 class CountsCache:
-    """Hashed term counts of papers, keyed by ``(id, hash of title and abstract)``.
+    """Hashed term counts of papers, keyed by ``(id, hash of title and abstract)``: the stored
+    counts when they were made from the same text (``foryou.terms``), else hashed here.
 
     Rows are kept as (indices, counts) arrays, so a request's matrix is one concatenation.
     """
@@ -68,6 +69,15 @@ class CountsCache:
         keys = [(r.id, _text_key(r)) for r in rows]
         with self._lock:
             found = {k: self._rows[k] for k in keys if k in self._rows}
+        stored = {
+            i: row.terms
+            for i, row in enumerate(rows)
+            if keys[i] not in found and row.terms and row.terms.text_key == keys[i][1]
+        }
+        if stored:
+            with self._lock:
+                for i, kept in stored.items():
+                    found[keys[i]] = self._rows[keys[i]] = terms.decode(kept)
         missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             fresh = lexical.counts([_text(rows[i]) for i in missing])
@@ -76,6 +86,8 @@ class CountsCache:
                     start, end = fresh.indptr[j], fresh.indptr[j + 1]
                     part = (fresh.indices[start:end].copy(), fresh.data[start:end].copy())
                     found[keys[i]] = self._rows[keys[i]] = part
+        if stored or missing:
+            with self._lock:
                 while len(self._rows) > self.size:
                     self._rows.popitem(last=False)
         parts = [found[k] for k in keys]
@@ -89,11 +101,11 @@ COUNTS = CountsCache()
 
 
 def _text(row: q.PaperRow) -> str:
-    return " ".join(f"{row.title}. {row.abstract}".split())
+    return terms.paper_text(row.title, row.abstract)
 
 
 def _text_key(row: q.PaperRow) -> str:
-    return hashlib.sha1(_text(row).encode(), usedforsecurity=False).hexdigest()[:16]
+    return terms.text_key(row.title, row.abstract)
 
 
 def signals_from_rows(rows: q.SignalRows) -> Signals:

@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from dailypapers.config import Settings
+from dailypapers.foryou.terms import store_term_counts
 from dailypapers.ingest import arxiv_api, cursors, hf_api, http, oai
 from dailypapers.ingest.http import UpstreamError, UpstreamUnreachable
 from dailypapers.store.models import utcnow
@@ -348,5 +349,6 @@ def index_changed(settings: Settings, ids: list[str]) -> None:
         return
     try:
         index_papers(settings, ids)
+        store_term_counts(settings, ids)
     except Exception:
         log.exception("indexing %d new papers failed; search will catch up later", len(ids))

@@ -21,6 +21,7 @@ import psycopg
 from sqlalchemy.exc import OperationalError
 
 from dailypapers.config import Settings
+from dailypapers.foryou.terms import store_term_counts
 from dailypapers.ingest.arxiv_jsonl import parse_arxiv_jsonl
 from dailypapers.ingest.entries import Entry
 from dailypapers.ingest.hf_daily import parse_hf_daily
@@ -336,7 +337,8 @@ def _write_one_by_one(
 
 
 def _index(settings: Settings, ids: list[str], report: ImportReport) -> None:
-    """Embed and index the papers of a batch, when the settings ask for it.
+    """Embed and index the papers of a batch (and store their term counts for "For you"),
+    when the settings ask for it.
 
     All of them, not only those the batch changed: the rerun of an import killed before it
     embedded a batch finds those papers unchanged, and embeds the ones still without a
@@ -351,6 +353,7 @@ def _index(settings: Settings, ids: list[str], report: ImportReport) -> None:
         return
     try:
         index_papers(settings, ids)
+        store_term_counts(settings, ids)
     except Exception as exc:  # the papers are stored; indexing can be redone
         _warn_once(report, f"indexing failed ({exc}); run `dailypapers index rebuild`")
 

@@ -30,6 +30,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
+from dailypapers.foryou.terms import store_term_counts
 from dailypapers.ingest.runner import ImportReport, ProgressFn, import_paths
 from dailypapers.ingest.vectors import load_vector_file
 from dailypapers.search import index_papers
@@ -119,6 +120,7 @@ def load_sample(
         report.warnings.append(
             f"semantic search vectors not loaded ({exc}); run `dailypapers index rebuild`"
         )
+    store_term_counts(settings)
     with db.session_scope(settings) as session:
         session.merge(Meta(key=META_KEY, value=sample_version()))
         session.merge(Meta(key=NEWEST_DAY_KEY, value=today.isoformat()))

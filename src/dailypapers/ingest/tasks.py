@@ -13,6 +13,7 @@ import logging
 
 from huey.exceptions import TaskLockedException
 
+from dailypapers.foryou.terms import store_term_counts
 from dailypapers.ingest import live
 from dailypapers.jobs import cron, current_settings, huey
 from dailypapers.search import backfill_vectors
@@ -68,7 +69,8 @@ def ingest_now(source: str) -> list[dict]:
 
 @huey.periodic_task(cron(lambda s: s.index_backfill_cron), name="index.backfill")
 def backfill_index() -> int:
-    """Embed up to ``index_backfill_batch`` papers still without a current vector.
+    """Embed up to ``index_backfill_batch`` papers still without a current vector, and store
+    the term counts ("For you") of every paper without current ones.
 
     Web workers pick the new vectors up at their next index refresh. Returns how many papers
     were embedded (0 when another run holds the lock).
@@ -77,9 +79,10 @@ def backfill_index() -> int:
     try:
         with BACKFILL_LOCK:
             done = backfill_vectors(settings, limit=settings.index_backfill_batch)
+            counted = store_term_counts(settings)
     except TaskLockedException:
         log.info("index backfill is already running; this turn is skipped")
         return 0
-    if done:
-        log.info("index backfill: %d papers embedded", done)
+    if done or counted:
+        log.info("index backfill: %d papers embedded, %d term counts stored", done, counted)
     return done

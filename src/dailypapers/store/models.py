@@ -266,6 +266,22 @@ class PaperVector(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
+class PaperTerms(Base):
+    """A paper's hashed word and word-pair counts (the "For you" ranker's lexical features),
+    computed once from its text like its vectors; ``text_key`` tells whether they still match
+    the current title and abstract (``foryou.terms``)."""
+
+    __tablename__ = "paper_terms"
+
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    text_key: Mapped[str] = mapped_column(String(16))
+    terms: Mapped[bytes] = mapped_column(LargeBinary)  # hashed term numbers, int32 little-endian
+    counts: Mapped[bytes] = mapped_column(LargeBinary)  # their counts, uint16 little-endian
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class Meta(Base):
     """Small key/value facts: index contracts, data version for caches, and the like."""
 

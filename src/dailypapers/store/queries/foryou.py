@@ -14,11 +14,19 @@ from typing import Any
 from sqlalchemy import String, func, literal_column, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from dailypapers.store.models import FeedEntry, Paper, PaperVector, Upvote, table_of
+from dailypapers.store.models import (
+    FeedEntry,
+    Paper,
+    PaperTerms,
+    PaperVector,
+    Upvote,
+    table_of,
+)
 from dailypapers.store.models_foryou import FeedToken, ForYouRule, NotInterested
 from dailypapers.store.models_library import Follow, SavedPaper, SubscriptionLink
 
 _P, _F, _V = table_of(Paper).c, table_of(FeedEntry).c, table_of(PaperVector).c
+_T = table_of(PaperTerms).c
 CHUNK = 900  # ids per IN (…) list: below SQLite's default host-parameter limit
 
 
@@ -46,6 +54,17 @@ class PaperRow:
     has_code: bool
     popularity: float
     vector: bytes | None
+    terms: StoredTerms | None = None  # hashed term counts, if stored (``foryou.terms``)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTerms:
+    """A paper's stored term counts as read: the text key they were made from, and the two
+    encoded arrays."""
+
+    text_key: str
+    terms: bytes
+    counts: bytes
 
 
 def _raw(column: Any) -> Any:
@@ -139,13 +158,17 @@ def trending_scores(session: Session, ids: Sequence[str]) -> dict[str, float]:
 
 
 def paper_rows(session: Session, ids: Sequence[str], contract: str) -> list[PaperRow]:
-    """Papers of ``ids`` with their vector under ``contract`` (one query per 900 ids)."""
+    """Papers of ``ids`` with their vector under ``contract`` and their stored term counts
+    (one query per 900 ids)."""
     out: list[PaperRow] = []
     wanted = sorted(set(ids))
     columns = (_P.id, _P.title, _P.abstract, _P.authors, _P.organization, _P.categories,
-               _P.published_on, _P.github_repo, _P.trending_score, _V.vector)  # fmt: skip
-    joined = table_of(Paper).outerjoin(
-        table_of(PaperVector), (_V.paper_id == _P.id) & (_V.contract == contract)
+               _P.published_on, _P.github_repo, _P.trending_score, _V.vector, _T.text_key,
+               _T.terms, _T.counts)  # fmt: skip
+    joined = (
+        table_of(Paper)
+        .outerjoin(table_of(PaperVector), (_V.paper_id == _P.id) & (_V.contract == contract))
+        .outerjoin(table_of(PaperTerms), _T.paper_id == _P.id)
     )
     for at in range(0, len(wanted), CHUNK):
         stmt = select(*columns).select_from(joined).where(_P.id.in_(wanted[at : at + CHUNK]))
@@ -156,6 +179,8 @@ def paper_rows(session: Session, ids: Sequence[str], contract: str) -> list[Pape
                 categories=list(row.categories or []), published_on=row.published_on,
                 has_code=bool(row.github_repo), popularity=float(row.trending_score or 0.0),
                 vector=bytes(row.vector) if row.vector is not None else None,
+                terms=None if row.text_key is None else StoredTerms(
+                    row.text_key, bytes(row.terms), bytes(row.counts)),
             ))  # fmt: skip
     out.sort(key=lambda r: r.id)
     return out
@@ -175,3 +200,30 @@ def feed_token_owner(session: Session, token_hash: str) -> int | None:
 
 def has_feed_token(session: Session, user_id: int) -> bool:
     return session.get(FeedToken, user_id) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    """A paper's title and abstract, and the text key of its stored term counts (if any)."""
+
+    id: str
+    title: str
+    abstract: str
+    stored_key: str | None
+
+
+def texts_for_terms(session: Session, ids: Sequence[str] | None, after: str = "",
+                    limit: int = CHUNK) -> list[PaperText]:  # fmt: skip
+    """Up to ``limit`` papers (of ``ids``, at most ``CHUNK`` of them, or all), by id after
+    ``after``, whose term counts are missing or older than the paper (their text may have
+    changed: the caller compares keys)."""
+    stmt = (
+        select(_P.id, _P.title, _P.abstract, _T.text_key)
+        .select_from(table_of(Paper).outerjoin(table_of(PaperTerms), _T.paper_id == _P.id))
+        .where(_P.id > after, (_T.paper_id.is_(None)) | (_T.updated_at < _P.updated_at))
+        .order_by(_P.id)
+        .limit(limit)
+    )
+    if ids is not None:
+        stmt = stmt.where(_P.id.in_(sorted(set(ids))))
+    return [PaperText(str(i), t or "", a or "", k) for i, t, a, k in session.execute(stmt)]
