@@ -10,6 +10,7 @@ what makes 10,000 personalised digests cheap. Papers a subscriber was already ma
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ class MailPaper:
     text: str = ""
     title_text: str = ""
     author_keys: frozenset[str] = frozenset()
+    category_keys: frozenset[str] = frozenset()
+    org_key: str = ""
 
     def index(self) -> None:
         """Fill the matching keys (once per paper per run)."""
@@ -75,6 +78,8 @@ class MailPaper:
         self.title_text = " " + " ".join(title) + " "
         self.text = self.title_text + "| " + " ".join(body) + " "
         self.author_keys = frozenset(normalise_name(a) for a in self.authors)
+        self.category_keys = frozenset(c.lower() for c in self.categories)
+        self.org_key = normalise_name(self.organization or "")
 
 
 @dataclass
@@ -128,7 +133,10 @@ class WindowPapers:
             ids = self._match_query(topic.terms, topic.phrases, topic.excluded)
         else:
             ids = [p.id for p in self.papers]  # trending order
-        return [pid for pid in ids if _passes(self.by_id[pid], topic)]
+        filters = _filters(topic)
+        if filters.none:
+            return ids
+        return [pid for pid in ids if filters.passes(self.by_id[pid])]
 
     def _match_query(
         self, required: Iterable[str], phrases: Iterable[str], excluded: Iterable[str]
@@ -163,20 +171,47 @@ class WindowPapers:
         return self._index
 
 
-def _passes(paper: MailPaper, topic: Topic) -> bool:
-    """Whether the paper meets every filter of ``topic`` (categories, people, orgs, code)."""
-    cats = {c.lower() for c in paper.categories}
-    org = normalise_name(paper.organization or "")
-    checks = (
-        all(c.lower() in cats for c in topic.categories),
-        not any(c.lower() in cats for c in topic.not_categories),
-        all(normalise_name(a) in paper.author_keys for a in topic.authors),
-        not any(normalise_name(a) in paper.author_keys for a in topic.not_authors),
-        all(normalise_name(o) in org for o in topic.orgs),
-        not any(normalise_name(o) in org for o in topic.not_orgs),
-        topic.has_code is None or bool(paper.github_repo) == topic.has_code,
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    """A topic's filters with names normalised once (the keys ``MailPaper.index`` fills)."""
+
+    categories: frozenset[str]
+    not_categories: frozenset[str]
+    authors: frozenset[str]
+    not_authors: frozenset[str]
+    orgs: tuple[str, ...]
+    not_orgs: tuple[str, ...]
+    has_code: bool | None
+
+    @property
+    def none(self) -> bool:
+        return not (self.categories or self.not_categories or self.authors or self.not_authors
+                    or self.orgs or self.not_orgs or self.has_code is not None)  # fmt: skip
+
+    def passes(self, paper: MailPaper) -> bool:
+        """Whether the paper meets every filter (categories, people, orgs, code)."""
+        return (
+            self.categories <= paper.category_keys
+            and not self.not_categories & paper.category_keys
+            and self.authors <= paper.author_keys
+            and not self.not_authors & paper.author_keys
+            and all(o in paper.org_key for o in self.orgs)
+            and not any(o in paper.org_key for o in self.not_orgs)
+            and (self.has_code is None or bool(paper.github_repo) == self.has_code)
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _filters(topic: Topic) -> _Filters:
+    return _Filters(
+        categories=frozenset(c.lower() for c in topic.categories),
+        not_categories=frozenset(c.lower() for c in topic.not_categories),
+        authors=frozenset(normalise_name(a) for a in topic.authors),
+        not_authors=frozenset(normalise_name(a) for a in topic.not_authors),
+        orgs=tuple(normalise_name(o) for o in topic.orgs),
+        not_orgs=tuple(normalise_name(o) for o in topic.not_orgs),
+        has_code=topic.has_code,
     )
-    return all(checks)
 
 
 def load_window(session: Session, window: Window) -> WindowPapers:

@@ -9,6 +9,7 @@ standard library (the tests do) and is what DKIM signs.
 from __future__ import annotations
 
 import binascii
+import functools
 import itertools
 import secrets
 from email.header import Header
@@ -27,6 +28,12 @@ def _header_value(value: str) -> str:
         raise HeaderInjection(f"line break in a header value: {value!r}")
     if value.isascii():
         return value
+    return _encoded(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _encoded(value: str) -> str:
+    """RFC 2047 form of a non-ASCII value (slow in ``email.header``; a run's subjects repeat)."""
     return Header(value, "utf-8", maxlinelen=998).encode()
 
 
