@@ -4,8 +4,9 @@
     python -m bench foryou --papers=20000 --requests=50 --library=300
     python -m bench foryou --database-url=postgresql+psycopg://postgres@127.0.0.1/dp_bench_fy
 
-Fills a fresh database with the corpus and its precomputed MiniLM vectors, creates a user with
-``--library`` positive papers (upvotes) and ``--negatives`` "not interested" marks, starts
+Fills a fresh database with the corpus, its precomputed MiniLM vectors and term counts (as
+``index rebuild`` stores them), creates a user with ``--library`` positive papers (upvotes)
+and ``--negatives`` "not interested" marks, starts
 ``dailypapers serve --workers 1`` and asks for the user's ranking of the 8 latest weeks in
 turn, one request at a time. Goal (issue 11): p50 ≤ 30 ms, p99 ≤ 100 ms for 1,000 library
 papers and 200 negatives.
@@ -65,6 +66,7 @@ from sqlalchemy import insert, select
 from dailypapers.community.auth import create_api_token
 from dailypapers.community.users import create_user
 from dailypapers.config import Settings
+from dailypapers.foryou.terms import store_term_counts
 from dailypapers.search.indexer import store_vectors
 from dailypapers.store import db
 from dailypapers.store.models import Paper, Upvote
@@ -79,6 +81,7 @@ mat = np.load(sys.argv[3], mmap_mode="r")
 for at in range(0, len(rows), 5000):
     part = rows[at:at + 5000]
     store_vectors(s, {ids[i]: "" for i in part}, np.asarray(mat[part]))
+store_term_counts(s)  # as `index rebuild` stores them beside the vectors
 rng = np.random.default_rng(0)
 chosen = [ids[i] for i in rng.choice(rows, n_lib + n_neg, replace=False)]
 with db.session_scope(s) as session:
