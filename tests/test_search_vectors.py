@@ -69,9 +69,13 @@ def test_a_graph_beside_the_scan_serves_only_searches_that_allow_it(tmp_path) ->
     assert index.search(query, 1)[0].tolist() == [7000]  # exact: every vector scanned
     found, scores = index.search(query, 10, exact=False)
     assert set(found.tolist()) <= set(range(500))
-    want, want_scores = _exact(mat[:500], rows[:500], query, 10)
-    assert found.tolist() == want.tolist()  # the graph's candidates, rescored exactly
-    np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-6)
+    # The graph's candidates (approximate: a small graph may leave a node unreachable), each
+    # rescored exactly, best first.
+    exact = np.asarray(mat[found], np.float32) @ query
+    np.testing.assert_allclose(scores, exact, rtol=0, atol=1e-6)
+    assert list(scores) == sorted(scores, reverse=True)
+    want, _ = _exact(mat[:500], rows[:500], query, 10)
+    assert found[0] == want[0] and len(set(found.tolist()) & set(want.tolist())) >= 8
 
 
 def test_snapshots_keep_a_graph_from_graph_min_and_drop_a_stale_one(tmp_path) -> None:
