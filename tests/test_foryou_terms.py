@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from dailypapers.config import Settings
 from dailypapers.foryou import RankerConfig, background_sample, lexical, personal, rank, terms
 from dailypapers.foryou.signals import PaperSignal, Signals
-from dailypapers.search.contract import contract_for
+from dailypapers.search.contract import contract_for, paper_text
 from dailypapers.store import db
 from dailypapers.store.models import Paper, PaperTerms
 from dailypapers.store.queries import foryou as q
@@ -33,7 +33,7 @@ def _rows(settings: Settings, ids: list[str]) -> list[q.PaperRow]:
 
 
 def _hashed(row: q.PaperRow) -> tuple[np.ndarray, np.ndarray]:
-    matrix = lexical.counts([terms.paper_text(row.title, row.abstract)])
+    matrix = lexical.counts([paper_text(row.title, row.abstract)])
     return matrix.indices, matrix.data
 
 
@@ -107,3 +107,16 @@ def test_a_ranking_is_identical_with_and_without_stored_counts(stored: Settings)
         assert len(session.scalars(select(PaperTerms.paper_id)).all()) == len(IDS)
     assert ranking() == hashed
     assert len(hashed) > 10 and any(r for _, _, r in hashed)
+
+
+def test_a_paper_stored_meanwhile_by_another_run_is_updated_not_an_error(stored: Settings) -> None:
+    # An ingestion and the periodic backfill may both find a paper without counts and store
+    # it; the second write must replace the first, not fail on the primary key.
+    with db.session_scope(stored) as session:
+        todo = q.texts_for_terms(session, IDS[:5])
+    assert [p.stored_key for p in todo] == [None] * 5
+    assert terms.store_term_counts(stored, IDS[:5]) == 5  # the other run, first
+    assert terms._store(stored, todo, None) == 5  # this run, from what it read before
+    rows = _rows(stored, IDS[:5])
+    assert all(r.terms is not None and r.terms.text_key == terms.text_key(r.title, r.abstract)
+               for r in rows)  # fmt: skip

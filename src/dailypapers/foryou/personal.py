@@ -43,6 +43,7 @@ from dailypapers.foryou.rules import PaperMeta
 from dailypapers.foryou.signals import Follow, PaperSignal, Rule, Signals
 from dailypapers.foryou.space import PaperSpace, background_sample
 from dailypapers.search import contract_for
+from dailypapers.search.contract import paper_text
 from dailypapers.store import db
 from dailypapers.store.queries import foryou as q
 from dailypapers.store.queries.feed import latest_feed_date
@@ -101,7 +102,7 @@ COUNTS = CountsCache()
 
 
 def _text(row: q.PaperRow) -> str:
-    return terms.paper_text(row.title, row.abstract)
+    return paper_text(row.title, row.abstract)
 
 
 def _text_key(row: q.PaperRow) -> str:

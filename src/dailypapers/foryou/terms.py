@@ -10,15 +10,16 @@ text is ignored by the ranker (which then hashes the text itself) and made again
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.config import Settings
 from dailypapers.foryou import lexical
+from dailypapers.search.contract import paper_text, text_hash
 from dailypapers.store import db
 from dailypapers.store.base import utcnow
 from dailypapers.store.models import PaperTerms, table_of
@@ -29,15 +30,10 @@ Row = tuple[np.ndarray, np.ndarray]  # a paper's term numbers (int32) and counts
 _MAX_COUNT = np.iinfo(np.uint16).max  # counts are stored as uint16; a larger one is not stored
 
 
-def paper_text(title: str, abstract: str) -> str:
-    """The text the counts are made from: title and abstract, spaces folded."""
-    return " ".join(f"{title}. {abstract}".split())
-
-
 def text_key(title: str, abstract: str) -> str:
-    """A short hash of ``paper_text``: stored counts are valid while it is unchanged."""
-    text = paper_text(title, abstract)
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+    """A short hash of the text the counts are made from (the text vectors are embedded
+    from, ``search.contract.paper_text``): stored counts are valid while it is unchanged."""
+    return text_hash(paper_text(title, abstract))[:16]
 
 
 def encode(row: Row) -> tuple[bytes, bytes] | None:
@@ -103,11 +99,17 @@ def _store(settings: Settings, todo: list[q.PaperText],
                          "counts": encoded[1], "updated_at": now})  # fmt: skip
     table = table_of(PaperTerms)
     with db.session_scope(settings) as session:
-        stale = [p.id for p, _ in changed]
-        for at in range(0, len(stale), q.CHUNK):
-            session.execute(delete(table).where(table.c.paper_id.in_(stale[at : at + q.CHUNK])))
-        if rows:
-            session.execute(insert(table), rows)
+        written = {r["paper_id"] for r in rows}
+        unstorable = [p.id for p, _ in changed if p.id not in written]  # a count over 16 bits
+        for at in range(0, len(unstorable), q.CHUNK):
+            part = unstorable[at : at + q.CHUNK]
+            session.execute(delete(table).where(table.c.paper_id.in_(part)))
+        if rows:  # an upsert: an ingestion and the backfill may store the same paper at once
+            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            stmt = dialect.insert(table)
+            fresh = {c: stmt.excluded[c] for c in ("text_key", "terms", "counts", "updated_at")}
+            session.execute(stmt.on_conflict_do_update(index_elements=["paper_id"], set_=fresh),
+                            rows)  # fmt: skip
         for at in range(0, len(current), q.CHUNK):
             part = current[at : at + q.CHUNK]
             session.execute(update(table).where(table.c.paper_id.in_(part)).values(updated_at=now))
