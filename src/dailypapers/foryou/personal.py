@@ -42,8 +42,7 @@ from dailypapers.foryou.ranker import (
 from dailypapers.foryou.rules import PaperMeta
 from dailypapers.foryou.signals import Follow, PaperSignal, Rule, Signals
 from dailypapers.foryou.space import PaperSpace, background_sample
-from dailypapers.search import contract_for
-from dailypapers.search.contract import paper_text
+from dailypapers.search import contract_for, paper_text
 from dailypapers.store import db
 from dailypapers.store.queries import foryou as q
 from dailypapers.store.queries.feed import latest_feed_date

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.config import Settings
 from dailypapers.foryou import lexical
-from dailypapers.search.contract import paper_text, text_hash
+from dailypapers.search import paper_text, text_hash
 from dailypapers.store import db
 from dailypapers.store.base import utcnow
 from dailypapers.store.models import PaperTerms, table_of

@@ -18,7 +18,13 @@ Inside the package imports flow one way (no cycles)::
 from dailypapers.search.backfill import Missing, pending_ids
 from dailypapers.search.backfill import backfill as backfill_vectors
 from dailypapers.search.backfill import missing as missing_vectors
-from dailypapers.search.contract import Contract, contract_for, paper_text, resolve_model_path
+from dailypapers.search.contract import (
+    Contract,
+    contract_for,
+    paper_text,
+    resolve_model_path,
+    text_hash,
+)
 from dailypapers.search.embed import (
     Embedder,
     export_query_model,
@@ -98,5 +104,6 @@ __all__ = [
     "start_warm_up",
     "store_vectors",
     "term_of",
+    "text_hash",
     "warm_up",
 ]
