@@ -68,3 +68,41 @@ def test_metrics() -> None:
     assert ci.low < 0.5 < ci.high and ci.mean == 0.5
     assert {split_of(f"name {i}") for i in range(20)} == {"dev", "test"}
     assert split_of("Jane Doe") == split_of("Jane Doe")
+
+
+def test_eval_foryou_topics_protocol(tmp_path: Path, monkeypatch) -> None:
+    """Topical users: a few saved papers of one category, its later papers ranked among the
+    day's papers outside it; the CLI prints the same table and last line."""
+    from dailypapers.foryou.evaluation import load_corpus, topics
+
+    monkeypatch.setattr(topics, "MAX_SHARE", 0.3)  # the small world's topics are a quarter each
+    monkeypatch.setattr(topics, "MIN_PAPERS", 20)
+    papers, vecs = world(400)
+    for p in papers:  # cross-listed, as most arXiv papers are: hard negatives share cs.AI
+        p["categories"] = [*p["categories"], "cs.AI"]
+    path = write_corpus(tmp_path, papers, vecs)
+    corpus = load_corpus(path)
+    assert topics.subjects(corpus) == ["cs.CL", "cs.CV", "cs.LG", "cs.RO"]  # not cs.AI: all
+    users = topics.topical_users(corpus, 12, seed=2)
+    assert len(users) == 12 and {u.split for u in users} == {"dev", "test"}
+    for user in users:
+        subject = user.name.split("#")[0]
+        assert len(user.library) == topics.LIBRARY_SIZE
+        assert all(subject in corpus.categories[r] and corpus.days[r] < user.cutoff
+                   for r in user.library)  # fmt: skip
+        for held in user.heldout:
+            assert subject in corpus.categories[held.row] and corpus.days[held.row] >= user.cutoff
+            assert not any(subject in corpus.categories[r] for r in held.day_rows.tolist())
+            assert all(corpus.days[r] == corpus.days[held.row] for r in held.day_rows.tolist())
+            assert len(held.hard) == 4 and set(held.hard.tolist()) <= set(held.day_rows.tolist())
+    assert topics.topical_users(corpus, 12, seed=2)[3].library == users[3].library  # seeded
+    assert all(u.split == "test" for u in topics.topical_users(corpus, 5, seed=2, split="test"))
+
+    result = CliRunner().invoke(app, ["eval", "foryou", "--corpus", str(path), "--users", "8",
+                                      "--seed", "3", "--protocol", "topics"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert LAST.match(lines[-1]), lines[-1]
+    assert float(re.search(r"MRR=([01]\.\d+)", lines[-1]).group(1)) > 0.3  # random: ~0.05
+    bad = CliRunner().invoke(app, ["eval", "foryou", "--corpus", str(path), "--protocol", "x"])
+    assert bad.exit_code != 0

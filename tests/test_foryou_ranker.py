@@ -234,3 +234,15 @@ def test_scoring_by_halves_keeps_every_row_in_place() -> None:
     halves = by_halves(lambda part: _top(part, pos, 2), rows.copy(), 2)
     assert halves.shape == whole.shape and np.allclose(halves, whole, rtol=1e-5, atol=1e-6)
     assert np.array_equal(by_halves(lambda part: part[:, 0] * 2, rows, 2), rows[:, 0] * 2)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 7, 5000])
+def test_sorted_unique_is_numpys_unique(size: int) -> None:
+    """The sort-based distinct values equal ``np.unique``'s, dtype included."""
+    import numpy as np
+
+    from dailypapers.foryou.numeric import sorted_unique
+
+    values = np.random.default_rng(size).integers(0, 50 + size // 10, size).astype(np.int32)
+    found = sorted_unique(values)
+    assert found.dtype == np.int32 and np.array_equal(found, np.unique(values))

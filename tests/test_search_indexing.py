@@ -249,3 +249,16 @@ def test_from_graph_min_hybrid_takes_candidates_from_the_graph_semantic_still_sc
         assert _ids(graph, q, mode="semantic") == semantic[q]  # still every vector, exactly
         assert False not in asked
         asked.clear()
+
+
+def test_paper_text_folds_every_kind_of_white_space_as_the_regex_recipe() -> None:
+    """The embedded text folds runs of any white space (tabs, new lines, Unicode spaces,
+    separators) into one space, as ``re.sub(r"\\s+", " ", …).strip()`` always did, so stored
+    vectors and term keys stay valid."""
+    import re
+
+    odd = "\t Deep\u00a0nets\n\n\x1c for\u2003 \u3000 graphs \u200b "
+    for title, abstract in [(odd, odd), ("Title", ""), ("  ", "\r\nabc\u2028def\x0b")]:
+        expected = re.sub(r"\s+", " ", f"{title}. {abstract}").strip()
+        assert paper_text(title, abstract) == expected
+    assert paper_text("A  b", None) == "A b."  # type: ignore[arg-type]

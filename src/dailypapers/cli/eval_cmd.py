@@ -118,25 +118,34 @@ def foryou_cmd(
         "hybrid+read adds simulated read-and-not-saved papers as weak negatives.",
     ),
     split: str = typer.Option("all", "--split", help="Users of all, dev or test (name hash)."),
+    protocol: str = typer.Option(
+        "authors",
+        "--protocol",
+        help="authors: researchers' own later papers; topics: a few saved papers on a subject "
+        "(a narrow arXiv category), later papers of it held out.",
+    ),
 ) -> None:
-    """Rank simulated researchers' later papers among their feed day; print the table.
+    """Rank simulated users' held-out papers among their feed day; print the table.
 
-    Researchers are authors with 8 to 40 papers; papers before a per-author cutoff form the
-    library, each later paper is ranked among the ~200 papers of its day, content only.
-    Baselines (centroid, tf-idf + linear SVM, random) run in the same pass. The last line is
-    the reported method's overall means.
+    authors (the default): authors with 8 to 40 papers; papers before a per-author cutoff
+    form the library, each later paper is ranked among the ~200 papers of its day. topics: 5
+    saved papers of a narrow category; up to 10 of its papers of the next 30 days are ranked
+    among their day's papers outside it. Content only. Baselines (centroid, tf-idf + linear
+    SVM, random) run in the same pass. The last line is the reported method's overall means.
 
-    Example: dailypapers eval foryou --users 300 --seed 1
+    Example: dailypapers eval foryou --users 300 --seed 1 --protocol topics
     """
     from dailypapers.cli.errors import CliError
     from dailypapers.foryou import METHODS, RankerConfig
-    from dailypapers.foryou.evaluation import load_corpus, report_lines, run_protocol
+    from dailypapers.foryou.evaluation import PROTOCOLS, load_corpus, report_lines, run_protocol
 
     if method not in METHODS or any(m not in (*METHODS, "hybrid+read") for m in compare):
         raise CliError(f"--method and --compare take one of {', '.join(METHODS)} "
                        "(--compare also hybrid+read)")  # fmt: skip
     if split not in ("all", "dev", "test"):
         raise CliError("--split must be all, dev or test")
+    if protocol not in PROTOCOLS:
+        raise CliError(f"--protocol must be {' or '.join(PROTOCOLS)}")
     try:
         loaded = load_corpus(corpus, vectors)
     except (OSError, ValueError, KeyError) as exc:
@@ -149,9 +158,12 @@ def foryou_cmd(
         results = run_protocol(
             loaded, RankerConfig(method=method), users=users, seed=seed, split=split,
             compare=compare, progress=lambda done: bar.update(task, completed=done),
+            protocol=protocol,
         )  # fmt: skip
     if not results.users:
-        raise CliError("the corpus has no author with 8 to 40 papers to simulate")
+        raise CliError("the corpus has no author with 8 to 40 papers to simulate"
+                       if protocol == "authors" else
+                       "the corpus has no category narrow enough to be a subject")  # fmt: skip
     for line in report_lines(results, method, seed):
         typer.echo(line)
 

@@ -57,7 +57,7 @@ class Positives:
     @classmethod
     def of(cls, rows: sp.csr_matrix) -> Positives:
         width = rows.shape[1]
-        terms = np.flatnonzero(np.bincount(rows.indices, minlength=width)).astype(np.int32)
+        terms = numeric.sorted_unique(rows.indices).astype(np.int32)
         numbered = sp.csr_matrix((rows.data, _numbered(terms, rows.indices, width), rows.indptr),
                                  shape=(rows.shape[0], len(terms)))  # fmt: skip
         return cls(terms, numbered.T.tocsr(), width)

@@ -94,3 +94,18 @@ def keep_freed_memory() -> bool:
         return False
     ok = libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_MAX) == 1
     return libc.mallopt(_M_TRIM_THRESHOLD, 2**30) == 1 and ok
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: ``np.unique(values)`` for integer arrays, by sorting.
+
+    numpy 2.3+ finds the distinct integers with a hash table first: 7 ms for the 55,000 term
+    numbers of a library's tf-idf rows, 0.2 ms by sorting (the same array, same dtype).
+    """
+    ordered = np.sort(values, kind="stable")
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]

@@ -146,7 +146,7 @@ class Compact:
 
     @classmethod
     def of(cls, rows: sp.csr_matrix) -> Compact:
-        terms = np.unique(rows.indices).astype(np.int32)
+        terms = numeric.sorted_unique(rows.indices).astype(np.int32)
         column = np.full(rows.shape[1], -1, dtype=np.int32)
         column[terms] = np.arange(len(terms), dtype=np.int32)
         matrix = sp.csr_matrix((rows.data, column[rows.indices], rows.indptr),
@@ -161,7 +161,7 @@ class Compact:
         the hashed term of each column, and the matrix."""
         column = self.column[rows.indices]
         new = column < 0
-        extra = np.unique(rows.indices[new]).astype(np.int32)
+        extra = numeric.sorted_unique(rows.indices[new]).astype(np.int32)
         column[new] = len(self.terms) + np.searchsorted(extra, rows.indices[new])
         width = len(self.terms) + len(extra)
         top = sp.csr_matrix((rows.data.copy(), column, rows.indptr.copy()),

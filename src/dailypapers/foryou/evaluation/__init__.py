@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dailypapers.foryou.evaluation.corpus import Corpus, load_corpus
 from dailypapers.foryou.evaluation.protocol import SimUser, simulated_users
 from dailypapers.foryou.evaluation.run import Results, evaluate, report_lines, scorers
+from dailypapers.foryou.evaluation.topics import topical_users
 from dailypapers.foryou.ranker import RankerConfig
 
 __all__ = [
@@ -19,7 +20,9 @@ __all__ = [
     "run_protocol",
     "scorers",
     "simulated_users",
+    "topical_users",
 ]
+PROTOCOLS = ("authors", "topics")
 
 
 def run_protocol(
@@ -31,7 +34,10 @@ def run_protocol(
     split: str = "all",
     compare: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
+    protocol: str = "authors",
 ) -> Results:
-    """Draw ``users`` simulated researchers and score them with the ranker and the baselines."""
-    drawn = simulated_users(corpus, users, seed, split)
+    """Draw ``users`` simulated researchers (``authors``: their own later papers; ``topics``:
+    a few saved papers on a subject) and score them with the ranker and the baselines."""
+    draw = topical_users if protocol == "topics" else simulated_users
+    drawn = draw(corpus, users, seed, split)
     return evaluate(corpus, drawn, scorers(config, compare), progress)

@@ -16,7 +16,8 @@ from dailypapers.foryou.space import PaperSpace
 
 @dataclass(slots=True)
 class Corpus:
-    """Papers in corpus order: ids, texts, authors, primary category and listing day."""
+    """Papers in corpus order: ids, texts, authors, categories (primary first) and listing
+    day."""
 
     ids: list[str]
     texts: list[str]
@@ -24,6 +25,7 @@ class Corpus:
     primary: list[str]
     days: list[dt.date]
     space: PaperSpace
+    categories: list[list[str]]
 
 
 def vectors_path(corpus: Path) -> Path:
@@ -64,4 +66,5 @@ def load_corpus(path: Path, vectors: Path | None = None) -> Corpus:
         ids=ids, texts=texts, authors=[list(r.get("authors") or []) for r in rows],
         primary=[(r.get("categories") or [""])[0] for r in rows],
         days=[dt.date.fromisoformat(r["first_listing_date"]) for r in rows], space=space,
+        categories=[list(r.get("categories") or []) for r in rows],
     )  # fmt: skip
