@@ -263,3 +263,33 @@ def test_coverage_counts_a_word_s_papers_as_a_search_would(settings, session, co
         assert kw._doc_freq(searcher, word, query) == counted, word
         one_token += len(kw._analyzer.analyze(word)) == 1
     assert 0 < one_token < len(words)  # both ways were taken
+
+
+def test_fusion_equals_the_plain_per_row_sum_and_sort() -> None:
+    """``combine`` (numpy) gives the plain Python fusion's rows and scores exactly, ties,
+    lifted rows and the first row included."""
+    import random
+
+    from dailypapers.search import hybrid
+
+    def plain(keyword, semantic, share, lifted, first):  # type: ignore[no-untyped-def]
+        best = max(keyword.values(), default=0.0) or 1.0
+        scores = {row: share * keyword.get(row, 0.0) / best
+                  + (1.0 - share) * semantic.get(row, 0.0)
+                  + (hybrid.NEAR_BONUS if row in lifted else 0.0)
+                  for row in {**keyword, **semantic}}  # fmt: skip
+        return sorted(scores.items(), key=lambda pair: (pair[0] != first, -pair[1], pair[0]))
+
+    rng = random.Random(5)
+    for case in range(300):
+        rows = rng.sample(range(5000), rng.randint(0, 300))
+        keyword = {
+            r: rng.choice([0.0, 1.5, rng.uniform(0, 30)]) for r in rows if rng.random() < 0.6
+        }
+        semantic = {r: rng.choice([0.25, rng.uniform(-0.1, 1)]) for r in rows if rng.random() < 0.6}
+        lifted = set(rng.sample(rows, min(len(rows), rng.randint(0, 3))))
+        first = rng.choice([None, *rows[:3]])
+        share = rng.choice([0.02, 0.1, 0.3, 0.6])
+        got = hybrid.combine(keyword, semantic, share, lifted, first)
+        assert got == plain(keyword, semantic, share, lifted, first), case
+        assert all(type(r) is int and type(s) is float for r, s in got)

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+import numpy as np
+
 RRF_K = 10.0
 NEAR_SHARE = 0.6
 KEYWORD_SHARE = 0.3
@@ -68,12 +70,18 @@ def combine(
     ``NEAR_BONUS``; ``first`` (when among the candidates) comes first whatever its score.
     """
     best = max(keyword.values(), default=0.0) or 1.0
-    scores = {
-        row: share * keyword.get(row, 0.0) / best + (1.0 - share) * semantic.get(row, 0.0)
-        + (NEAR_BONUS if row in lifted else 0.0)
-        for row in {**keyword, **semantic}
-    }  # fmt: skip
-    return sorted(scores.items(), key=lambda pair: (pair[0] != first, -pair[1], pair[0]))
+    kw_rows = np.fromiter(keyword.keys(), np.int64, len(keyword))
+    sem_rows = np.fromiter(semantic.keys(), np.int64, len(semantic))
+    rows = np.union1d(kw_rows, sem_rows)  # the order is the final sort's business
+    kw, sem = np.zeros(len(rows)), np.zeros(len(rows))  # a row missing from one scores 0 there
+    kw[np.searchsorted(rows, kw_rows)] = np.fromiter(keyword.values(), np.float64, len(keyword))
+    sem[np.searchsorted(rows, sem_rows)] = np.fromiter(semantic.values(), np.float64,
+                                                       len(semantic))  # fmt: skip
+    bonus = np.where(np.isin(rows, np.fromiter(lifted, np.int64)), NEAR_BONUS, 0.0)
+    # the same float64 operations, in the same order, as one Python expression per row
+    scores = share * kw / best + (1.0 - share) * sem + bonus
+    order = np.lexsort((rows, -scores, rows != (-1 if first is None else first)))
+    return list(zip(rows[order].tolist(), scores[order].tolist(), strict=True))
 
 
 def fuse(
