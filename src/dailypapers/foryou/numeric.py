@@ -102,7 +102,7 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     numpy 2.3+ finds the distinct integers with a hash table first: 7 ms for the 55,000 term
     numbers of a library's tf-idf rows, 0.2 ms by sorting (the same array, same dtype).
     """
-    ordered = np.sort(values, kind="stable")
+    ordered = np.sort(values)
     if len(ordered) < 2:
         return ordered
     keep = np.empty(len(ordered), dtype=bool)

@@ -61,7 +61,7 @@ def eligible_authors(corpus: Corpus) -> list[str]:
     return sorted(a for a, n in counts.items() if MIN_PAPERS <= n <= MAX_PAPERS)
 
 
-def _by_day(corpus: Corpus) -> dict[dt.date, np.ndarray]:
+def by_day(corpus: Corpus) -> dict[dt.date, np.ndarray]:
     days: dict[dt.date, list[int]] = defaultdict(list)
     for row, day in enumerate(corpus.days):
         days[day].append(row)
@@ -98,7 +98,7 @@ def simulated_users(corpus: Corpus, n: int, seed: int, split: str = "all") -> li
             papers[name].append(row)
     names = [a for a in eligible_authors(corpus) if split == "all" or split_of(a) == split]
     order = np.random.default_rng(seed).permutation(len(names))
-    days = _by_day(corpus)
+    days = by_day(corpus)
     users: list[SimUser] = []
     for i in order.tolist():
         user = _user(corpus, names[i], papers[names[i]], days, seed)

@@ -30,7 +30,13 @@ from collections import defaultdict
 import numpy as np
 
 from dailypapers.foryou.evaluation.corpus import Corpus
-from dailypapers.foryou.evaluation.protocol import HARD_NEGATIVES, HeldOut, SimUser, split_of
+from dailypapers.foryou.evaluation.protocol import (
+    HARD_NEGATIVES,
+    HeldOut,
+    SimUser,
+    by_day,
+    split_of,
+)
 
 MIN_PAPERS = 150
 MAX_SHARE = 0.05
@@ -56,15 +62,14 @@ def _rng(seed: int, name: str) -> np.random.Generator:
 
 
 def _user(
-    corpus: Corpus, name: str, subject: str, days: dict[dt.date, list[int]], seed: int
-) -> SimUser | None:
+    corpus: Corpus, name: str, subject: str, rows: list[int],
+    days: dict[dt.date, np.ndarray], seed: int,
+) -> SimUser | None:  # fmt: skip
+    """``rows``: the subject's papers in listing order."""
     rng = _rng(seed, name)
-    rows = [r for r, cats in enumerate(corpus.categories) if subject in cats]
-    rows.sort(key=lambda r: (corpus.days[r], corpus.ids[r]))
-    first_allowed = LIBRARY_SIZE  # enough earlier papers for a library
-    if len(rows) <= first_allowed:
+    if len(rows) <= LIBRARY_SIZE:
         return None
-    cutoff = corpus.days[rows[int(rng.integers(first_allowed, len(rows)))]]
+    cutoff = corpus.days[rows[int(rng.integers(LIBRARY_SIZE, len(rows)))]]
     earlier = [r for r in rows if corpus.days[r] < cutoff]
     later = [r for r in rows
              if cutoff <= corpus.days[r] < cutoff + dt.timedelta(days=WINDOW_DAYS)]  # fmt: skip
@@ -74,7 +79,8 @@ def _user(
     picked = sorted(rng.choice(later, min(HELD_OUT, len(later)), replace=False).tolist())
     heldout = []
     for row in picked:
-        day_rows = [r for r in days[corpus.days[row]] if subject not in corpus.categories[r]]
+        day_rows = [r for r in days[corpus.days[row]].tolist()
+                    if subject not in corpus.categories[r]]  # fmt: skip
         near = corpus.primary[row] if corpus.primary[row] != subject else next(
             (c for c in corpus.categories[row] if c != subject), "")  # fmt: skip
         same = [r for r in day_rows if near and near in corpus.categories[r]]
@@ -89,9 +95,13 @@ def topical_users(corpus: Corpus, n: int, seed: int, split: str = "all") -> list
     """``n`` simulated topical users of ``split`` (dev/test by the name's hash), drawn with
     ``seed`` round-robin over the subjects (fewer if the corpus has none)."""
     names = subjects(corpus)
-    days: dict[dt.date, list[int]] = defaultdict(list)
-    for row, day in enumerate(corpus.days):
-        days[day].append(row)
+    days = by_day(corpus)
+    papers: dict[str, list[int]] = defaultdict(list)  # each subject's papers, listing order
+    for row, cats in enumerate(corpus.categories):
+        for cat in set(cats) & set(names):
+            papers[cat].append(row)
+    for rows in papers.values():
+        rows.sort(key=lambda r: (corpus.days[r], corpus.ids[r]))
     users: list[SimUser] = []
     draw = 0
     while names and len(users) < n and draw < 50 * n:
@@ -100,7 +110,7 @@ def topical_users(corpus: Corpus, n: int, seed: int, split: str = "all") -> list
         draw += 1
         if split != "all" and split_of(name) != split:
             continue
-        user = _user(corpus, name, subject, days, seed)
+        user = _user(corpus, name, subject, papers[subject], days, seed)
         if user is not None:
             users.append(user)
     return users
