@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings
 from dailypapers.feed.windows import Window
 from dailypapers.foryou import numeric
-from dailypapers.foryou.personal import load_signals, ranked_window, stamp
+from dailypapers.foryou.personal import PAPERS, load_signals, ranked_window, stamp
 from dailypapers.foryou.ranker import Ranked, RankerConfig
 from dailypapers.foryou.signals import Signals
 from dailypapers.search import contract_for
@@ -40,6 +40,9 @@ DIGEST_CONFIG = RankerConfig()
 ForYouPick = Callable[[int, Window, set[str]], list[str]]
 PREFETCH_MIN = 50  # linked digests from which a run ranks ahead in worker processes
 WORKERS = 2
+# Papers a worker keeps (about 4 KB each, so at most ~400 MB): a worker lives for one run and
+# reads every linked library, whose papers overlap; the web process's store stays smaller.
+WORKER_PAPER_CACHE = 100_000
 AHEAD_TIMEOUT = 300.0  # seconds to wait for the next ranking made ahead before giving up
 log = logging.getLogger(__name__)
 Request = tuple[int, dt.date, dt.date]  # user, first and last day of the window
@@ -158,6 +161,7 @@ def _init_worker(settings: Settings, contract: str, dim: int) -> None:
     _WORKER[:] = [_Worker(settings, contract, dim, {})]
     numeric.use_threads(1)  # the workers already take a core each
     numeric.keep_freed_memory()  # a worker lives for one run: no page faults for each fit
+    PAPERS.size = WORKER_PAPER_CACHE
 
 
 def _rank_ahead(request: Request) -> tuple[Request, Prepared | None]:
