@@ -17,6 +17,7 @@ from dailypapers.store.models import DigestPaper, DigestSend, Subscription, tabl
 # Core tables, not ORM classes: an ORM UPDATE would scan the session's identity map each time.
 _SUBS = table_of(Subscription)
 _SENDS = table_of(DigestSend)
+_PAPERS = table_of(DigestPaper)  # and an ORM INSERT of many rows takes the slower bulk path
 
 
 SendRows = dict[tuple[int, str], tuple[int, int]]  # (subscriber, period) → (row id, attempts)
@@ -57,10 +58,10 @@ class SendLog:
                                  .values(attempts=attempts + 1, **values))  # fmt: skip
         else:
             row_id, attempts = self.session.execute(
-                insert(DigestSend).values(subscription_id=digest.subscription_id,
-                                          period_key=digest.period_key, attempts=1,
-                                          created_at=now, **values)
-                .returning(DigestSend.id, DigestSend.attempts)
+                insert(_SENDS).values(subscription_id=digest.subscription_id,
+                                      period_key=digest.period_key, attempts=1,
+                                      created_at=now, **values)
+                .returning(_SENDS.c.id, _SENDS.c.attempts)
             ).one()  # fmt: skip
             attempts -= 1
         self._rows[key] = (row_id, attempts + 1)
@@ -68,7 +69,7 @@ class SendLog:
             self._sent(digest, row_id, now)
 
     def _sent(self, digest: Digest, row_id: int, now) -> None:  # type: ignore[no-untyped-def]
-        self.session.execute(insert(DigestPaper), [
+        self.session.execute(insert(_PAPERS), [
             {"subscription_id": digest.subscription_id, "paper_id": pid, "send_id": row_id}
             for pid in digest.paper_ids
         ])  # fmt: skip
