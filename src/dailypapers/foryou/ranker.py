@@ -138,7 +138,8 @@ class Compact:
     """Rows over only the terms they use: column ``j`` of ``matrix`` is hashed term
     ``terms[j]`` (sorted), and ``column`` maps each hashed term to its column (-1: unused).
     The linear SVM is fitted on such a matrix: liblinear then spends nothing on the other
-    terms of the 2^20, and the weights are the same."""
+    terms of the 2^20, and the weights are the same. Its values are float64, which liblinear
+    takes as they are (it would convert float32 rows on every fit: about 2 ms of 25)."""
 
     terms: np.ndarray
     matrix: sp.csr_matrix
@@ -149,7 +150,7 @@ class Compact:
         terms = numeric.sorted_unique(rows.indices).astype(np.int32)
         column = np.full(rows.shape[1], -1, dtype=np.int32)
         column[terms] = np.arange(len(terms), dtype=np.int32)
-        matrix = sp.csr_matrix((rows.data, column[rows.indices], rows.indptr),
+        matrix = sp.csr_matrix((rows.data.astype(np.float64), column[rows.indices], rows.indptr),
                                shape=(rows.shape[0], len(terms)))  # fmt: skip
         matrix.has_sorted_indices = rows.has_sorted_indices  # numbering keeps the order
         return cls(terms, matrix, column)
@@ -164,7 +165,7 @@ class Compact:
         extra = numeric.sorted_unique(rows.indices[new]).astype(np.int32)
         column[new] = len(self.terms) + np.searchsorted(extra, rows.indices[new])
         width = len(self.terms) + len(extra)
-        top = sp.csr_matrix((rows.data.copy(), column, rows.indptr.copy()),
+        top = sp.csr_matrix((rows.data.astype(np.float64), column, rows.indptr.copy()),
                             shape=(rows.shape[0], width))  # fmt: skip
         top.sort_indices()
         data, indices, indptr = [top.data], [top.indices], [top.indptr]
