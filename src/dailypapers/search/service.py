@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable
-from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -150,19 +149,11 @@ def search(settings: Settings, session: Session, req: SearchRequest) -> SearchRe
     q = build_query(req)
     index = get_index(settings)
     notes: list[str] = []
-    # The exact-title lookup reads the database while the engines run (nothing else uses the
-    # session meanwhile): a new query's embedding leaves the interpreter free for it.
-    pin_job = _POOL.submit(_pinned, session, q) if req.sort == "relevance" and q.has_text else None
-    try:
-        if q.has_text:
-            hits = _ranked(settings, index, q, req.mode, notes)
-        else:  # filters only: list every match (up to the paging limit), newest first
-            hits = [SearchHit(index.ids[r], 0.0) for r in index.keyword.search(q, MAX_DEPTH)[0]]
-    except BaseException:
-        if pin_job is not None:  # the session is the caller's again only once it is done
-            futures.wait([pin_job])
-        raise
-    pinned = pin_job.result() if pin_job is not None else None
+    if q.has_text:
+        hits = _ranked(settings, index, q, req.mode, notes)
+    else:  # filters only: list every match (up to the paging limit), newest first
+        hits = [SearchHit(index.ids[r], 0.0) for r in index.keyword.search(q, MAX_DEPTH)[0]]
+    pinned = _pinned(session, q) if req.sort == "relevance" else None
     if pinned and (q.has_filters or q.excluded) and not _passes(index, q, pinned):
         pinned = None
     if pinned:
