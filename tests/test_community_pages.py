@@ -22,6 +22,7 @@ from tests.community_fixtures import (
 )
 from tests.conftest import TEST_SECRET
 from tests.digest_fixtures import smtp_server, text_part  # noqa: F401  (fixture)
+from tests.querylog import recorded_statements
 
 HOSTILE = '<script>alert("pwn")</script><img src=x onerror=alert(1)>'
 
@@ -294,19 +295,8 @@ def test_pages_that_need_login_redirect(client, path) -> None:
 
 # --- query counts ----------------------------------------------------------------------------
 def _statements(settings, client, path: str) -> list[str]:
-    from sqlalchemy import event
-
-    engine = db.get_engine(settings)
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(db.get_engine(settings)) as seen:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     return seen
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event
 
 from dailypapers.feed import Window, parse_window
 from dailypapers.store import db
@@ -19,6 +18,7 @@ from dailypapers.store.queries.feed import (
 from dailypapers.store.queries.papers import get_paper, normalise_paper_id, papers_by_ids
 from dailypapers.store.version import bump_data_version, data_version
 from tests.factories import add_papers, make_record
+from tests.querylog import recorded_statements
 
 D = dt.date
 
@@ -209,18 +209,9 @@ def test_list_page_is_one_query(settings, session) -> None:
     """Like linkding's query-count tests: 5 or 50 entries cost the same single query."""
     add_papers(settings, [make_record(authors=[f"A{i}", f"B{i}"]) for i in range(50)])
     engine = db.get_engine(settings)
-    statements: list[str] = []
-
-    def count(*args) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        for limit in (5, 50):
-            statements.clear()
+    for limit in (5, 50):
+        with recorded_statements(engine) as statements:
             items = list_feed(session, parse_window("day", "2025-03-18"), limit=limit)
-            assert len(items) == limit
-            assert all(len(i.paper.authors) == 2 for i in items)
-            assert len(statements) == 1
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+        assert len(items) == limit
+        assert all(len(i.paper.authors) == 2 for i in items)
+        assert len(statements) == 1

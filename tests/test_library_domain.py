@@ -4,7 +4,7 @@ and the one-query marks that list pages use."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from dailypapers.errors import Conflict, Forbidden, Invalid, NotFound
 from dailypapers.library import collections, follows, reads, saves
@@ -20,6 +20,7 @@ from dailypapers.store.queries.library import (
 )
 from tests.community_fixtures import make_user
 from tests.factories import add_papers, make_records
+from tests.querylog import recorded_statements
 
 
 @pytest.fixture
@@ -103,17 +104,8 @@ def test_marks_are_one_query_whatever_the_page(settings, world) -> None:
         reads.mark_read(s, uid, ids[1])
         reads.mark_read(s, uid, ids[0])
     engine = db.get_engine(settings)
-    seen: list[str] = []
-
-    def count(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        with db.session_scope(settings) as s:
-            marks = marks_for(s, uid, ids + [f"other-{i}" for i in range(300)])
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    with recorded_statements(engine) as seen, db.session_scope(settings) as s:
+        marks = marks_for(s, uid, ids + [f"other-{i}" for i in range(300)])
     assert len(seen) == 1
     assert marks.saved == {ids[0]} and marks.read == {ids[0], ids[1]} and not marks.upvoted
 

@@ -7,12 +7,13 @@ import datetime as dt
 import json
 import re
 
-from sqlalchemy import String, Text, event, select, text
+from sqlalchemy import String, Text, select, text
 
 from dailypapers.store import db
 from dailypapers.store.models import Base, Paper, User
 from tests.community_fixtures import add_paper, bearer, make_user
 from tests.library_fixtures import FIXTURES, add_known_papers
+from tests.querylog import recorded_statements
 from tests.test_community_pages import csrf, signup
 
 DAY = dt.date(2025, 3, 18)
@@ -146,16 +147,8 @@ def test_list_page_costs_at_most_two_more_queries(settings, client) -> None:
     engine = db.get_engine(settings)
 
     def count(path: str) -> int:
-        seen: list[str] = []
-
-        def record(*args: object) -> None:
-            seen.append(str(args[2]))
-
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements(engine) as seen:
             assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
         return len([s for s in seen if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))])
 
     anonymous = count("/date/2025-03-18")

@@ -7,11 +7,11 @@ import re
 import time
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from dailypapers.store import db
 from tests.community_fixtures import PASSWORD, make_user
 from tests.factories import add_papers, make_record
+from tests.querylog import recorded_statements
 
 DAY = dt.date(2025, 3, 18)
 
@@ -44,16 +44,10 @@ def _settled(client: TestClient, path: str, **params: str):
 def test_anonymous_pages_come_from_the_cache_with_each_visitors_token(settings, app) -> None:
     _fill(settings)
     engine = db.get_engine(settings)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
-
     with TestClient(app) as first, TestClient(app) as second:
         first_page = first.get("/date/2025-03-18")
-        event.listen(engine, "before_cursor_execute", record)
-        second_page = second.get("/date/2025-03-18")
-        event.remove(engine, "before_cursor_execute", record)
+        with recorded_statements(engine) as statements:
+            second_page = second.get("/date/2025-03-18")
     assert first_page.status_code == second_page.status_code == 200
     assert "Paper number 2" in second_page.text
     assert "csrf-placeholder" not in second_page.text

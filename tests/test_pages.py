@@ -6,10 +6,10 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import event
 
 from dailypapers.store import db
 from tests.factories import add_papers, make_record
+from tests.querylog import recorded_statements
 
 D = dt.date
 HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
@@ -148,22 +148,12 @@ def test_layout_slots(feed, client) -> None:
 def test_feed_page_query_count_is_constant(settings, client) -> None:
     """The feed page costs the same few queries for 3 or 40 entries (no N+1)."""
     engine = db.get_engine(settings)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        if "feed_entries" in statement or "papers" in statement:
-            statements.append(statement)
-
     counts = []
     for day, n in ((3, 3), (4, 40)):
         add_papers(settings, [make_record(feed_date=D(2025, 5, day)) for _ in range(n)])
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            statements.clear()
+        with recorded_statements(engine) as statements:
             assert len(_titles(client.get(f"/date/2025-05-{day:02d}").text)) == n
-            counts.append(len(statements))
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
+        counts.append(len([s for s in statements if "feed_entries" in s or "papers" in s]))
     assert counts[0] == counts[1] <= 5
 
 

@@ -95,10 +95,11 @@ def topical_users(corpus: Corpus, n: int, seed: int, split: str = "all") -> list
     """``n`` simulated topical users of ``split`` (dev/test by the name's hash), drawn with
     ``seed`` round-robin over the subjects (fewer if the corpus has none)."""
     names = subjects(corpus)
+    wanted = set(names)
     days = by_day(corpus)
     papers: dict[str, list[int]] = defaultdict(list)  # each subject's papers, listing order
     for row, cats in enumerate(corpus.categories):
-        for cat in set(cats) & set(names):
+        for cat in set(cats) & wanted:
             papers[cat].append(row)
     for rows in papers.values():
         rows.sort(key=lambda r: (corpus.days[r], corpus.ids[r]))
