@@ -33,7 +33,7 @@ from dailypapers.config import Settings
 from dailypapers.foryou.terms import store_term_counts
 from dailypapers.ingest.runner import ImportReport, ProgressFn, import_paths
 from dailypapers.ingest.vectors import load_vector_file
-from dailypapers.search import index_papers
+from dailypapers.search import get_index
 from dailypapers.store import db
 from dailypapers.store.models import FeedEntry, Meta, Paper, utcnow
 from dailypapers.store.trending import refresh_scores
@@ -149,7 +149,10 @@ def redate_sample(settings: Settings, today: dt.date | None = None) -> int:
     with db.session_scope(settings) as session:
         moved = _move_dates(session, settings, ids, delta)
         session.merge(Meta(key=NEWEST_DAY_KEY, value=today.isoformat()))
-    index_papers(settings, moved)
+    # Only dates moved: the texts, so the vectors, are unchanged. The keyword index takes the
+    # new dates (``since:``); part vectors stay the backfill's job, as after the first load
+    # (embedding them here kept a later `dailypapers demo` silent for minutes).
+    get_index(settings).sync()
     return len(moved)
 
 
