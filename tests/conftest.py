@@ -113,6 +113,9 @@ def settings(
         base_url="http://testserver",
         embed_on_import=False,
         arxiv_delay_seconds=0,
+        # No SMTP server listens in most tests: an account mail's retries after "connection
+        # refused" would otherwise sleep 2 + 4 + 8 s inside each signup's request.
+        mail_retry_backoff_seconds=0,
     )
     if url is None:
         db._engine_for.cache_clear()
