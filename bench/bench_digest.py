@@ -10,7 +10,10 @@ The corpus is imported once into ``--data-dir`` (default /tmp/dailypapers-bench-
 reused. The corpus has no upvotes, so a seeded fifth of the digest window's papers gets some
 (as community votes would), which gives every digest a trending section. Topics are drawn
 from the window's own categories, authors and frequent title words, so most match.
-Figures: digests/s, total time of the send phase, peak memory of this process.
+Figures: digests/s, total time of the send phase, peak memory of this process, and the CPU
+seconds of the send phase: this (composing) process, and its ended children (the "For you"
+worker processes and the SMTP server). On two cores a linked run is CPU-bound, so these say
+where its time goes.
 
 ``--linked=N`` links the first N subscribers to accounts with 50-500 saved papers each (drawn
 from one to three primary categories, saved over the past year), stores the corpus's
@@ -30,6 +33,7 @@ import itertools
 import multiprocessing as mp
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -198,16 +202,17 @@ class _PickTimer:
 
     def __init__(self) -> None:
         self.calls = self.sections = 0
-        self.seconds = 0.0
+        self.seconds = self.cpu_seconds = 0.0
         self._original = PersonalPicks.picks
 
     def __enter__(self) -> _PickTimer:
         timer, original = self, self._original
 
         def picks(self: PersonalPicks, *args: object, **kw: object) -> list[str]:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             out = original(self, *args, **kw)  # type: ignore[arg-type]
             timer.seconds += time.perf_counter() - started
+            timer.cpu_seconds += time.thread_time() - cpu
             timer.calls += 1
             timer.sections += bool(out)
             return out
@@ -233,6 +238,15 @@ def _smtp_process(port: int, count, ready, stop) -> None:
     ready.set()
     stop.wait()
     controller.stop()
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU time of this process, and of its ended children (workers, the SMTP server)."""
+    own, ended = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime, ended.ru_utime + ended.ru_stime
 
 
 def _free_port() -> int:
@@ -266,12 +280,13 @@ def main(argv: list[str]) -> None:
     server = mp.Process(target=_smtp_process, args=(port, count, ready, stop), daemon=True)
     server.start()
     ready.wait(30)
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _cpu_seconds()
     with _PickTimer() as timer:
         summary = send_digests(settings, as_of=as_of)
     elapsed = time.perf_counter() - started
     stop.set()
     server.join(10)
+    cpu = [after - before for after, before in zip(_cpu_seconds(), cpu_before, strict=True)]
     with db.session_scope(settings) as s:
         papers = s.scalar(select(func.count()).select_from(DigestPaper))
     save("digest" if settings.is_sqlite else "digest_postgresql", {
@@ -283,10 +298,13 @@ def main(argv: list[str]) -> None:
         "total_seconds": round(elapsed, 1),
         "digests_per_second": round(summary.sent / elapsed, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "cpu_seconds_composing_process": round(cpu[0], 1),
+        "cpu_seconds_workers_and_smtp_server": round(cpu[1], 1),
         "goal_10k_under_120s": args.subscribers >= 10_000 and elapsed < 120,
         "linked": args.linked, "linked_saved_papers": linked_papers,
         "for_you_picks_calls": timer.calls, "for_you_sections": timer.sections,
         "for_you_seconds": round(timer.seconds, 1),
+        "for_you_cpu_seconds_composing": round(timer.cpu_seconds, 1),
         "for_you_ms_per_linked_digest": round(1000 * timer.seconds / max(1, timer.calls), 1),
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
     })  # fmt: skip
