@@ -58,6 +58,7 @@ err_console = Console(stderr=True)
 
 app = typer.Typer(
     name="dailypapers",
+    rich_markup_mode="markdown",
     help="Self-hosted research-paper discovery: daily feed, search, digests.\n\n"
     "Settings come from DAILYPAPERS_* environment variables (see docs/configuration.md); "
     "--data-dir and --database-url override them for one command. Commands that touch data "
