@@ -206,11 +206,11 @@ def test_token_create_list_revoke(client, settings) -> None:
     assert client.delete(f"/api/tokens/{laptop}", headers=bearer(token)).status_code == 404
 
 
-def test_rate_limit_answers_429_with_retry_after(client, settings) -> None:
+def test_rate_limit_answers_429_with_retry_after(client, settings, monkeypatch) -> None:
     add_paper(settings, "2503.00009")
     _, alice = make_user(settings, "alice")
     url = "/api/papers/2503.00009/comments"
-    fresh_window()
+    fresh_window(monkeypatch)
     codes = [
         client.post(url, json={"text": f"c{i}"}, headers=bearer(alice)).status_code
         for i in range(11)

@@ -36,6 +36,7 @@ from dailypapers.web.deps import current_user
 
 log = logging.getLogger(__name__)
 _CLEANUP_PROBABILITY = 0.01  # prune expired windows on about one hit in a hundred
+clock: Callable[[], float] = time.time  # what windows are counted by (tests move it)
 
 
 @lru_cache(maxsize=4)
@@ -73,7 +74,7 @@ def hit(settings: Settings, key: str, limit: int, window: int = 60) -> int | Non
     """Count one hit on ``key``; None when allowed, else the seconds until it is allowed again."""
     if not settings.rate_limit_enabled:
         return None
-    now = time.time()
+    now = clock()
     window_start = int(now // window * window)
     key = key[:190]
     count = None
