@@ -31,6 +31,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from dailypapers.config import Settings
+from dailypapers.search import forget_indexes
 from dailypapers.store import db
 from dailypapers.store.models import Base
 
@@ -117,6 +118,9 @@ def settings(
         # refused" would otherwise sleep 2 + 4 + 8 s inside each signup's request.
         mail_retry_backoff_seconds=0,
     )
+    # Stop the test's search-index refresher: on PostgreSQL every test shares one database, and
+    # a refresher left running indexed the next tests' papers (a 74k import took 164 s, not 18).
+    forget_indexes(data_dir)
     if url is None:
         db._engine_for.cache_clear()
 

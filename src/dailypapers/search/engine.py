@@ -386,9 +386,10 @@ def status(settings: Settings) -> dict:
     }
 
 
-def forget_indexes() -> None:
-    """Drop every cached index of this process (tests; after ``index rebuild`` elsewhere)."""
+def forget_indexes(data_dir: Path | None = None) -> None:
+    """Drop the cached indexes of this process, or only those of ``data_dir``, and stop their
+    refreshers (tests; after ``index rebuild`` elsewhere)."""
+    folder = None if data_dir is None else str(resolved(data_dir))
     with _indexes_lock:
-        for index in _indexes.values():
-            index.closed.set()
-        _indexes.clear()
+        for key in [k for k in _indexes if folder is None or k[0] == folder]:
+            _indexes.pop(key).closed.set()
