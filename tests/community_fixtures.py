@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from dailypapers.community.auth import create_api_token
@@ -18,6 +20,7 @@ from dailypapers.store import db
 from dailypapers.store.models import SignupRequest
 from dailypapers.store.papers import upsert_records
 from dailypapers.store.records import PaperRecord
+from dailypapers.web import ratelimit
 
 PASSWORD = "correct horse battery"
 
@@ -141,12 +144,8 @@ def make_users(settings: Settings, prefix: str, count: int) -> list[str]:
     return tokens
 
 
-def fresh_window(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def fresh_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Move the rate limiter's clock to the first second of a one-minute window nobody has
     counted in yet, for a test that must stay inside one window (time still runs)."""
-    import time
-
-    from dailypapers.web import ratelimit
-
     shift = 61 - time.time() % 60 + 600  # ten minutes ahead: no earlier test's window
     monkeypatch.setattr(ratelimit, "clock", lambda: time.time() + shift)
