@@ -134,3 +134,50 @@ def test_a_signal_removed_after_ranking_ahead_is_not_mailed(settings: Settings) 
     with db.session_scope(settings) as session:
         fresh = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=4)
         assert picks == fresh.picks(uid, START, LAST, set()) and picks[0] == top
+
+
+def test_a_ranking_made_with_other_papers_is_ranked_again(settings: Settings) -> None:
+    """A ranking made ahead counts only with the run's papers: one carrying another stamp (the
+    papers changed, or it is not of this database) is ranked again; after the papers change,
+    rankings of the new papers are taken."""
+    from sqlalchemy import update
+
+    from dailypapers.foryou.ranker import Ranked
+    from dailypapers.store.base import utcnow
+    from dailypapers.store.models import Paper
+
+    store_world(settings, PAPERS, VECS)
+    uid, _ = make_user(settings, "stamps")
+    upvote(settings, uid, 0, 4, 8, 12)
+    request = (uid, START, LAST)
+
+    def made_ahead(picks: PersonalPicks, stamp: tuple, ids: tuple[str, ...]) -> None:
+        signals = load_signals(picks.session, uid)  # a marker ranking: these ids, in this order
+        ranked = Ranked(ids, tuple(10.0 - k for k in range(len(ids))), (False,) * len(ids))
+        picks._pending.add(request)
+        picks._ahead = Ahead([(request, foryou_digest.Prepared(signals, stamp, ranked))])  # type: ignore[assignment]
+
+    with db.session_scope(settings) as session:
+        picks = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=2)
+        inline = picks.picks(uid, START, LAST, set())
+        current = ranked_window(session, None, load_signals(session, uid),
+                                picks.candidates(START, LAST), contract=picks.key,
+                                dim=picks.dim, as_of=LAST).stamp  # fmt: skip
+        marker = (IDS[1], IDS[2])
+        assert set(inline).isdisjoint(marker)
+        made_ahead(picks, current, marker)
+        assert picks.picks(uid, START, LAST, set()) == list(marker)  # the run's papers: taken
+        made_ahead(picks, (*current[:2], "another|stamp"), marker)
+        assert picks.picks(uid, START, LAST, set()) == inline  # ranked again
+        session.execute(update(Paper).where(Paper.id == IDS[3]).values(updated_at=utcnow()))
+        session.flush()
+        changed = ranked_window(session, None, load_signals(session, uid),
+                                picks.candidates(START, LAST), contract=picks.key,
+                                dim=picks.dim, as_of=LAST).stamp  # fmt: skip
+        assert changed != current
+        made_ahead(picks, current, marker)  # made before the change, checked after it
+        assert picks.picks(uid, START, LAST, set()) == list(marker)  # the run's start papers
+        made_ahead(picks, changed, marker)
+        assert picks.picks(uid, START, LAST, set()) == list(marker)  # the new papers: taken
+        made_ahead(picks, current, marker)
+        assert picks.picks(uid, START, LAST, set()) == inline  # the old ones no longer

@@ -163,7 +163,7 @@ def test_background_terms_numbered_once_stack_like_the_whole_matrix() -> None:
     import numpy as np
     import scipy.sparse as sp
 
-    from dailypapers.foryou.ranker import Compact
+    from dailypapers.foryou.termrows import TermRows
 
     def rows(n: int, seed: int) -> sp.csr_matrix:
         m = sp.random(n, 4000, density=0.02, format="csr", random_state=seed, dtype=np.float32)
@@ -175,7 +175,9 @@ def test_background_terms_numbered_once_stack_like_the_whole_matrix() -> None:
     for dropped in ([], [3, 50], [0, 1, 2, 119], [60, 61], list(range(120))):
         keep = np.ones(120, dtype=bool)
         keep[dropped] = False
-        terms, stacked = Compact.of(shared).stacked_below(own, keep)
+        numbered = TermRows.of(shared, np.float64)
+        extra, stacked = numbered.stacked_below(own, keep)
+        terms = np.concatenate([numbered.terms, extra])
         plain = sp.vstack([own, shared[keep]], format="csr")
         back = sp.csr_matrix((stacked.data, terms[stacked.indices], stacked.indptr),
                              shape=plain.shape)  # fmt: skip
@@ -188,6 +190,35 @@ def test_background_terms_numbered_once_stack_like_the_whole_matrix() -> None:
     assert (own != before).nnz == 0 and np.array_equal(own.data, before.data)
 
 
+def test_weights_over_stacked_terms_score_rows_as_the_hashed_vector_does() -> None:
+    """SVM weights kept over the stacked numbering score other rows (numbered over their own
+    terms) exactly as the same weights spread over every hashed term: identical floats."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from dailypapers.foryou.termrows import TermRows, TermWeights
+
+    def rows(n: int, seed: int, width: int = 6000) -> sp.csr_matrix:
+        m = sp.random(n, width, density=0.02, format="csr", random_state=seed, dtype=np.float32)
+        m.sort_indices()
+        return sp.csr_matrix(m)
+
+    shared, own, other = TermRows.of(rows(120, 1), np.float64), rows(30, 2), rows(50, 3)
+    keep = np.ones(120, dtype=bool)
+    keep[[5, 6, 90]] = False
+    extra, stacked = shared.stacked_below(own, keep)
+    values = np.random.default_rng(4).normal(size=stacked.shape[1])
+    values[:7] = 0.0  # terms of left-out rows get no weight
+    weights = TermWeights(shared.column, values, extra)
+    hashed = np.zeros(6000)
+    hashed[np.concatenate([shared.terms, extra])] = values
+    target = TermRows.of(other)
+    assert np.array_equal(target.dot(weights), np.asarray(other @ hashed).ravel())
+    some = target.take(np.asarray([4, 0, 49]))
+    assert np.array_equal(some.dot(weights), np.asarray(other[[4, 0, 49]] @ hashed).ravel())
+    assert len(TermRows.of(other[:0]).dot(weights)) == 0
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_nearest_positives_equal_the_plain_product(threads: int) -> None:
     """The lexical nearest-positive score: the mean of each row's k highest cosines, equal to
@@ -196,6 +227,7 @@ def test_nearest_positives_equal_the_plain_product(threads: int) -> None:
     import scipy.sparse as sp
 
     from dailypapers.foryou import lexical, nearest, numeric
+    from dailypapers.foryou.termrows import TermRows
 
     counts = SPACE.counts
     idf = lexical.idf_weights(lexical.doc_freq(counts), counts.shape[0])
@@ -207,14 +239,17 @@ def test_nearest_positives_equal_the_plain_product(threads: int) -> None:
     numeric.use_threads(threads)
     try:
         index = nearest.Positives.of(positives)
+        numbered = TermRows.of(feats)
         for k in (1, 2, 3, 40, 60):
             plain = np.sort((feats @ positives.T).toarray(), axis=1)[:, -min(k, 40) :].mean(axis=1)
-            got = index.top_mean(feats, k)
+            got = index.top_mean(numbered, k)
             assert got.shape == (203,) and np.allclose(got, plain, rtol=1e-6, atol=1e-7)
             assert np.array_equal(got[200:], np.zeros(3)) and (got[:200] > 0).any()
         first, second = np.sort((feats @ positives.T).toarray(), axis=1)[:, -2:].T
-        assert np.array_equal(index.top_mean(feats, 2), (first + second) / np.float32(2))
-        assert len(index.top_mean(feats[:0], 2)) == 0
+        assert np.array_equal(index.top_mean(numbered, 2), (first + second) / np.float32(2))
+        assert np.array_equal(index.top_mean(numbered.take(np.arange(3, 9)), 2),
+                              ((first + second) / np.float32(2))[3:9])  # fmt: skip
+        assert len(index.top_mean(TermRows.of(feats[:0]), 2)) == 0
     finally:
         numeric.use_threads(saved)
 

@@ -5,9 +5,11 @@ The plain way, ``(feats @ positives.T).toarray()`` and then the top ``k`` of eac
 the whole candidates-by-positives product (about 2 million entries for a week against a
 library of 1,000 papers, nearly all non-zero through common words) twice over in scipy's
 two-pass product, and was most of a first view's time. ``sparse_dot_topn`` keeps only the
-top ``k`` of each row while it multiplies, on ``numeric.THREADS`` OpenMP threads; both sides are
-numbered over the positives' terms first (a candidate's other terms add nothing), so the
-product walks a small, dense term range instead of the 2^20 hashed columns.
+top ``k`` of each row while it multiplies, on ``numeric.THREADS`` OpenMP threads. The
+candidates come numbered over their own terms (``termrows.TermRows``, shared by every user
+ranking them) and the positives are renumbered onto those columns, so the product walks a
+small, dense term range instead of the 2^20 hashed columns, and only the positives' terms
+are looked up.
 
 The result is the plain product's, value for value: the same sums in the same order, and the
 mean of the top ``k`` counts a missing entry as the zero it is (tf-idf rows are non-negative).
@@ -23,6 +25,7 @@ import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
 
 from dailypapers.foryou import numeric
+from dailypapers.foryou.termrows import TermRows
 
 _tables: list[np.ndarray] = []  # hashed term -> column tables (all -1) not in use now
 _tables_lock = threading.Lock()
@@ -65,20 +68,16 @@ class Positives:
     def __len__(self) -> int:
         return int(self.by_term.shape[1])
 
-    def top_mean(self, feats: sp.csr_matrix, k: int) -> np.ndarray:
+    def top_mean(self, feats: TermRows, k: int) -> np.ndarray:
         """Mean of each row's ``k`` highest cosines to a positive (``k`` capped at their
         number)."""
         k = min(k, len(self))
-        if not feats.shape[0] or k == 0:
-            return np.zeros(feats.shape[0])
-        column = _numbered(self.terms, feats.indices, self.width)
-        known = column >= 0
-        ends = np.concatenate([[0], np.cumsum(known)])[feats.indptr]
-        rows = sp.csr_matrix((feats.data[known], column[known], ends.astype(np.int32)),
-                             shape=(feats.shape[0], len(self.terms)))  # fmt: skip
+        if not len(feats) or k == 0:
+            return np.zeros(len(feats))
         threads = numeric.THREADS if numeric.THREADS > 1 else None  # None: no OpenMP at all
-        top = sp_matmul_topn(rows, self.by_term, top_n=k, n_threads=threads)
-        sums = np.zeros(feats.shape[0], dtype=top.data.dtype)  # the rows' dtype, as before
+        top = sp_matmul_topn(feats.matrix, feats.onto(self.terms, self.by_term), top_n=k,
+                             n_threads=threads)  # fmt: skip
+        sums = np.zeros(len(feats), dtype=top.data.dtype)  # the rows' dtype, as before
         filled = np.diff(top.indptr) > 0
         if top.nnz:
             sums[filled] = np.add.reduceat(top.data, top.indptr[:-1][filled])

@@ -31,6 +31,7 @@ from dailypapers.foryou.numeric import by_halves, single_threaded
 from dailypapers.foryou.rules import compile_rule, follow_matches, matches
 from dailypapers.foryou.signals import Decay, Signals, weighted
 from dailypapers.foryou.space import PaperSpace, background_sample
+from dailypapers.foryou.termrows import TermRows, TermWeights
 
 METHODS = ("hybrid", "dense", "lexical", "centroid")
 
@@ -88,10 +89,9 @@ class Background:
     ref_ids: tuple[str, ...]
     train_vectors: np.ndarray
     ref_vectors: np.ndarray
-    idf: Sparse
-    idf_dense: np.ndarray
-    train_terms: Compact  # the training sample's tf-idf rows over the terms they use
-    ref_tfidf: sp.csr_matrix
+    idf: np.ndarray
+    train_terms: TermRows  # the training sample's tf-idf rows (float64, for the SVM)
+    ref_terms: TermRows  # the reference sample's tf-idf rows
     whitening: np.ndarray | None = None  # (covariance + ridge)^-1 of the training vectors
 
     def mask(self, taken: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -127,64 +127,10 @@ def background(space: PaperSpace, pool: Sequence[str], config: RankerConfig | No
             whitening = np.linalg.inv(cov + ridge * np.eye(cov.shape[0]))
         return Background(
             tuple(train_ids), tuple(ref_ids), space.vectors[train].copy(),
-            space.vectors[ref].copy(), Sparse.of(idf), idf,
-            Compact.of(lexical.weigh(sp.csr_matrix(space.counts[train]), idf)),
-            lexical.weigh(sp.csr_matrix(space.counts[ref]), idf), whitening,
+            space.vectors[ref].copy(), idf,
+            TermRows.of(lexical.weigh(sp.csr_matrix(space.counts[train]), idf), np.float64),
+            TermRows.of(lexical.weigh(sp.csr_matrix(space.counts[ref]), idf)), whitening,
         )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Compact:
-    """Rows over only the terms they use: column ``j`` of ``matrix`` is hashed term
-    ``terms[j]`` (sorted), and ``column`` maps each hashed term to its column (-1: unused).
-    The linear SVM is fitted on such a matrix: liblinear then spends nothing on the other
-    terms of the 2^20, and the weights are the same. Its values are float64, which liblinear
-    takes as they are (it would convert float32 rows on every fit: about 2 ms of 25)."""
-
-    terms: np.ndarray
-    matrix: sp.csr_matrix
-    column: np.ndarray
-
-    @classmethod
-    def of(cls, rows: sp.csr_matrix) -> Compact:
-        terms = numeric.sorted_unique(rows.indices).astype(np.int32)
-        column = np.full(rows.shape[1], -1, dtype=np.int32)
-        column[terms] = np.arange(len(terms), dtype=np.int32)
-        matrix = sp.csr_matrix((rows.data.astype(np.float64), column[rows.indices], rows.indptr),
-                               shape=(rows.shape[0], len(terms)))  # fmt: skip
-        matrix.has_sorted_indices = rows.has_sorted_indices  # numbering keeps the order
-        return cls(terms, matrix, column)
-
-    def stacked_below(self, rows: sp.csr_matrix, keep: np.ndarray
-                      ) -> tuple[np.ndarray, sp.csr_matrix]:  # fmt: skip
-        """``rows`` (over all hashed terms) above this matrix's ``keep`` rows, numbered over
-        these terms and then the terms only ``rows`` use (the shared rows keep their numbers):
-        the hashed term of each column, and the matrix."""
-        column = self.column[rows.indices]
-        new = column < 0
-        extra = numeric.sorted_unique(rows.indices[new]).astype(np.int32)
-        column[new] = len(self.terms) + np.searchsorted(extra, rows.indices[new])
-        width = len(self.terms) + len(extra)
-        top = sp.csr_matrix((rows.data.astype(np.float64), column, rows.indptr.copy()),
-                            shape=(rows.shape[0], width))  # fmt: skip
-        top.sort_indices()
-        data, indices, indptr = [top.data], [top.indices], [top.indptr]
-        ends, end = self.matrix.indptr, int(top.indptr[-1])
-        dropped = np.flatnonzero(~keep).tolist()
-        for first, last in zip([0, *[d + 1 for d in dropped]], [*dropped, len(keep)],
-                               strict=True):  # fmt: skip
-            if first < last:  # a run of kept rows: one slice of the shared arrays
-                data.append(self.matrix.data[ends[first] : ends[last]])
-                indices.append(self.matrix.indices[ends[first] : ends[last]])
-                indptr.append(ends[first + 1 : last + 1] - ends[first] + end)
-                end += int(ends[last] - ends[first])
-        matrix = sp.csr_matrix(
-            (np.concatenate(data), np.concatenate(indices).astype(np.int32, copy=False),
-             np.concatenate(indptr).astype(np.int32, copy=False)),
-            shape=(top.shape[0] + int(keep.sum()), width),
-        )  # fmt: skip
-        matrix.has_sorted_indices = True
-        return np.concatenate([self.terms, extra]), matrix
 
 
 @dataclass(slots=True)
@@ -214,25 +160,6 @@ class Scale:
 
 
 @dataclass(frozen=True, slots=True)
-class Sparse:
-    """A vector over hashed terms, stored by its non-zero entries (idf, SVM weights; the
-    indices need not be sorted)."""
-
-    indices: np.ndarray
-    values: np.ndarray
-
-    @classmethod
-    def of(cls, dense: np.ndarray) -> Sparse:
-        nz = np.flatnonzero(dense)
-        return cls(nz.astype(np.int32), dense[nz].copy())
-
-    def dense(self) -> np.ndarray:
-        out = np.zeros(lexical.N_FEATURES, dtype=self.values.dtype)
-        out[self.indices] = self.values
-        return out
-
-
-@dataclass(frozen=True, slots=True)
 class Model:
     """A user's fitted content model: what ``score`` needs, and nothing about any candidate.
 
@@ -250,7 +177,7 @@ class Model:
     centre: np.ndarray | None = None
     dense: tuple[np.ndarray, float] | None = None  # weights and intercept over the vectors
     idf: np.ndarray | None = None  # the background's (shared, not copied)
-    svm: tuple[Sparse, float] | None = None
+    svm: tuple[TermWeights, float] | None = None
     pos_tfidf: Positives | None = None
     knn_k: int = 2
 
@@ -306,9 +233,9 @@ def _top(vecs: np.ndarray, pos: np.ndarray, k: int) -> np.ndarray:
     return np.sort(sims[:, -k:], axis=1).mean(axis=1)
 
 
-def _svm_scores(feats: sp.csr_matrix, svm: tuple[Sparse, float]) -> np.ndarray:
+def _svm_scores(feats: TermRows, svm: tuple[TermWeights, float]) -> np.ndarray:
     weights, intercept = svm
-    return np.asarray(feats @ weights.dense()).ravel() + intercept
+    return feats.dot(weights) + intercept
 
 
 def _class_means_coefficients(y: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -333,22 +260,20 @@ def _fit_dense(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
 
 
 def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
-                 ) -> tuple[sp.csr_matrix, Sparse, float]:  # fmt: skip
+                 ) -> tuple[sp.csr_matrix, TermWeights, float]:  # fmt: skip
     """The positives' tf-idf rows and the linear SVM over the signal papers' and the
     background's tf-idf rows (the background's idf)."""
     y, w = _train(fit, cfg)
     own = lexical.weigh(sp.csr_matrix(space.counts[np.concatenate([fit.pos, fit.neg])]),
-                        bg.idf_dense)  # fmt: skip
-    terms, feats = bg.train_terms.stacked_below(own, fit.train)
+                        bg.idf)  # fmt: skip
+    extra, feats = bg.train_terms.stacked_below(own, fit.train)
     if cfg.lexical_model == "rocchio":
         per_row = np.repeat(_class_means_coefficients(y, w), np.diff(feats.indptr))
         gap = np.bincount(feats.indices, weights=feats.data * per_row, minlength=feats.shape[1])
-        return own[: len(fit.pos)], Sparse(terms, gap), 0.0
+        return own[: len(fit.pos)], TermWeights(bg.train_terms.column, gap, extra), 0.0
     model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000, tol=cfg.lexical_tol)
     model.fit(feats, y, sample_weight=w)
-    coef = model.coef_.ravel()
-    keep = coef != 0  # terms of left-out background rows only: no weight
-    weights = Sparse(terms[keep], coef[keep].copy())
+    weights = TermWeights(bg.train_terms.column, model.coef_.ravel().copy(), extra)
     return own[: len(fit.pos)], weights, float(model.intercept_[0])
 
 
@@ -414,8 +339,8 @@ def _fit(
         scales["knn"] = Scale.of(_top(ref, vecs[fit.pos], cfg.knn_k))
     if "lexical" in parts:
         pos_feats, weights, intercept = _fit_lexical(space, bg, fit, cfg)
-        ref_feats = bg.ref_tfidf[fit.ref]
-        model["idf"], model["svm"] = bg.idf_dense, (weights, intercept)
+        ref_feats = bg.ref_terms.take(np.flatnonzero(fit.ref))
+        model["idf"], model["svm"] = bg.idf, (weights, intercept)
         scales["lexical"] = Scale.of(_svm_scores(ref_feats, model["svm"]))
         if "lexical_knn" in parts:
             positives = model["pos_tfidf"] = Positives.of(pos_feats)
@@ -441,7 +366,7 @@ def components(
                          numeric.THREADS)  # fmt: skip
         out["knn"] = model.scales["knn"].apply(near)
     if model.idf is not None and model.svm is not None:
-        feats = space.tfidf(model.idf)[cand]
+        feats = space.term_rows(model.idf).take(cand)
         if cfg.lexical_weight or model.method == "lexical":
             out["lexical"] = model.scales["lexical"].apply(_svm_scores(feats, model.svm))
         if model.pos_tfidf is not None:

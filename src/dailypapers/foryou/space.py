@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from dailypapers.foryou import lexical
 from dailypapers.foryou.rules import PaperMeta
+from dailypapers.foryou.termrows import TermRows
 
 
 @dataclass(slots=True)
@@ -29,18 +30,19 @@ class PaperSpace:
     popularity: np.ndarray | None = None
     doc_freq: tuple[np.ndarray, int] | None = None  # corpus document frequencies, if known
     index: dict[str, int] = field(default_factory=dict)
-    _weighted: tuple[np.ndarray, sp.csr_matrix] | None = field(default=None, repr=False)
+    _weighted: tuple[np.ndarray, TermRows] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.index:
             self.index = {pid: i for i, pid in enumerate(self.ids)}
 
-    def tfidf(self, idf: np.ndarray) -> sp.csr_matrix:
-        """Every row's tf-idf under ``idf`` (``lexical.weigh``), kept for the last ``idf``
-        object: users sharing a background share one weighting of a window's papers."""
+    def term_rows(self, idf: np.ndarray) -> TermRows:
+        """Every row's tf-idf under ``idf`` (``lexical.weigh``) over the terms they use, kept
+        for the last ``idf`` object: users sharing a background share one weighting of a
+        window's papers."""
         kept = self._weighted
         if kept is None or kept[0] is not idf:
-            kept = self._weighted = (idf, lexical.weigh(self.counts, idf))
+            kept = self._weighted = (idf, TermRows.of(lexical.weigh(self.counts, idf)))
         return kept[1]
 
     def rows(self, ids: Sequence[str]) -> np.ndarray:
