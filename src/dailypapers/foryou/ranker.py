@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
@@ -272,7 +273,10 @@ def _fit_lexical(space: PaperSpace, bg: Background, fit: _Fit, cfg: RankerConfig
         gap = np.bincount(feats.indices, weights=feats.data * per_row, minlength=feats.shape[1])
         return own[: len(fit.pos)], TermWeights(bg.train_terms.column, gap, extra), 0.0
     model = LinearSVC(C=cfg.lexical_c, random_state=cfg.seed, max_iter=5000, tol=cfg.lexical_tol)
-    model.fit(feats, y, sample_weight=w)
+    # tf-idf rows and weights are finite by construction and the parameters are fixed: the
+    # checks cost about 0.5 ms of a 20 ms fit and change nothing
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        model.fit(feats, y, sample_weight=w)
     weights = TermWeights(bg.train_terms.column, model.coef_.ravel().copy(), extra)
     return own[: len(fit.pos)], weights, float(model.intercept_[0])
 
