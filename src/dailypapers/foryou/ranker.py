@@ -370,7 +370,7 @@ def components(
                          numeric.THREADS)  # fmt: skip
         out["knn"] = model.scales["knn"].apply(near)
     if model.idf is not None and model.svm is not None:
-        feats = space.term_rows(model.idf).take(cand)
+        feats = space.term_rows(model.idf, cand)
         if cfg.lexical_weight or model.method == "lexical":
             out["lexical"] = model.scales["lexical"].apply(_svm_scores(feats, model.svm))
         if model.pos_tfidf is not None:

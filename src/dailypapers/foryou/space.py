@@ -36,14 +36,20 @@ class PaperSpace:
         if not self.index:
             self.index = {pid: i for i, pid in enumerate(self.ids)}
 
-    def term_rows(self, idf: np.ndarray) -> TermRows:
-        """Every row's tf-idf under ``idf`` (``lexical.weigh``) over the terms they use, kept
-        for the last ``idf`` object: users sharing a background share one weighting of a
-        window's papers."""
+    def term_rows(self, idf: np.ndarray, rows: np.ndarray) -> TermRows:
+        """The tf-idf (``lexical.weigh``) of ``rows`` under ``idf``, over the terms they use.
+
+        When they are most of the space (a window's papers), every row is weighted once and
+        kept for the last ``idf`` object: users sharing a background share one weighting. A
+        few rows of a large space (the evaluation's day among the whole corpus) are weighted
+        alone; each row depends only on itself and ``idf``, so the values are the same.
+        """
+        if 2 * len(rows) < len(self.ids):
+            return TermRows.of(lexical.weigh(sp.csr_matrix(self.counts[rows]), idf))
         kept = self._weighted
         if kept is None or kept[0] is not idf:
             kept = self._weighted = (idf, TermRows.of(lexical.weigh(self.counts, idf)))
-        return kept[1]
+        return kept[1].take(rows)
 
     def rows(self, ids: Sequence[str]) -> np.ndarray:
         """Row numbers of those ids that are in the space, in the given order."""
