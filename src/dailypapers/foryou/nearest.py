@@ -55,15 +55,15 @@ class Positives:
 
     terms: np.ndarray
     by_term: sp.csr_matrix
-    width: int  # hashed columns of the rows (lexical.N_FEATURES)
 
     @classmethod
     def of(cls, rows: sp.csr_matrix) -> Positives:
-        width = rows.shape[1]
         terms = numeric.sorted_unique(rows.indices).astype(np.int32)
-        numbered = sp.csr_matrix((rows.data, _numbered(terms, rows.indices, width), rows.indptr),
-                                 shape=(rows.shape[0], len(terms)))  # fmt: skip
-        return cls(terms, numbered.T.tocsr(), width)
+        numbered = sp.csr_matrix(
+            (rows.data, _numbered(terms, rows.indices, rows.shape[1]), rows.indptr),
+            shape=(rows.shape[0], len(terms)),
+        )
+        return cls(terms, numbered.T.tocsr())
 
     def __len__(self) -> int:
         return int(self.by_term.shape[1])
