@@ -12,7 +12,7 @@ from dailypapers.feed.windows import Window
 from dailypapers.foryou import digest as foryou_digest
 from dailypapers.foryou import service
 from dailypapers.foryou.digest import PersonalPicks
-from dailypapers.foryou.personal import load_signals, ranked_window
+from dailypapers.foryou.personal import load_signals, ranked_window, stamp
 from dailypapers.store import db
 from dailypapers.store.models import Subscription
 from tests.community_fixtures import make_user
@@ -151,18 +151,16 @@ def test_a_ranking_made_with_other_papers_is_ranked_again(settings: Settings) ->
     upvote(settings, uid, 0, 4, 8, 12)
     request = (uid, START, LAST)
 
-    def made_ahead(picks: PersonalPicks, stamp: tuple, ids: tuple[str, ...]) -> None:
+    def made_ahead(picks: PersonalPicks, made_with: tuple, ids: tuple[str, ...]) -> None:
         signals = load_signals(picks.session, uid)  # a marker ranking: these ids, in this order
         ranked = Ranked(ids, tuple(10.0 - k for k in range(len(ids))), (False,) * len(ids))
         picks._pending.add(request)
-        picks._ahead = Ahead([(request, foryou_digest.Prepared(signals, stamp, ranked))])  # type: ignore[assignment]
+        picks._ahead = Ahead([(request, foryou_digest.Prepared(signals, made_with, ranked))])  # type: ignore[assignment]
 
     with db.session_scope(settings) as session:
         picks = PersonalPicks(session, settings.embedding_model, threshold=1.0, limit=2)
         inline = picks.picks(uid, START, LAST, set())
-        current = ranked_window(session, None, load_signals(session, uid),
-                                picks.candidates(START, LAST), contract=picks.key,
-                                dim=picks.dim, as_of=LAST).stamp  # fmt: skip
+        current = stamp(session, picks.key)
         marker = (IDS[1], IDS[2])
         assert set(inline).isdisjoint(marker)
         made_ahead(picks, current, marker)
@@ -171,9 +169,7 @@ def test_a_ranking_made_with_other_papers_is_ranked_again(settings: Settings) ->
         assert picks.picks(uid, START, LAST, set()) == inline  # ranked again
         session.execute(update(Paper).where(Paper.id == IDS[3]).values(updated_at=utcnow()))
         session.flush()
-        changed = ranked_window(session, None, load_signals(session, uid),
-                                picks.candidates(START, LAST), contract=picks.key,
-                                dim=picks.dim, as_of=LAST).stamp  # fmt: skip
+        changed = stamp(session, picks.key)
         assert changed != current
         made_ahead(picks, current, marker)  # made before the change, checked after it
         assert picks.picks(uid, START, LAST, set()) == list(marker)  # the run's start papers
