@@ -20,10 +20,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from dailypapers.community.demo import DEMO_USERS, seed_demo_activity
+from dailypapers.community.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_activity
+from dailypapers.community.users import find_user
 from dailypapers.config import Settings
 from dailypapers.digest.demo import seed_demo_subscriber
 from dailypapers.ingest.sample import bundled_newest_day, demo_newest_day, load_sample
+from dailypapers.library.demo import SAVED, seed_demo_library
 from dailypapers.store import db
 from tests.browser import MARKS, page_fixture  # noqa: F401  (the Chromium fixture)
 from tests.conftest import TEST_SECRET, _free_port, _truncate_all
@@ -47,6 +49,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory, _pg_database: str | None) -> 
     assert load_sample(settings, today=TODAY) is not None
     with db.session_scope(settings) as session:
         seed_demo_activity(session, settings)
+        ada = find_user(session, DEMO_USERS[0])
+        assert ada is not None
+        seed_demo_library(session, ada.id)
         seed_demo_subscriber(session)
     yield settings
     if _pg_database:
@@ -108,6 +113,22 @@ def test_demo_community_is_visible_and_labelled(demo_client):
     comments = demo_client.get(f"/api/papers/{commented['paper']['id']}/comments").json()
     assert comments[0]["text"].startswith("[demo]")
     assert comments[0]["author"].startswith("demo-")
+
+
+def test_demo_library_shows_in_library_and_for_you(demo, demo_client):
+    from tests.test_community_pages import login
+
+    assert login(demo_client, DEMO_USERS[0], DEMO_PASSWORD).status_code == 303
+    library = demo_client.get("/library").text
+    assert f"{SAVED} papers" in library and "Reading group" in library
+    assert library.count('class="paper-item is-read') >= 1
+    with db.session_scope(demo) as session:  # seeding again changes nothing
+        ada = find_user(session, DEMO_USERS[0])
+        assert ada is not None and seed_demo_library(session, ada.id).saved == 0
+    foryou = demo_client.get("/for-you").text
+    assert "in your library" in foryou
+    assert "which you follow" in foryou or "matches your search" in foryou
+    demo_client.cookies.clear()
 
 
 # --- the examples of the README and docs ---------------------------------------------------

@@ -32,7 +32,8 @@ def demo(
     The sample holds the four Daily Papers sample pages and two weeks of arXiv listings with
     precomputed vectors, so semantic search works at once. The listing dates are moved so that
     the newest day is the day the folder is filled; a few accounts named demo-… (password
-    demo-password; demo-ada is an administrator) upvote and comment, marked as demo data.
+    demo-password; demo-ada is an administrator) upvote and comment, marked as demo data,
+    and demo-ada has a small library (saved papers, a collection, a note, follows).
 
     Example: dailypapers demo --port 8100
     """
@@ -57,8 +58,10 @@ def demo(
 
 def _fill(settings: Settings) -> None:
     from dailypapers.community.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_activity
+    from dailypapers.community.users import find_user
     from dailypapers.digest.demo import seed_demo_subscriber
     from dailypapers.ingest.sample import demo_newest_day, is_loaded, load_sample, redate_sample
+    from dailypapers.library.demo import seed_demo_library
 
     if is_loaded(settings):
         before = demo_newest_day(settings)
@@ -78,6 +81,8 @@ def _fill(settings: Settings) -> None:
         console.print(f"note: {escape(warning)}", highlight=False)
     with db.session_scope(settings) as session:
         activity = seed_demo_activity(session, settings)
+        first = find_user(session, DEMO_USERS[0])
+        library = seed_demo_library(session, first.id) if first is not None else None
         subscriber = seed_demo_subscriber(session)
     if activity.users:
         console.print(
@@ -85,6 +90,10 @@ def _fill(settings: Settings) -> None:
             f"{DEMO_PASSWORD}), {activity.upvotes} upvotes, {activity.comments} comments",
             highlight=False,
         )
+    if library is not None and library.saved:
+        console.print(f"{DEMO_USERS[0]}'s library: {library.saved} saved papers, a collection, "
+                      f"a note and {library.follows} follows (see /library and /for-you)",
+                      highlight=False)  # fmt: skip
     if subscriber:
         command = f"dailypapers --data-dir {settings.data_dir} digest send --dry-run"
         console.print(f"demo digest subscriber {subscriber}: see its mail with `{command}`",
