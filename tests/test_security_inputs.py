@@ -196,3 +196,10 @@ def test_nul_bytes_are_refused_with_a_message(world) -> None:
     for response in cases:
         assert response.status_code == 400, (response.request.url, response.status_code)
         assert "NUL" in response.text
+    # feeds and exports answer errors in JSON, as their other errors (web/errors.py) do
+    for path in ("/search.xml?q=a%00b", "/api/daily_papers?submitter=a%00b"):
+        response = client.get(path)
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/json"
+        assert "NUL" in response.json()["error"]
+    assert client.get("/search.xml?q=author:").headers["content-type"] == "application/json"

@@ -28,12 +28,15 @@ _FILE_SUFFIXES = (".bib", ".ris", ".json", ".xml", ".md")
 _UNEXPECTED = "Something went wrong on our side; it has been logged."
 
 
+def json_errors(path: str, accept: str) -> bool:
+    """Whether a request to ``path`` with this Accept header gets its errors as JSON: the API,
+    feeds and exports (read by scripts and feed readers), and callers asking for JSON."""
+    return path.startswith("/api/") or path.endswith(_FILE_SUFFIXES) or "application/json" in accept
+
+
 def wants_json(request: Request) -> bool:
     """Whether the caller should get JSON rather than an HTML error page."""
-    path = request.url.path
-    if path.startswith("/api/") or path.endswith(_FILE_SUFFIXES):  # scripts, feeds, exports
-        return True
-    return "application/json" in request.headers.get("accept", "")
+    return json_errors(request.url.path, request.headers.get("accept", ""))
 
 
 def error_response(

@@ -18,6 +18,8 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dailypapers.web.errors import json_errors
+
 MAX_BODY_BYTES = 1024 * 1024
 NUL_MESSAGE = "Text may not contain NUL characters (\\u0000 or %00); remove them and try again."
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -41,13 +43,10 @@ def _body_has_nul(body: bytes, content_type: str) -> bool:
     return False
 
 
-def _wants_json(scope: Scope, headers: dict[bytes, bytes]) -> bool:
-    return scope.get("path", "").startswith("/api/") or b"json" in headers.get(b"accept", b"")
-
-
 async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
     request_headers = {k.lower(): v for k, v in scope.get("headers", [])}
-    if _wants_json(scope, request_headers):
+    accept = request_headers.get(b"accept", b"").decode("latin-1")
+    if json_errors(scope.get("path", ""), accept):  # as the app's own errors (web/errors.py)
         body, kind = json.dumps({"error": message}).encode(), b"application/json"
     else:
         body, kind = f"{status} \u2013 {message}\n".encode(), b"text/plain; charset=utf-8"
