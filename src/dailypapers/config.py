@@ -157,6 +157,11 @@ class Settings(BaseSettings):
         "none", description="SMTP transport security."
     )
     mail_from: str = Field("dailypapers <digest@localhost>", description="From: address of mails.")
+    mail_outbox_dir: Path | None = Field(
+        None,
+        description="Write every outgoing mail as an .eml file into this folder instead of "
+        "sending it over SMTP (development; `dailypapers demo` uses DATA_DIR/outbox).",
+    )
     mail_rate_per_minute: int = Field(600, ge=1, description="At most this many mails a minute.")
     dkim_private_key: Path | None = Field(None, description="PEM file of the DKIM signing key.")
     dkim_selector: str | None = Field(None, description="DKIM selector (`s=` tag).")

@@ -33,7 +33,9 @@ def demo(
     precomputed vectors, so semantic search works at once. The listing dates are moved so that
     the newest day is the day the folder is filled; a few accounts named demo-… (password
     demo-password; demo-ada is an administrator) upvote and comment, marked as demo data,
-    and demo-ada has a small library (saved papers, a collection, a note, follows).
+    and demo-ada has a small library (saved papers, a collection, a note, follows). Unless
+    DAILYPAPERS_SMTP_HOST is set, mails are written to DATA_DIR/outbox instead of sent, and
+    the server's output shows their links (so signing up works without a mail server).
 
     Example: dailypapers demo --port 8100
     """
@@ -43,6 +45,10 @@ def demo(
     os.environ["DAILYPAPERS_DATABASE_URL"] = ""
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a display name)
     os.environ["DAILYPAPERS_BASE_URL"] = f"http://{shown}:{port}"
+    # No mail server in a demo: mails (a sign-up's confirmation) become files, and the
+    # server's output shows their links; a configured SMTP server is used as it is.
+    if not os.environ.get("DAILYPAPERS_SMTP_HOST"):
+        os.environ.setdefault("DAILYPAPERS_MAIL_OUTBOX_DIR", str(folder.resolve() / "outbox"))
     get_settings.cache_clear()
     settings = get_settings()
     announce(settings)
@@ -52,6 +58,9 @@ def demo(
         return
     import uvicorn
 
+    if settings.mail_outbox_dir is not None:
+        console.print(f"mails are not sent but written to {settings.mail_outbox_dir}; their "
+                      "links (e.g. to confirm a sign-up) show below", highlight=False)  # fmt: skip
     console.print(f"serving the demo on [bold]http://{shown}:{port}[/bold] (Ctrl-C stops)")
     uvicorn.run("dailypapers.web.asgi:app", host=host, port=port, log_level="warning")
 

@@ -21,8 +21,10 @@ import time
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+from pathlib import Path
 
 from dailypapers.config import Settings
+from dailypapers.mail import outbox
 from dailypapers.mail.dkim_sign import dkim_signature
 
 log = logging.getLogger(__name__)
@@ -157,6 +159,9 @@ class SmtpSender:
     def send_raw(self, recipients: list[str], data: bytes) -> None:
         """Deliver ready wire bytes (CRLF lines), DKIM-signing them first when configured."""
         data = sign(self.settings, data)
+        if self.settings.mail_outbox_dir is not None:  # development: a file, not SMTP
+            outbox.write(Path(self.settings.mail_outbox_dir), recipients, data)
+            return
         sender = envelope_sender(self.settings)
         last: TemporaryFailure | None = None
         for attempt in range(self.retries + 1):

@@ -115,6 +115,10 @@ def check_model(settings: Settings) -> Check:
 
 
 def check_smtp(settings: Settings) -> Check:
+    if settings.mail_outbox_dir is not None:
+        return Check("smtp", "warn", f"mails are written to {settings.mail_outbox_dir}, not sent",
+                     "on a public site unset DAILYPAPERS_MAIL_OUTBOX_DIR and configure "
+                     "DAILYPAPERS_SMTP_*")  # fmt: skip
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
         check_dkim(settings)
