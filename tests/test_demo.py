@@ -52,7 +52,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, _pg_database: str | None) -> 
         ada = find_user(session, DEMO_USERS[0])
         assert ada is not None
         seed_demo_library(session, ada.id)
-        seed_demo_subscriber(session)
+        seed_demo_subscriber(session, ada.id)
     yield settings
     if _pg_database:
         _truncate_all(_pg_database)
@@ -129,6 +129,15 @@ def test_demo_library_shows_in_library_and_for_you(demo, demo_client):
     assert "in your library" in foryou
     assert "which you follow" in foryou or "matches your search" in foryou
     demo_client.cookies.clear()
+
+
+def test_demo_digest_starts_with_for_you(demo, tmp_path):
+    from dailypapers.digest.send import send_digests
+
+    send_digests(demo, dry_run_dir=tmp_path)
+    (mail,) = tmp_path.glob("*demo-ada@example.org.eml")
+    text = mail.read_text()
+    assert "For you" in text and text.index("For you") < text.index("Trending")
 
 
 # --- the examples of the README and docs ---------------------------------------------------

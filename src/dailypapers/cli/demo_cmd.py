@@ -92,7 +92,7 @@ def _fill(settings: Settings) -> None:
         activity = seed_demo_activity(session, settings)
         first = find_user(session, DEMO_USERS[0])
         library = seed_demo_library(session, first.id) if first is not None else None
-        subscriber = seed_demo_subscriber(session)
+        subscriber = seed_demo_subscriber(session, first.id if first is not None else None)
     if activity.users:
         console.print(
             f"demo community: {activity.users} accounts ({', '.join(DEMO_USERS)}; password "
