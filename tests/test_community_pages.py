@@ -293,6 +293,14 @@ def test_pages_that_need_login_redirect(client, path) -> None:
     assert response.status_code == 303 and response.headers["location"] == f"/login?next={path}"
 
 
+@pytest.mark.parametrize(("path", "says"), [("/for-you", "For you"), ("/library", "library")])
+def test_personal_pages_say_what_logging_in_gives(client, path, says) -> None:
+    page = client.get(path)  # redirected to the log-in form
+    assert page.url.path == "/login" and 'class="notice"' in page.text
+    notice = page.text.split('class="notice"', 1)[1].split("</p>", 1)[0]
+    assert says in notice and "sign up" in notice
+
+
 # --- query counts ----------------------------------------------------------------------------
 def _statements(settings, client, path: str) -> list[str]:
     with recorded_statements(db.get_engine(settings)) as seen:
