@@ -225,6 +225,24 @@ def test_anonymous_upvote_form_redirects_to_login(client, settings) -> None:
     assert anchored.headers["location"] == expected
 
 
+@pytest.mark.parametrize(("action", "fields", "why", "says"), [
+    ("/library/save", {"paper_id": "2505.00004"}, "library", "save papers"),
+    ("/library/read", {"paper_id": "2505.00004", "read": "1"}, "library", "save papers"),
+    ("/following", {"kind": "category", "value": "cs.LG"}, "follow", "to follow"),
+])  # fmt: skip
+def test_anonymous_library_and_follow_buttons_explain_the_log_in(
+    client, settings, action, fields, why, says
+) -> None:
+    add_paper(settings, "2505.00004")
+    form = {"csrf_token": csrf(client, "/papers/2505.00004"), **fields}
+    response = client.post(action, data=form, follow_redirects=False,
+                           headers={"Referer": "http://testserver/papers/2505.00004"})  # fmt: skip
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?next=/papers/2505.00004&why={why}"
+    explained = client.get(response.headers["location"]).text
+    assert says in explained and 'value="/papers/2505.00004"' in explained
+
+
 def test_login_rate_limit_is_429_with_retry_after(client, settings, monkeypatch) -> None:
     make_user(settings, "alice")
     fresh_window(monkeypatch)  # eleven argon2 checks must fall in one window

@@ -162,11 +162,25 @@ async def require_user(
     if is_api_request(request):
         message = getattr(request.state, "auth_error", None) or _AUTH_REQUIRED
         raise HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+    why = _why_log_in(request)
     raise HTTPException(
         303,
         "Please log in first.",
-        headers={"Location": f"/login?next={quote(_come_back(request))}"},
+        headers={"Location": f"/login?next={quote(_come_back(request))}" + why},
     )
+
+
+# Buttons an anonymous visitor sees on lists and paper pages post here; the log-in form then
+# says what the account is for (``account/login.html``).
+_WHY_BY_FORM = (("/library/", "library"), ("/following", "follow"))
+
+
+def _why_log_in(request: Request) -> str:
+    if request.method == "GET":
+        return ""
+    path = request.url.path
+    found = next((why for prefix, why in _WHY_BY_FORM if path.startswith(prefix)), "")
+    return f"&why={found}" if found else ""
 
 
 def come_back(request: Request) -> str:

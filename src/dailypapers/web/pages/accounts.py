@@ -87,7 +87,8 @@ def confirm_signup(request: Request, token: str, session: Session = Depends(get_
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/", why: str = "") -> HTMLResponse:
-    """The log-in form; ``why=upvote`` explains why an anonymous upvote landed here."""
+    """The log-in form; ``why`` (``upvote``, ``library``, ``follow``) explains why a button an
+    anonymous visitor pressed landed here."""
     return render(request, "account/login.html", form={}, next=safe_next(next), why=why)
 
 
