@@ -25,8 +25,8 @@ COLLECTION = "Reading group"
 IN_COLLECTION = 4
 READ = 5
 NOTE = (
-    "[demo] For the reading group: compare the sampler with the one in the other papers "
-    "of this collection.\n\n- *strength*: code is linked\n- *question*: how many steps?"
+    "[demo] For the reading group: how does its sampler compare with the other papers of "
+    "this collection?\n\n- *read first*: the method section\n- *question*: how many steps?"
 )
 FOLLOWS = (("search", f"{SUBJECT} models"), ("category", "cs.CV"))
 
