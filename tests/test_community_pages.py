@@ -319,6 +319,19 @@ def test_personal_pages_say_what_logging_in_gives(client, path, says) -> None:
     assert says in notice and "sign up" in notice
 
 
+def test_the_operators_login_notice_shows_escaped(settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from dailypapers.web.app import create_app
+
+    notice = "Lab members only: ask <b>Ada</b> & co."
+    with TestClient(create_app(settings.model_copy(update={"login_notice": notice}))) as c:
+        for path in ("/login", "/signup"):
+            page = c.get(path).text
+            assert "Lab members only: ask &lt;b&gt;Ada&lt;/b&gt; &amp; co." in page
+            assert "<b>Ada</b>" not in page
+
+
 # --- query counts ----------------------------------------------------------------------------
 def _statements(settings, client, path: str) -> list[str]:
     with recorded_statements(db.get_engine(settings)) as seen:

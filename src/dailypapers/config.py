@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         "header cannot dodge per-address rate limits. `serve --forwarded-allow-ips` sets it.",
     )
     site_name: str = Field("dailypapers", description="Name shown in the page header and mails.")
+    login_notice: str = Field(
+        "",
+        max_length=500,
+        description="A line shown above the log-in and sign-up forms, e.g. who may have an "
+        "account (`dailypapers demo` names its demo accounts there).",
+    )
     redis_url: str | None = Field(
         None,
         description="Redis URL (`redis://127.0.0.1:6379/0`); when set, the job queue and rate "

@@ -47,8 +47,17 @@ def demo(
     os.environ["DAILYPAPERS_BASE_URL"] = f"http://{shown}:{port}"
     # No mail server in a demo: mails (a sign-up's confirmation) become files, and the
     # server's output shows their links; a configured SMTP server is used as it is.
+    mails = "sign-up mails reach their addresses"
     if not os.environ.get("DAILYPAPERS_SMTP_HOST"):
         os.environ.setdefault("DAILYPAPERS_MAIL_OUTBOX_DIR", str(folder.resolve() / "outbox"))
+        mails = "the confirmation link shows in the demo's terminal"
+    from dailypapers.community.demo import DEMO_PASSWORD, DEMO_USERS
+
+    os.environ.setdefault(
+        "DAILYPAPERS_LOGIN_NOTICE",
+        f"This is a demo: log in as {DEMO_USERS[0]} (password {DEMO_PASSWORD}) to see a library "
+        f"and For you, or sign up ({mails}).",
+    )
     get_settings.cache_clear()
     settings = get_settings()
     announce(settings)
