@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dailypapers.library import collections
 from dailypapers.library.follows import follow
 from dailypapers.library.reads import mark_read
 from dailypapers.library.saves import save_paper
@@ -65,7 +64,5 @@ def seed_demo_library(session: Session, user_id: int) -> DemoLibrary:
                    note=NOTE if rank == 0 else None)  # fmt: skip
         if rank >= len(papers) - READ:
             mark_read(session, user_id, paper_id)
-    if papers:
-        collections.default_collection(session, user_id)  # the Reading list exists as well
     follows = sum(follow(session, user_id, kind, value)[1] for kind, value in FOLLOWS)
     return DemoLibrary(len(papers), follows)

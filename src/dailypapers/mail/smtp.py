@@ -21,7 +21,6 @@ import time
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
-from pathlib import Path
 
 from dailypapers.config import Settings
 from dailypapers.mail import outbox
@@ -160,7 +159,7 @@ class SmtpSender:
         """Deliver ready wire bytes (CRLF lines), DKIM-signing them first when configured."""
         data = sign(self.settings, data)
         if self.settings.mail_outbox_dir is not None:  # development: a file, not SMTP
-            outbox.write(Path(self.settings.mail_outbox_dir), recipients, data)
+            outbox.write(self.settings.mail_outbox_dir, recipients, data)
             return
         sender = envelope_sender(self.settings)
         last: TemporaryFailure | None = None
