@@ -26,7 +26,7 @@ from tests import search_labelled as labelled
 from bench import bench_search_quality as quality
 
 SETS = ("graded", "known-item", "topics")
-SPLITS = ("dev", "test")
+SPLITS = ("dev", "test", "fresh")  # fresh: known-item and topics only, never chosen on
 BARS = ("keyword", "semantic", "rrf")
 _STOPWORDS = "a an and are as at be but by for if in into is it no not of on or such that the "
 STOPWORDS = frozenset((_STOPWORDS + "their then there these they this to was will with").split())
@@ -103,10 +103,12 @@ def capture(argv: list[str]) -> list[Query]:
             categories = {p.id: p.categories or [] for p in papers}
             for split in SPLITS:
                 for name, label_set in (
-                    ("graded", quality.graded_set(split, authors)),
+                    ("graded", None if split == "fresh" else quality.graded_set(split, authors)),
                     ("known-item", quality.known_item_set(rows, split=split)),
                     ("topics", quality.topic_set(categories, split=split)),
                 ):
+                    if label_set is None:
+                        continue
                     for text, grades in zip(label_set.queries, label_set.grades, strict=True):
                         entry = Query(name, split, text, grades)
                         for mode in ("keyword", "semantic", "hybrid"):
@@ -242,7 +244,7 @@ def variants() -> dict[str, Variant]:
 
 # --- scoring -----------------------------------------------------------------------------------
 def ndcg(queries: list[Query], rank: Callable[[Query], list[str]]) -> dict[str, float]:
-    """nDCG@10 per set and split (and whole set)."""
+    """nDCG@10 per set and split, and each set whole (dev and test; fresh stays apart)."""
     out: dict[str, float] = {}
     for name in SETS:
         whole: list[float] = []
@@ -252,8 +254,10 @@ def ndcg(queries: list[Query], rank: Callable[[Query], list[str]]) -> dict[str, 
                 for q in queries
                 if q.label_set == name and q.split == split
             ]
-            out[f"{name} {split}"] = statistics.mean(values)
-            whole += values
+            if values:
+                out[f"{name} {split}"] = statistics.mean(values)
+            if split != "fresh":
+                whole += values
         out[f"{name} all"] = statistics.mean(whole)
     return out
 
@@ -273,15 +277,19 @@ def fused(variant: Variant) -> Callable[[Query], list[str]]:
 def main(argv: list[str]) -> None:
     queries = capture(argv)
     bars = {m: ndcg(queries, lambda q, m=m: q.ranked[m]) for m in BARS}
-    columns = [f"{n} {s}" for n in SETS for s in (*SPLITS, "all")]
+    columns = [c for c in (f"{n} {s}" for n in SETS for s in (*SPLITS, "all")) if c in bars["rrf"]]
     print(f"{len(queries)} queries; nDCG@10; margin = hybrid - max(keyword, semantic, rrf)")
-    print(f"{'':<40}" + "".join(f"{c[:14]:>15}" for c in columns) + "   dev    test    all")
+    print(f"{'':<40}" + "".join(f"{c[:14]:>15}" for c in columns) + "   dev    test   fresh  all")
     rows = {m: bars[m] for m in BARS}
     rows["product (as run)"] = ndcg(queries, lambda q: q.ranked["hybrid"])
     rows.update({name: ndcg(queries, fused(v)) for name, v in variants().items()})
     for name, figures in rows.items():
         margins = [
-            min(figures[f"{n} {s}"] - max(bars[m][f"{n} {s}"] for m in BARS) for n in SETS)
+            min(
+                figures[f"{n} {s}"] - max(bars[m][f"{n} {s}"] for m in BARS)
+                for n in SETS
+                if f"{n} {s}" in figures
+            )
             for s in (*SPLITS, "all")
         ]
         print(f"{name[:39]:<40}" + "".join(f"{figures[c]:>15.3f}" for c in columns)

@@ -3,12 +3,17 @@ on the label sets of ``tests/search_labelled.py``, in one run over the same pape
 
     python -m bench search_quality                  # 74,728 arXiv papers + the sample pages
     python -m bench search_quality --split test     # held-out queries only
+    python -m bench search_quality --split fresh    # the fresh held-out sets only
     python -m bench search_quality --pool FILE      # write each query's top-20 pool (judging)
 
 References: ``bm25`` is plain BM25 (bm25s, English stopwords, no stemming, title + abstract),
 ``minilm`` plain all-MiniLM-L6-v2 cosine over every paper (the same stored vectors), ``rrf`` a
 plain reciprocal-rank fusion (k=60) of their top 100. The first run imports the corpus and its
 shared vectors into ``--dir`` (a few minutes); later runs reuse it.
+
+Splits: every set has a dev half (choices are made there) and a test half; the known-item,
+topics and no-match sets also have a **fresh** held-out set, written after the others had been
+read query by query while tuning, that nothing is chosen on (``tests/search_labelled.py``).
 
 Metrics: nDCG@10 (linear gains, ideal from all judged papers), recall@100 (relevant found in
 the top 100 over min(relevant, 100)) and MRR (first paper of grade >= 1), averaged over queries.
@@ -55,9 +60,9 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--dir", default="/tmp/dp-bench-quality", help="work folder (reused)")
     parser.add_argument(
         "--split",
-        choices=("all", "dev", "test"),
+        choices=("all", "dev", "test", "fresh"),
         default="all",
-        help="queries to score: dev and test halves of every set side by side (all), or one",
+        help="queries to score: dev, test and fresh sets side by side (all), or one split",
     )
     parser.add_argument("--pool", default=None, help="write the judging pools to this file")
     return parser.parse_args(argv)
@@ -164,16 +169,24 @@ def _half(label_set: LabelSet, split: str) -> LabelSet:
 
 def known_item_set(rows: list[dict], count: int = 60, split: str = "all") -> LabelSet:
     pairs = labelled.known_item_queries(rows, count, seed=7)
+    if split == "fresh":  # another seed, none of the first set's papers
+        taken = {pid for _, pid in pairs}
+        fresh = labelled.known_item_queries(rows, count * 2, seed=labelled.FRESH_KNOWN_ITEM_SEED)
+        pairs = [(q, pid) for q, pid in fresh if pid not in taken][:count]
+        return LabelSet("known-item (fresh)", [q for q, _ in pairs], [{p: 2} for _, p in pairs])
     whole = LabelSet("known-item", [q for q, _ in pairs], [{pid: 2} for _, pid in pairs])
     return _half(whole, split)
 
 
 def topic_set(categories: dict[str, list[str]], split: str = "all") -> LabelSet:
+    topics = labelled.FRESH_TOPICS if split == "fresh" else labelled.TOPICS
     grades = [
-        {p: 1 for p, cats in categories.items() if set(cats) & wanted}
-        for _, wanted in labelled.TOPICS
+        {p: 1 for p, cats in categories.items() if set(cats) & wanted} for _, wanted in topics
     ]
-    return _half(LabelSet("topics", [q for q, _ in labelled.TOPICS], grades), split)
+    whole = LabelSet("topics", [q for q, _ in topics], grades)
+    if split == "fresh":
+        return LabelSet("topics (fresh)", whole.queries, whole.grades)
+    return _half(whole, split)
 
 
 def score(label_set: LabelSet, rank: Ranker) -> dict[str, float]:
@@ -190,15 +203,17 @@ def score(label_set: LabelSet, rank: Ranker) -> dict[str, float]:
     }
 
 
-def no_match(rankers: dict[str, Ranker]) -> dict[str, dict[str, float]]:
+def no_match(
+    rankers: dict[str, Ranker], queries: list[str] = labelled.NO_MATCH_QUERIES
+) -> dict[str, dict[str, float]]:
     """Per method: how many no-match queries return nothing, and the mean result count."""
     out = {}
     for name, rank in rankers.items():
-        counts = [len(rank(q)) for q in labelled.NO_MATCH_QUERIES]
+        counts = [len(rank(q)) for q in queries]
         weak = getattr(rank, "weak", {})
         out[name] = {
             "empty": sum(c == 0 for c in counts),
-            "weak": sum(bool(weak.get(q)) for q in labelled.NO_MATCH_QUERIES),
+            "weak": sum(bool(weak.get(q)) for q in queries),
             "mean_results": float(np.mean(counts)),
         }
     return out
@@ -271,9 +286,9 @@ def main(argv: list[str]) -> None:
         rows.sort(key=lambda r: r["id"])
         random.Random(0).shuffle(rows)
         authors = {p.id: p.authors or [] for p in papers}
-        splits = ("dev", "test") if args.split == "all" else (args.split,)
+        splits = ("dev", "test", "fresh") if args.split == "all" else (args.split,)
         categories = {p.id: p.categories or [] for p in papers}
-        sets = [graded_set(split, authors) for split in splits]
+        sets = [graded_set(split, authors) for split in splits if split != "fresh"]
         sets += [known_item_set(rows, split=split) for split in splits]
         sets += [topic_set(categories, split=split) for split in splits]
         results = {name: {s.name: score(s, rank) for s in sets} for name, rank in rankers.items()}
@@ -281,7 +296,8 @@ def main(argv: list[str]) -> None:
             for by_set in results.values():
                 for name in ("graded-74k", "known-item", "topics"):
                     dev, test = by_set[f"{name} (dev)"], by_set[f"{name} (test)"]
-                    n_dev, n_test = (len(s.queries) for s in sets if s.name.startswith(name))
+                    halves = (f"{name} (dev)", f"{name} (test)")
+                    n_dev, n_test = (len(s.queries) for s in sets if s.name in halves)
                     by_set[name] = {
                         k: round((dev[k] * n_dev + test[k] * n_test) / (n_dev + n_test), 3)
                         for k in dev
@@ -292,6 +308,7 @@ def main(argv: list[str]) -> None:
             for m in PRODUCT
         }
         empty = no_match(rankers)
+        empty_fresh = no_match(rankers, labelled.FRESH_NO_MATCH_QUERIES)
     print(f"{len(papers)} papers; {time.perf_counter() - started:.0f} s")
     names = list(next(iter(results.values())))
     for prefix in ("graded-74k", "known-item", "topics"):
@@ -299,11 +316,13 @@ def main(argv: list[str]) -> None:
         for line in table({m: {s: by[s] for s in group} for m, by in results.items()}):
             print(line)
         print()
-    print(f"no-match queries ({len(labelled.NO_MATCH_QUERIES)}): " + ", ".join(
-        f"{m} {e['empty']} empty, {e['weak']} weak / {e['mean_results']:.0f} results"
-        for m, e in empty.items()
-    ))  # fmt: skip
+    for title, counts in (("no-match queries", empty), ("fresh no-match queries", empty_fresh)):
+        print(f"{title} ({len(labelled.FRESH_NO_MATCH_QUERIES)}): " + ", ".join(
+            f"{m} {e['empty']} empty, {e['weak']} weak / {e['mean_results']:.0f} results"
+            for m, e in counts.items()
+        ))  # fmt: skip
     print("labelled queries shown as weak matches: " + ", ".join(
         f"{m} {sum(flagged.values())}" for m, flagged in weak_labelled.items()
     ))  # fmt: skip
-    save(f"search_quality-{args.split}", {"methods": results, "no_match": empty})
+    save(f"search_quality-{args.split}",
+         {"methods": results, "no_match": empty, "no_match_fresh": empty_fresh})  # fmt: skip

@@ -265,6 +265,22 @@ def test_coverage_counts_a_word_s_papers_as_a_search_would(settings, session, co
     assert 0 < one_token < len(words)  # both ways were taken
 
 
+def test_coverage_gives_stopwords_no_weight(settings, session, corpus) -> None:
+    """Stopwords are not indexed, so no paper can hold them: they weigh nothing in the no-match
+    check (they once weighed most, as a word no paper holds, and real sentences lost half of
+    their coverage); a word that is indexed but found nowhere still weighs (``zzyzx``)."""
+    from dailypapers.search.query import parse_query
+
+    index = get_index(settings)
+    kw = index.keyword
+    bare = parse_query("diffusion models")
+    rows = kw.rank(bare, 20).rows
+    assert kw.coverage(bare, rows) == 1.0
+    for sentence in ("diffusion then models", "the diffusion of their models"):
+        assert kw.coverage(parse_query(sentence), rows) == 1.0, sentence
+    assert kw.coverage(parse_query("diffusion models zzyzx"), rows) < 0.75
+
+
 def test_fusion_equals_the_plain_per_row_sum_and_sort() -> None:
     """``combine`` (numpy) gives the plain Python fusion's rows and scores exactly, ties,
     lifted rows and the first row included."""

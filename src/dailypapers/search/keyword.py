@@ -344,8 +344,8 @@ class KeywordIndex:
         total, found = 0.0, dict.fromkeys(rows, 0.0)
         for word in words:
             query = self._words([word])
-            if query is None:  # a stopword or punctuation: no weight
-                continue
+            if query is None or not self._analyzer.analyze(word):  # stopword, punctuation: no
+                continue  # weight (tantivy parses a stopword into an empty query, not None)
             freq = self._doc_freq(searcher, word, query)
             idf = math.log(1 + (searcher.num_docs - freq + 0.5) / (freq + 0.5))
             total += idf

@@ -49,6 +49,7 @@ MIN_SIMILARITY = 0.2
 # No-match rule (see ``_nothing_matches``): chosen on the labelled and no-match queries.
 COVERAGE_DEPTH = 20
 MIN_COVERAGE = 0.5
+FULL_COVERAGE = 0.75
 NO_MATCH_SIMILARITY = 0.4
 WEAK_SIMILARITY = 0.44
 # A field has many papers near the query; an outside query only a few look-alikes: its
@@ -307,24 +308,26 @@ def _nothing_matches(
     """Whether the query is about nothing in the collection (then no results), or only about
     something close to it (a note says the matches are weak).
 
-    Nothing matches when no paper holds half of the query's words (by IDF weight) *and* no
-    paper's abstract is similar to it (cosine under ``NO_MATCH_SIMILARITY``): both engines
-    agree that the query is elsewhere. The matches are weak when, still without half of the
-    words, the best cosine is under ``WEAK_SIMILARITY`` or only a few papers come near it
-    (``WEAK_SPREAD``). Thresholds chosen on the labelled and no-match queries of
-    ``tests/search_labelled.py`` (docs/search.md). ``nearness`` may be a function (keyword
-    mode): it is called only when the keyword side is not enough.
+    A paper holding most of the query's words (``FULL_COVERAGE`` of their IDF weight: a
+    look-up of remembered words), or many papers near its meaning (best cosine at least
+    ``WEAK_SIMILARITY``, not a thin neighbourhood: ``WEAK_SPREAD``), and the matches are real.
+    Otherwise nothing matches when no paper holds half of the words *and* no abstract is
+    similar (cosine under ``NO_MATCH_SIMILARITY``): both engines agree that the query is
+    elsewhere; in between, the matches are weak. Thresholds chosen on the labelled and
+    no-match queries of ``tests/search_labelled.py``, the fresh sets reported (docs/search.md).
+    ``nearness`` may be a function (keyword mode): it is called only when needed.
     """
     if q.has_filters or q.phrases:  # the user narrowed it down: show what passes
         return False
     if isinstance(nearness, Nearness) and nearness.best >= WEAK_SIMILARITY and not nearness.thin:
         return False
-    if index.keyword.coverage(q, kw.rows[:COVERAGE_DEPTH]) >= MIN_COVERAGE:
+    coverage = index.keyword.coverage(q, kw.rows[:COVERAGE_DEPTH])
+    if coverage >= FULL_COVERAGE:
         return False
     near = nearness if isinstance(nearness, Nearness) else nearness()
     if near is None or (near.best >= WEAK_SIMILARITY and not near.thin):
         return False
-    if near.best < NO_MATCH_SIMILARITY:
+    if near.best < NO_MATCH_SIMILARITY and coverage < MIN_COVERAGE:
         notes.append("nothing in the collection matches this query")
         return True
     notes.append(WEAK_NOTE)
