@@ -7,7 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from dailypapers.search.contract import contract_for, paper_text
 from dailypapers.search.engine import LocalIndex, forget_indexes, get_index, status
@@ -81,6 +81,47 @@ def test_new_and_changed_papers_are_indexed_incrementally(settings) -> None:
     assert all(after[k] == before[k] for k in before if k[0] != rows[0]["id"])
     assert _ids(settings, "wombat", mode="keyword") == [rows[0]["id"]]
     assert get_index(settings).keyword.num_docs() == 51
+
+
+def test_a_sync_in_the_overlap_rewrites_nothing_already_indexed(settings, monkeypatch) -> None:
+    """For two minutes after an import every sync looks at its papers again (a transaction
+    may commit late): those already written are skipped on their ids and stamps alone, a
+    changed one is written again, and a new worker keeps the snapshot's vectors as they are."""
+    rows = load_papers(settings, 40)
+    index = get_index(settings)
+    index.sync(snapshot=True)
+    written: list[str] = []
+    write = index.keyword.write
+
+    def counted(docs) -> None:  # type: ignore[no-untyped-def]
+        written.extend(d.id for d in docs)
+        write(docs)
+
+    monkeypatch.setattr(index.keyword, "write", counted)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = db.get_engine(settings)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        index.sync()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert written == []
+    assert statements and not any("abstract" in s for s in statements)  # no paper read whole
+    changed = record(rows[3])
+    changed.title, changed.version = "Platypus venom kinetics", 9
+    with db.session_scope(settings) as session:
+        upsert_records(session, [changed])
+    index.sync()
+    assert written == [rows[3]["id"]]
+    assert _ids(settings, "platypus", mode="keyword") == [rows[3]["id"]]
+    forget_indexes()
+    fresh = get_index(settings)  # its own memory: it looks at the overlap's vectors again
+    assert len(fresh.vectors) == 40 and not fresh.vectors.delta
+    assert _ids(settings, rows[7]["title"], mode="semantic")[0] == rows[7]["id"]
 
 
 def test_rebuild_reuses_stored_vectors_and_resumes(settings) -> None:

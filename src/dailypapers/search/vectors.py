@@ -102,6 +102,20 @@ class VectorIndex:
         pos = self._base_pos(row)
         return pos >= 0 and row not in self.delta and np.array_equal(self.base[pos], vector)
 
+    def same_as_base_many(self, rows: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        """``same_as_base`` of many rows at once: a boolean per row."""
+        rows = np.asarray(rows, np.int64)
+        pos = np.full(len(rows), -1, np.int64)
+        inside = (rows >= 0) & (rows < len(self._pos))
+        pos[inside] = self._pos[rows[inside]]
+        held = pos >= 0
+        if self.delta:
+            held &= ~np.isin(rows, np.fromiter(self.delta, np.int64, len(self.delta)))
+        same = np.zeros(len(rows), bool)
+        if held.any():
+            same[held] = np.all(np.asarray(self.base[pos[held]]) == vectors[held], axis=1)
+        return same
+
     def _base_pos(self, row: int) -> int:
         return int(self._pos[row]) if 0 <= row < len(self._pos) else -1
 
