@@ -25,7 +25,7 @@ from tests import search_labelled as labelled
 
 from bench import bench_search_quality as quality
 
-SETS = ("graded", "known-item", "topics")
+SETS = ("graded", "known-item", "topics", "topics-judged")  # the last: fresh only
 SPLITS = ("dev", "test", "fresh")  # fresh: known-item and topics only, never chosen on
 BARS = ("keyword", "semantic", "rrf")
 _STOPWORDS = "a an and are as at be but by for if in into is it no not of on or such that the "
@@ -106,6 +106,7 @@ def capture(argv: list[str]) -> list[Query]:
                     ("graded", None if split == "fresh" else quality.graded_set(split, authors)),
                     ("known-item", quality.known_item_set(rows, split=split)),
                     ("topics", quality.topic_set(categories, split=split)),
+                    ("topics-judged", quality.judged_topic_set() if split == "fresh" else None),
                 ):
                     if label_set is None:
                         continue
@@ -258,7 +259,8 @@ def ndcg(queries: list[Query], rank: Callable[[Query], list[str]]) -> dict[str, 
                 out[f"{name} {split}"] = statistics.mean(values)
             if split != "fresh":
                 whole += values
-        out[f"{name} all"] = statistics.mean(whole)
+        if whole:
+            out[f"{name} all"] = statistics.mean(whole)
     return out
 
 

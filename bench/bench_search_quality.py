@@ -5,6 +5,7 @@ on the label sets of ``tests/search_labelled.py``, in one run over the same pape
     python -m bench search_quality --split test     # held-out queries only
     python -m bench search_quality --split fresh    # the fresh held-out sets only
     python -m bench search_quality --pool FILE      # write each query's top-20 pool (judging)
+    python -m bench search_quality --pool FILE --pool-set topics-fresh   # the fresh topics'
 
 References: ``bm25`` is plain BM25 (bm25s, English stopwords, no stemming, title + abstract),
 ``minilm`` plain all-MiniLM-L6-v2 cosine over every paper (the same stored vectors), ``rrf`` a
@@ -65,6 +66,8 @@ def _args(argv: list[str]) -> argparse.Namespace:
         help="queries to score: dev, test and fresh sets side by side (all), or one split",
     )
     parser.add_argument("--pool", default=None, help="write the judging pools to this file")
+    parser.add_argument("--pool-set", choices=("graded", "topics-fresh"), default="graded",
+                        help="which queries --pool pools")  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -189,6 +192,17 @@ def topic_set(categories: dict[str, list[str]], split: str = "all") -> LabelSet:
     return _half(whole, split)
 
 
+def judged_topic_set() -> LabelSet | None:
+    """The fresh topics graded paper by paper (pooled top 20 of every method; unjudged papers
+    count 0), or None before they are judged."""
+    judged = labelled.load_judgments(labelled.FRESH_TOPIC_JUDGMENTS)
+    if not judged:
+        return None
+    queries = [(labelled.fresh_topic_qid(i), t) for i, (t, _) in enumerate(labelled.FRESH_TOPICS)]
+    return LabelSet("topics judged (fresh)", [t for _, t in queries],
+                    [judged.get(qid, {}) for qid, _ in queries])  # fmt: skip
+
+
 def score(label_set: LabelSet, rank: Ranker) -> dict[str, float]:
     ndcg, recall, mrr = [], [], []
     for query, grades in zip(label_set.queries, label_set.grades, strict=True):
@@ -219,18 +233,25 @@ def no_match(
     return out
 
 
-def write_pools(path: Path, rankers: dict[str, Ranker], texts: dict[str, tuple[str, str]]) -> None:
-    """Each graded query's pool: the union of every method's top 20, with what a judge reads."""
+def write_pools(
+    path: Path, rankers: dict[str, Ranker], texts: dict[str, tuple[str, str]], which: str
+) -> None:
+    """Each query's pool: the union of every method's top 20, with what a judge reads
+    (``which``: the graded queries but author look-ups, or the fresh topics)."""
+    if which == "topics-fresh":
+        queries = [
+            (labelled.fresh_topic_qid(i), t) for i, (t, _) in enumerate(labelled.FRESH_TOPICS)
+        ]
+    else:
+        queries = [(q.qid, q.text) for q in labelled.graded_queries() if q.kind != "author"]
     pools = {}
-    for q in labelled.graded_queries():
-        if q.kind == "author":
-            continue
+    for qid, text in queries:
         seen: dict[str, list[str]] = {}
         for name, rank in rankers.items():
-            for pid in rank(q.text)[:POOL_DEPTH]:
+            for pid in rank(text)[:POOL_DEPTH]:
                 seen.setdefault(pid, []).append(name)
-        pools[q.qid] = {
-            "query": q.text,
+        pools[qid] = {
+            "query": text,
             "papers": [
                 {"id": p, "by": by, "title": texts[p][0], "abstract": texts[p][1][:400]}
                 for p, by in seen.items()
@@ -279,7 +300,7 @@ def main(argv: list[str]) -> None:
         ).all()
         if args.pool:
             texts = {p.id: (p.title, p.abstract or "") for p in papers}
-            write_pools(Path(args.pool), rankers, texts)
+            write_pools(Path(args.pool), rankers, texts, args.pool_set)
             print(f"pools written to {args.pool}")
             return
         rows = [{"id": p.id, "abstract": p.abstract or ""} for p in papers if "." in p.id]
@@ -291,6 +312,8 @@ def main(argv: list[str]) -> None:
         sets = [graded_set(split, authors) for split in splits if split != "fresh"]
         sets += [known_item_set(rows, split=split) for split in splits]
         sets += [topic_set(categories, split=split) for split in splits]
+        judged = judged_topic_set() if "fresh" in splits else None
+        sets += [judged] if judged is not None else []
         results = {name: {s.name: score(s, rank) for s in sets} for name, rank in rankers.items()}
         if args.split == "all":  # each set whole: the query-weighted mean of its two halves
             for by_set in results.values():

@@ -223,11 +223,19 @@ def graded_queries() -> list[GradedQuery]:
 JUDGMENTS = Path(__file__).parent / "fixtures" / "search_judgments_74k.json"
 
 
-def load_judgments() -> dict[str, dict[str, int]]:
+# The fresh topics judged paper by paper (pooled like the graded set), beside their categories.
+FRESH_TOPIC_JUDGMENTS = JUDGMENTS.with_name("search_judgments_topics_fresh.json")
+
+
+def fresh_topic_qid(i: int) -> str:
+    return f"tf{i + 1:02d}"
+
+
+def load_judgments(path: Path = JUDGMENTS) -> dict[str, dict[str, int]]:
     """qid -> {paper id: grade} for every judged (pooled) paper; unjudged papers count 0."""
-    if not JUDGMENTS.exists():
+    if not path.exists():
         return {}
-    return {q: dict(g) for q, g in json.loads(JUDGMENTS.read_text()).items()}
+    return {q: dict(g) for q, g in json.loads(path.read_text()).items()}
 
 
 # --- metrics ----------------------------------------------------------------------------------
