@@ -86,10 +86,15 @@ def test_new_and_changed_papers_are_indexed_incrementally(settings) -> None:
 def test_a_sync_in_the_overlap_rewrites_nothing_already_indexed(settings, monkeypatch) -> None:
     """For two minutes after an import every sync looks at its papers again (a transaction
     may commit late): those already written are skipped on their ids and stamps alone, a
-    changed one is written again, and a new worker keeps the snapshot's vectors as they are."""
+    changed one is written again, and a new worker keeps the snapshot's vectors as they are.
+    Chunks of 7 papers, so that each sync reads several, each from where the last ended."""
+    from dailypapers.search import engine
+
+    monkeypatch.setattr(engine, "BATCH", 7)
     rows = load_papers(settings, 40)
     index = get_index(settings)
     index.sync(snapshot=True)
+    assert index.keyword.num_docs() == 40 and len(index.ids) == 40
     written: list[str] = []
     write = index.keyword.write
 
