@@ -243,7 +243,7 @@ class LocalIndex:
             return
         ids = np.fromiter((r for r, _ in batch), np.int64, len(batch))
         mat = np.frombuffer(b"".join(b for _, b in batch), np.float16).reshape(len(batch), -1)
-        new = ~self.vectors.same_as_base_many(ids, mat)
+        new = ~self.vectors.same_as_base(ids, mat)
         rows += ids[new].tolist()
         vecs.append(mat[new])
 

@@ -97,13 +97,9 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self.base_rows) + self._delta_only
 
-    def same_as_base(self, row: int, vector: np.ndarray) -> bool:
-        """Whether the snapshot already holds exactly this vector for ``row``."""
-        pos = self._base_pos(row)
-        return pos >= 0 and row not in self.delta and np.array_equal(self.base[pos], vector)
-
-    def same_as_base_many(self, rows: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-        """``same_as_base`` of many rows at once: a boolean per row."""
+    def same_as_base(self, rows: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        """For each row, whether the snapshot already holds exactly its vector (and the delta
+        does not replace it): one boolean per row."""
         rows = np.asarray(rows, np.int64)
         pos = np.full(len(rows), -1, np.int64)
         inside = (rows >= 0) & (rows < len(self._pos))
