@@ -15,6 +15,8 @@ shared vectors into ``--dir`` (a few minutes); later runs reuse it.
 Splits: every set has a dev half (choices are made there) and a test half; the known-item,
 topics and no-match sets also have a **fresh** held-out set, written after the others had been
 read query by query while tuning, that nothing is chosen on (``tests/search_labelled.py``).
+The fresh topics are scored twice: by arXiv category, and as judged paper by paper from the
+pooled top 20 of every method (``tests/fixtures/search_judgments_topics_fresh.json``).
 
 Metrics: nDCG@10 (linear gains, ideal from all judged papers), recall@100 (relevant found in
 the top 100 over min(relevant, 100)) and MRR (first paper of grade >= 1), averaged over queries.
