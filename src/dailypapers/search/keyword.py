@@ -343,9 +343,11 @@ class KeywordIndex:
             return 1.0
         total, found = 0.0, dict.fromkeys(rows, 0.0)
         for word in words:
-            query = self._words([word])
-            if query is None or not self._analyzer.analyze(word):  # stopword, punctuation: no
-                continue  # weight (tantivy parses a stopword into an empty query, not None)
+            # A stopword is not indexed, so no paper holds it: no weight (tantivy would parse it
+            # into an empty query, not None, and count it as a word no paper holds).
+            query = self._words([word]) if self._analyzer.analyze(word) else None
+            if query is None:  # a stopword or punctuation
+                continue
             freq = self._doc_freq(searcher, word, query)
             idf = math.log(1 + (searcher.num_docs - freq + 0.5) / (freq + 0.5))
             total += idf
